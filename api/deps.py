@@ -1,0 +1,32 @@
+"""FastAPI dependencies shared by the routers."""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from bot.settings import Settings
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def require_api_token(
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+    settings: Settings = Depends(get_app_settings),
+) -> None:
+    """`/api/*` is refused unless SOWANA_API_TOKEN is set and the bearer token matches it."""
+    if not settings.api_token:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "SOWANA_API_TOKEN is not set: /api is disabled")
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "missing bearer token", headers={"WWW-Authenticate": "Bearer"}
+        )
+    if not hmac.compare_digest(credentials.credentials.encode(), settings.api_token.encode()):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong bearer token", headers={"WWW-Authenticate": "Bearer"})

@@ -1,0 +1,128 @@
+"""Generic ingest (`POST /api/comments`) and a comment's full record (`GET /api/comments/{id}`)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlmodel import col
+
+from api.deps import require_api_token
+from bot.comments import CommentIn, ingest
+from bot.db import session_scope
+from bot.models import Comment, Decision, Proposal, Publication, TriageRecord
+
+router = APIRouter(prefix="/api/comments", tags=["comments"], dependencies=[Depends(require_api_token)])
+
+
+class Accepted(BaseModel):
+    id: int
+    state: str
+    duplicate: bool
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
+def post_comment(data: CommentIn, request: Request, response: Response) -> Accepted:
+    metrics = request.app.state.metrics
+    started = time.perf_counter()
+    comment, created = ingest(request.app.state.engine, data)
+    metrics.ingest_latency.observe(time.perf_counter() - started)
+    metrics.ingested.labels(data.platform.value, "created" if created else "duplicate").inc()
+    assert comment.id is not None
+    response.headers["Location"] = f"/api/comments/{comment.id}"
+    wake = getattr(request.app.state, "wake_worker", None)
+    if created and wake is not None:
+        wake()
+    return Accepted(id=comment.id, state=comment.state, duplicate=not created)
+
+
+def _dt(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@router.get("/{comment_id}")
+def get_comment(comment_id: int, request: Request) -> dict[str, Any]:
+    with session_scope(request.app.state.engine) as session:
+        comment = session.get(Comment, comment_id)
+        if comment is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no comment {comment_id}")
+        triage = session.execute(
+            select(TriageRecord).where(col(TriageRecord.comment_id) == comment_id)
+        ).scalar_one_or_none()
+        proposals = (
+            session.execute(select(Proposal).where(col(Proposal.comment_id) == comment_id).order_by(col(Proposal.id)))
+            .scalars()
+            .all()
+        )
+        decisions = (
+            session.execute(select(Decision).where(col(Decision.comment_id) == comment_id).order_by(col(Decision.id)))
+            .scalars()
+            .all()
+        )
+        publications = (
+            session.execute(
+                select(Publication).where(col(Publication.comment_id) == comment_id).order_by(col(Publication.id))
+            )
+            .scalars()
+            .all()
+        )
+    return {
+        "id": comment.id,
+        "brand": comment.brand,
+        "platform": comment.platform,
+        "external_id": comment.external_id,
+        "author": {"id": comment.author_id, "name": comment.author_name},
+        "text": comment.text,
+        "post_id": comment.post_id,
+        "parent_id": comment.parent_id,
+        "url": comment.url,
+        "created_at": _dt(comment.created_at),
+        "received_at": _dt(comment.received_at),
+        "state": comment.state,
+        "failure_reason": comment.failure_reason,
+        "triage": None
+        if triage is None
+        else {"status": triage.status, "source": triage.source, "result": triage.result},
+        "proposals": [
+            {
+                "id": p.id,
+                "text": p.text,
+                "persona": p.persona,
+                "kind": p.kind,
+                "cited_ids": p.cited_ids,
+                "round": p.round,
+                "source": p.source,
+            }
+            for p in proposals
+        ],
+        "decisions": [
+            {
+                "id": d.id,
+                "actor": d.actor,
+                "action": d.action,
+                "proposal_id": d.proposal_id,
+                "original_text": d.original_text,
+                "edited_text": d.edited_text,
+                "at": _dt(d.created_at),
+            }
+            for d in decisions
+        ],
+        "publications": [
+            {
+                "id": p.id,
+                "target": p.target,
+                "status": p.status,
+                "text": p.text,
+                "platform_id": p.platform_id,
+                "url": p.url,
+                "attempts": p.attempts,
+                "last_error": p.last_error,
+                "published_at": _dt(p.published_at),
+            }
+            for p in publications
+        ],
+    }

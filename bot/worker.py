@@ -1,0 +1,234 @@
+"""The worker: claims comments that have work left and runs the step for their state.
+
+Claiming is a lease written with one atomic UPDATE (with `FOR UPDATE SKIP LOCKED` on
+PostgreSQL), so several processes never take the same comment, and a crashed process's
+comments come back when its lease expires. On start the worker simply resumes: whatever
+state a comment reached is the state it is taken up from.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.engine import Engine
+from sqlmodel import col
+
+from bot.cases import transition
+from bot.db import session_scope
+from bot.models import Comment, State, utcnow
+
+log = logging.getLogger(__name__)
+
+# A step does the work of one state for one comment and moves it on (or raises).
+Step = Callable[[Engine, Comment], None]
+
+
+class PermanentError(Exception):
+    """An error a retry cannot heal: the comment goes to `failed` at once, with this reason."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    base_delay: float = 1.0
+    max_delay: float = 60.0
+
+    def delay(self, attempt: int) -> float:
+        return min(self.max_delay, self.base_delay * 2 ** max(0, attempt - 1))
+
+
+def default_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Worker:
+    def __init__(
+        self,
+        engine: Engine,
+        steps: Mapping[State, Step],
+        *,
+        owner: str | None = None,
+        lease_seconds: float = 60.0,
+        poll_seconds: float = 0.5,
+        batch_size: int = 20,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.engine = engine
+        self.steps = dict(steps)
+        self.owner = owner or default_owner()
+        self.lease_seconds = lease_seconds
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self.retry = retry or RetryPolicy()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- claiming ---------------------------------------------------------------------------
+
+    def claim(self, limit: int | None = None) -> list[int]:
+        """Lease up to `limit` comments that have a step and no live lease; returns their ids."""
+        if not self.steps:
+            return []
+        now = utcnow()
+        candidates = (
+            select(col(Comment.id))
+            .where(
+                col(Comment.state).in_([s.value for s in self.steps]),
+                or_(col(Comment.lease_until).is_(None), col(Comment.lease_until) < now),
+            )
+            .order_by(col(Comment.id))
+            .limit(limit or self.batch_size)
+        )
+        if self.engine.dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        stmt = (
+            update(Comment)
+            .where(col(Comment.id).in_(candidates.scalar_subquery()))
+            .values(
+                lease_owner=self.owner,
+                lease_until=now + timedelta(seconds=self.lease_seconds),
+                attempts=col(Comment.attempts) + 1,
+            )
+            .returning(col(Comment.id))
+        )
+        with session_scope(self.engine) as session:
+            return sorted(session.execute(stmt).scalars().all())
+
+    def _release(self, comment_id: int, *, delay: float = 0.0, reset_attempts: bool = False) -> None:
+        values: dict[str, object] = {
+            "lease_owner": None,
+            "lease_until": (utcnow() + timedelta(seconds=delay)) if delay else None,
+        }
+        if reset_attempts:
+            values["attempts"] = 0
+        with session_scope(self.engine) as session:
+            session.execute(
+                update(Comment)
+                .where(and_(col(Comment.id) == comment_id, col(Comment.lease_owner) == self.owner))
+                .values(**values)
+            )
+
+    def release_own_leases(self) -> int:
+        """On start: a lease held under our own owner name belongs to a previous life of this process."""
+        with session_scope(self.engine) as session:
+            result = session.execute(
+                update(Comment).where(col(Comment.lease_owner) == self.owner).values(lease_owner=None, lease_until=None)
+            )
+            return int(getattr(result, "rowcount", 0))
+
+    # -- processing -------------------------------------------------------------------------
+
+    def process(self, comment_id: int) -> None:
+        """Run steps for one leased comment until it reaches a state with no step (or fails)."""
+        while True:
+            with session_scope(self.engine) as session:
+                comment = session.get(Comment, comment_id)
+            if comment is None or comment.lease_owner != self.owner:
+                return
+            step = self.steps.get(State(comment.state))
+            if step is None:
+                self._release(comment_id, reset_attempts=True)
+                return
+            before = comment.state
+            try:
+                step(self.engine, comment)
+            except PermanentError as exc:
+                log.warning("comment %s failed in %s: %s", comment_id, before, exc)
+                self._fail(comment, str(exc))
+                return
+            except Exception as exc:  # a step may fail for reasons that heal; retry with backoff
+                log.warning(
+                    "comment %s: step %s raised %s (attempt %s)",
+                    comment_id,
+                    before,
+                    type(exc).__name__,
+                    comment.attempts,
+                    exc_info=log.isEnabledFor(logging.DEBUG),
+                )
+                if comment.attempts >= self.retry.max_attempts:
+                    self._fail(comment, f"{before}: {type(exc).__name__}: {exc}")
+                else:
+                    self._release(comment_id, delay=self.retry.delay(comment.attempts))
+                return
+            with session_scope(self.engine) as session:
+                after = session.get(Comment, comment_id)
+            if after is None or after.state == before:
+                # The step did not move the comment: wait for the next poll rather than spin.
+                self._release(comment_id, delay=self.poll_seconds)
+                return
+            # Progress made: the attempt counter belongs to the next state's step.
+            with session_scope(self.engine) as session:
+                session.execute(update(Comment).where(col(Comment.id) == comment_id).values(attempts=1))
+
+    def _fail(self, comment: Comment, reason: str) -> None:
+        assert comment.id is not None
+        try:
+            transition(self.engine, comment.id, State.failed, actor="worker", reason=reason[:2000])
+        finally:
+            self._release(comment.id, reset_attempts=True)
+
+    def run_once(self) -> int:
+        ids = self.claim()
+        for comment_id in ids:
+            if self._stop.is_set():
+                self._release(comment_id)
+                continue
+            self.process(comment_id)
+        return len(ids)
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Process until no comment has work left (tests, `sowana ingest --process`)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.run_once() == 0 and not self._pending():
+                return
+            time.sleep(0.01)
+        raise TimeoutError("work still pending after drain timeout")
+
+    def _pending(self) -> bool:
+        with session_scope(self.engine) as session:
+            return (
+                session.execute(
+                    select(col(Comment.id)).where(col(Comment.state).in_([s.value for s in self.steps])).limit(1)
+                ).first()
+                is not None
+            )
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def run_forever(self) -> None:
+        self.release_own_leases()
+        while not self._stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:  # the database may be away for a moment; keep the loop alive
+                log.exception("worker loop error; retrying")
+                busy = 0
+            if not busy:
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()
+
+    def wake(self) -> None:
+        """New work arrived: look now instead of at the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self.run_forever, name="sowana-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None

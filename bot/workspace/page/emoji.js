@@ -1,0 +1,30 @@
+// Common Slack emoji shortcodes -> Unicode (the ones a CM / SAC team uses daily).
+window.EMOJI = {
+  white_check_mark: "✅", heavy_check_mark: "✔️", check: "✔️", x: "❌", sos: "🆘", no_entry_sign: "🚫",
+  no_entry: "⛔", warning: "⚠️", eyes: "👀", "+1": "👍", thumbsup: "👍", "-1": "👎", thumbsdown: "👎",
+  heart: "❤️", tada: "🎉", joy: "😂", smile: "😄", slightly_smiling_face: "🙂", wink: "😉",
+  grinning: "😀", laughing: "😆", sweat_smile: "😅", rolling_on_the_floor_laughing: "🤣", thinking_face: "🤔",
+  pray: "🙏", clap: "👏", raised_hands: "🙌", wave: "👋", ok_hand: "👌", muscle: "💪", fire: "🔥",
+  rocket: "🚀", star: "⭐", sparkles: "✨", bulb: "💡", memo: "📝", pencil2: "✏️", speech_balloon: "💬",
+  mega: "📣", loudspeaker: "📢", bell: "🔔", mag: "🔍", link: "🔗", lock: "🔒", key: "🔑", gear: "⚙️",
+  hourglass: "⌛", hourglass_flowing_sand: "⏳", stopwatch: "⏱️", calendar: "📅", clipboard: "📋",
+  bar_chart: "📊", chart_with_upwards_trend: "📈", chart_with_downwards_trend: "📉", package: "📦",
+  truck: "🚚", carrot: "🥕", leafy_green: "🥬", tomato: "🍅", corn: "🌽", apple: "🍎", seedling: "🌱",
+  shopping_trolley: "🛒", moneybag: "💰", credit_card: "💳", email: "📧", phone: "📞", house: "🏠",
+  rotating_light: "🚨", red_circle: "🔴", large_green_circle: "🟢", large_yellow_circle: "🟡",
+  large_orange_circle: "🟠", large_blue_circle: "🔵", white_circle: "⚪", black_circle: "⚫",
+  arrow_right: "➡️", arrow_left: "⬅️", leftwards_arrow_with_hook: "↩️", repeat: "🔁", arrows_counterclockwise: "🔄",
+  robot_face: "🤖", bust_in_silhouette: "👤", busts_in_silhouette: "👥", speaking_head_in_silhouette: "🗣️",
+  see_no_evil: "🙈", upside_down_face: "🙃", angry: "😠", rage: "😡", cry: "😢", sob: "😭",
+  disappointed: "😞", confused: "😕", worried: "😟", scream: "😱", heart_eyes: "😍", blush: "😊",
+  innocent: "😇", sunglasses: "😎", partying_face: "🥳", hugging_face: "🤗", shushing_face: "🤫",
+  face_with_rolling_eyes: "🙄", facepalm: "🤦", shrug: "🤷", point_right: "👉", point_up: "☝️",
+  question: "❓", grey_question: "❔", exclamation: "❗", information_source: "ℹ️", pushpin: "📌",
+  round_pushpin: "📍", globe_with_meridians: "🌐", flag_ca: "🇨🇦", "flag-ca": "🇨🇦", fr: "🇫🇷", "flag-fr": "🇫🇷",
+  us: "🇺🇸", gb: "🇬🇧", facebook: "📘", instagram: "📸", bird: "🐦", camera: "📷", books: "📚", book: "📖",
+  scales: "⚖️", shield: "🛡️", wastebasket: "🗑️", recycle: "♻️", zap: "⚡", boom: "💥", "100": "💯",
+  hammer_and_wrench: "🛠️", wrench: "🔧", performing_arts: "🎭", art: "🎨", busstop: "🚏",
+  eye: "👁️", speak_no_evil: "🙊", ghost: "👻", clock3: "🕒", sunny: "☀️", snowflake: "❄️", maple_leaf: "🍁",
+};
+// The quick-reaction bar (and what the review workflow listens to).
+window.QUICK_REACTIONS = ["white_check_mark", "sos", "no_entry_sign", "eyes", "+1", "heart", "joy", "tada"];

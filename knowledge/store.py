@@ -1,0 +1,359 @@
+"""The brand knowledge base in Chroma: one collection per brand and kind (faq, viral, replies).
+
+Chroma never embeds anything itself (its default model downloads weights): every write and
+query carries vectors computed by our `Embedder`. Each collection records the model that
+built it; opening it with another model raises `ModelMismatchError` until `reindex` runs.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from knowledge.embeddings import Embedder, get_embedder
+
+KINDS = ("faq", "viral", "replies")
+MetaValue = str | int | float | bool
+# Keys the store writes itself; everything else in `Entry.meta` is the source's (platform, url, likes…).
+_RESERVED = {"question", "answer", "lang", "kind", "brand"}
+# HNSW: cosine space; ef_search above Chroma's default keeps recall ~1.0 at 10k entries (bench/retrieval.py).
+HNSW_CONFIG: dict[str, Any] = {"hnsw": {"space": "cosine", "ef_search": 128, "ef_construction": 128}}
+_SEP = "__"
+
+
+class KnowledgeError(Exception):
+    """Base class for knowledge-base errors shown to users."""
+
+
+class ModelMismatchError(KnowledgeError):
+    """A collection was built with another embedding model than the current one."""
+
+
+@dataclass
+class Entry:
+    """One knowledge item: a FAQ question and its answer, a past viral reply, or an approved reply."""
+
+    id: str
+    question: str
+    answer: str
+    lang: str | None = None
+    kind: str = "faq"
+    brand: str | None = None
+    meta: dict[str, MetaValue] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        # Question + answer embeds best (bench/embeddings.py: vs question-only or answer-only).
+        return f"{self.question}\n{self.answer}".strip()
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise KnowledgeError(f"unknown collection {kind!r}; expected one of {', '.join(KINDS)}")
+    return kind
+
+
+def sanitize_brand(brand: str) -> str:
+    """The brand as Chroma accepts it in a collection name ([a-zA-Z0-9._-], alphanumeric ends)."""
+    cleaned = re.sub(r"[^a-zA-Z0-9._-]+", "-", brand.strip().lower()).strip("._-")
+    cleaned = cleaned.replace(_SEP, "-")  # keep our separator unambiguous
+    if not cleaned:
+        raise KnowledgeError(f"brand {brand!r} has no usable characters (letters, digits, . _ -)")
+    return cleaned[:200]
+
+
+def collection_name(brand: str, kind: str) -> str:
+    return f"{sanitize_brand(brand)}{_SEP}{_check_kind(kind)}"
+
+
+def _entry_metadata(entry: Entry, brand: str) -> dict[str, MetaValue]:
+    meta: dict[str, MetaValue] = {
+        k: v for k, v in entry.meta.items() if v is not None and k not in _RESERVED and v != ""
+    }
+    meta.update(question=entry.question, answer=entry.answer, kind=entry.kind, brand=brand)
+    if entry.lang:
+        meta["lang"] = entry.lang
+    return meta
+
+
+def entry_from_record(entry_id: str, meta: dict[str, Any] | None) -> Entry:
+    meta = dict(meta or {})
+    question = str(meta.pop("question", ""))
+    answer = str(meta.pop("answer", ""))
+    lang = meta.pop("lang", None)
+    kind = str(meta.pop("kind", "faq"))
+    brand = meta.pop("brand", None)
+    return Entry(
+        id=entry_id,
+        question=question,
+        answer=answer,
+        lang=str(lang) if lang else None,
+        kind=kind,
+        brand=str(brand) if brand else None,
+        meta=meta,
+    )
+
+
+class KnowledgeStore:
+    """Per-brand collections in a Chroma client (embedded or server), written with our own vectors."""
+
+    def __init__(self, client: Any, embedder: Embedder) -> None:
+        self.client = client
+        self.embedder = embedder
+        self._lock = threading.Lock()
+        self._revision: dict[str, int] = {}
+
+    # -- collections -----------------------------------------------------------------------------
+
+    def _metadata(self, brand: str, kind: str) -> dict[str, MetaValue]:
+        return {
+            "embedding_model": self.embedder.name,
+            "embedding_dim": self.embedder.dim,
+            "brand": brand,
+            "kind": kind,
+        }
+
+    def _check_model(self, collection: Any) -> None:
+        built_with = (collection.metadata or {}).get("embedding_model")
+        if built_with != self.embedder.name:
+            raise ModelMismatchError(
+                f"collection {collection.name} was built with {built_with}, current model is "
+                f"{self.embedder.name}: run `sowana kb reindex`"
+            )
+
+    def _existing(self, brand: str, kind: str) -> Any | None:
+        name = collection_name(brand, kind)
+        try:
+            collection = self.client.get_collection(name, embedding_function=None)
+        except Exception as exc:  # Chroma raises NotFoundError / ValueError depending on the mode
+            if "does not exist" in str(exc) or "not found" in str(exc).lower():
+                return None
+            raise
+        self._check_model(collection)
+        return collection
+
+    def _collection(self, brand: str, kind: str) -> Any:
+        existing = self._existing(brand, kind)
+        if existing is not None:
+            return existing
+        return self.client.get_or_create_collection(
+            collection_name(brand, kind),
+            embedding_function=None,
+            metadata=self._metadata(brand, kind),
+            configuration=HNSW_CONFIG,
+        )
+
+    def brands(self) -> list[str]:
+        """Brands that have at least one collection (as stored in the collections' metadata)."""
+        found = set()
+        for col in self.client.list_collections():
+            name = col if isinstance(col, str) else col.name
+            if _SEP in name and name.rsplit(_SEP, 1)[1] in KINDS:
+                found.add(name.rsplit(_SEP, 1)[0])
+        return sorted(found)
+
+    def revision(self, brand: str) -> tuple[int, int]:
+        """Changes this process made plus the brand's entry count: caches rebuild when either moves."""
+        return self._revision.get(brand, 0), self.count(brand)
+
+    def _bump(self, brand: str) -> None:
+        with self._lock:
+            self._revision[brand] = self._revision.get(brand, 0) + 1
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    def upsert(self, brand: str, entries: Sequence[Entry], batch_size: int = 256) -> int:
+        """Insert or replace entries by id (importing the same file twice changes nothing)."""
+        written = 0
+        by_kind: dict[str, list[Entry]] = {}
+        for entry in entries:
+            if not entry.id.strip():
+                raise KnowledgeError("an entry has an empty id")
+            by_kind.setdefault(_check_kind(entry.kind), []).append(entry)
+        for kind, items in by_kind.items():
+            collection = self._collection(brand, kind)
+            # The last occurrence of a duplicated id wins, like a sequence of upserts would.
+            unique = list({e.id: e for e in items}.values())
+            for start in range(0, len(unique), batch_size):
+                batch = unique[start : start + batch_size]
+                vectors = self.embedder.embed([e.text for e in batch])
+                collection.upsert(
+                    ids=[e.id for e in batch],
+                    embeddings=[np.asarray(v, dtype=np.float32) for v in vectors],
+                    documents=[e.text for e in batch],
+                    metadatas=[_entry_metadata(e, brand) for e in batch],  # type: ignore[misc]
+                )
+                written += len(batch)
+        if written:
+            self._bump(brand)
+        return written
+
+    def add_approved_reply(
+        self, brand: str, id: str, text: str, lang: str | None, meta: dict[str, MetaValue] | None = None
+    ) -> Entry:
+        """Record a reply the team approved, so later drafts can reuse it.
+
+        `meta` may carry `question` (the comment it answered), `platform`, `url`, `date`…
+        """
+        extra = dict(meta or {})
+        question = str(extra.pop("question", "") or "")
+        entry = Entry(id=id, question=question, answer=text, lang=lang, kind="replies", meta=extra)
+        self.upsert(brand, [entry])
+        return entry
+
+    def delete(self, brand: str, entry_id: str, kind: str | None = None) -> bool:
+        """Delete an entry by id (from every collection of the brand unless `kind` is given)."""
+        found = False
+        for k in [kind] if kind else list(KINDS):
+            collection = self._existing(brand, k)
+            if collection is None:
+                continue
+            if collection.get(ids=[entry_id], include=[])["ids"]:
+                collection.delete(ids=[entry_id])
+                found = True
+        if found:
+            self._bump(brand)
+        return found
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    def get(self, brand: str, entry_id: str, kind: str | None = None) -> Entry | None:
+        for k in [kind] if kind else list(KINDS):
+            collection = self._existing(brand, k)
+            if collection is None:
+                continue
+            got = collection.get(ids=[entry_id], include=["metadatas"])
+            if got["ids"]:
+                entry = entry_from_record(got["ids"][0], got["metadatas"][0])
+                entry.brand = brand
+                return entry
+        return None
+
+    def list(self, brand: str, kind: str | None = None, offset: int = 0, limit: int | None = None) -> list[Entry]:
+        """Entries of a brand, ordered by collection then id (stable paging)."""
+        entries: list[Entry] = []
+        for k in [kind] if kind else list(KINDS):
+            collection = self._existing(brand, k)
+            if collection is None:
+                continue
+            got = collection.get(include=["metadatas"])
+            for entry_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+                entry = entry_from_record(entry_id, meta)
+                entry.brand = brand
+                entries.append(entry)
+        entries.sort(key=lambda e: (KINDS.index(e.kind) if e.kind in KINDS else 9, e.id))
+        end = None if limit is None else offset + limit
+        return entries[offset:end]
+
+    def count(self, brand: str, kind: str | None = None) -> int:
+        total = 0
+        for k in [kind] if kind else list(KINDS):
+            collection = self._existing(brand, k)
+            if collection is not None:
+                total += collection.count()
+        return total
+
+    def query(
+        self, brand: str, vector: np.ndarray, n: int, kinds: Iterable[str] = KINDS, lang: str | None = None
+    ) -> list[tuple[Entry, float]]:
+        """Nearest entries by cosine similarity, best first, across the brand's collections."""
+        hits: list[tuple[Entry, float]] = []
+        where = {"lang": lang} if lang else None
+        for kind in kinds:
+            collection = self._existing(brand, kind)
+            if collection is None:
+                continue
+            size = collection.count()
+            if size == 0:
+                continue
+            result = collection.query(
+                query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                n_results=min(n, size),
+                where=where,
+                include=["metadatas", "distances"],
+            )
+            metas = (result["metadatas"] or [[]])[0]
+            dists = (result["distances"] or [[]])[0]
+            for entry_id, meta, dist in zip(result["ids"][0], metas, dists, strict=True):
+                entry = entry_from_record(entry_id, meta)
+                entry.brand = brand
+                hits.append((entry, 1.0 - float(dist)))
+        hits.sort(key=lambda h: -h[1])
+        return hits[:n]
+
+    def embeddings(self, brand: str, ids_by_kind: dict[str, list[str]]) -> dict[tuple[str, str], np.ndarray]:
+        """Stored vectors for some entries, keyed by (kind, id)."""
+        out: dict[tuple[str, str], np.ndarray] = {}
+        for kind, ids in ids_by_kind.items():
+            collection = self._existing(brand, kind)
+            if collection is None or not ids:
+                continue
+            got = collection.get(ids=ids, include=["embeddings"])
+            for entry_id, vec in zip(got["ids"], got["embeddings"], strict=True):
+                out[(kind, entry_id)] = np.asarray(vec, dtype=np.float32)
+        return out
+
+    # -- maintenance -----------------------------------------------------------------------------
+
+    def reindex(self, brand: str) -> int:
+        """Re-embed every collection of the brand with the current model.
+
+        Builds a new collection next to the old one and swaps it in only once complete, so a
+        crash half-way leaves the old collection intact.
+        """
+        total = 0
+        for kind in KINDS:
+            name = collection_name(brand, kind)
+            try:
+                old = self.client.get_collection(name, embedding_function=None)
+            except Exception:
+                continue
+            got = old.get(include=["metadatas"])
+            entries = [entry_from_record(i, m) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)]
+            tmp_name = f"{name}-reindex"
+            try:
+                self.client.delete_collection(tmp_name)
+            except Exception:
+                pass  # no leftover from an interrupted run
+            tmp = self.client.create_collection(
+                tmp_name, embedding_function=None, metadata=self._metadata(brand, kind), configuration=HNSW_CONFIG
+            )
+            for start in range(0, len(entries), 256):
+                batch = entries[start : start + 256]
+                tmp.upsert(
+                    ids=[e.id for e in batch],
+                    embeddings=[np.asarray(v, dtype=np.float32) for v in self.embedder.embed([e.text for e in batch])],
+                    documents=[e.text for e in batch],
+                    metadatas=[_entry_metadata(e, brand) for e in batch],  # type: ignore[misc]
+                )
+            self.client.delete_collection(name)
+            tmp.modify(name=name)
+            total += len(entries)
+        self._bump(brand)
+        return total
+
+
+def open_store(chroma_path: str, chroma_url: str | None = None, embedder: Embedder | None = None) -> KnowledgeStore:
+    """Embedded Chroma at `chroma_path`, or the Chroma server at `chroma_url` when given."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if chroma_url:
+        from urllib.parse import urlparse
+
+        url = urlparse(chroma_url)
+        client = chromadb.HttpClient(
+            host=url.hostname or "localhost",
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
+    else:
+        client = chromadb.PersistentClient(path=chroma_path, settings=chroma_settings)
+    return KnowledgeStore(client, embedder or get_embedder())

@@ -1,0 +1,188 @@
+"""Rules on top of the learnt labels: one pure function that turns predictions + detector facts into a result.
+
+Both the offline classifier and the LLM go through `decide`, so the safety floor is the same for both:
+distress is always urgent and never humorous, exposed personal data is always hidden, an instruction
+inside a comment is always sent to review.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from knowledge.triage.detectors import Signals
+from knowledge.triage.types import Intent, Lang, Sentiment, Source, TriageResult
+
+HUMOR_MIN_INTENT_CONFIDENCE = 0.55
+HUMOR_MIN_PROB = 0.5
+NEEDS_SAC_THRESHOLD = 0.4
+LOW_LITERACY_PROB = 0.5
+
+
+@dataclass
+class RawLabels:
+    """Labels before the rules: from the classifier (with probabilities) or from an LLM."""
+
+    intent_probs: dict[str, float]
+    sentiment: Sentiment
+    needs_sac_prob: float
+    humor_prob: float
+    low_literacy_prob: float = 0.0
+    hide_prob: float = 0.0
+    corrected: dict[str, Any] = field(default_factory=dict)
+    topics: list[str] = field(default_factory=list)
+
+
+def _choose_intent(raw: RawLabels, s: Signals) -> tuple[Intent, float]:
+    probs = raw.intent_probs
+    best: Intent = max(probs, key=lambda k: probs[k])  # type: ignore[assignment]
+    conf = probs[best]
+    forced: Intent | None = None
+    if s.injection:
+        forced = "other"  # the comment tried to give us orders: triage it as data, send to review
+    elif s.distress:
+        forced = "distress"
+    elif s.hate:
+        forced = "toxic"
+    elif s.links and (s.lure or probs.get("spam", 0.0) >= 0.15):
+        forced = "spam"
+    elif s.lure and probs.get("spam", 0.0) >= 0.3:
+        forced = "spam"
+    elif s.insult and probs.get("toxic", 0.0) >= 0.2 and best not in ("praise", "banter"):
+        forced = "toxic"
+    if forced is not None and forced != best:
+        return forced, max(0.9, probs.get(forced, 0.0))
+    return best, conf
+
+
+def _sentiment(intent: str, raw: RawLabels) -> Sentiment:
+    sentiment = raw.sentiment
+    if intent in ("complaint", "toxic", "distress") and sentiment == "pos":
+        return "neg"
+    if intent == "distress":
+        return "neg"
+    if intent == "praise" and sentiment == "neg":
+        return "pos"
+    if intent == "spam" and sentiment == "neg":
+        return "neu"
+    return sentiment
+
+
+def low_literacy(raw: RawLabels, s: Signals) -> bool:
+    """Misspellings decide; an unpunctuated all-lowercase text or the examples' vote only tips a single one."""
+    spelling = s.literacy.phonetic + s.literacy.near_misses
+    return (
+        spelling >= 2
+        or (spelling >= 1 and (s.literacy.no_punctuation or raw.low_literacy_prob >= LOW_LITERACY_PROB))
+        or raw.low_literacy_prob >= 0.8
+    )
+
+
+def decide(raw: RawLabels, s: Signals, lang: Lang, source: Source) -> TriageResult:
+    intent, confidence = _choose_intent(raw, s)
+    corrected = raw.corrected
+    if "intent" in corrected:
+        intent, confidence = corrected["intent"], max(confidence, 0.9)
+    sentiment: Sentiment = corrected.get("sentiment") or _sentiment(intent, raw)
+    distress = intent == "distress" or s.distress
+
+    # Customer service has to act when the person's own order, bill or account is involved.
+    if "needs_sac" in corrected:
+        needs_sac = bool(corrected["needs_sac"])
+    elif intent in ("spam", "toxic"):
+        needs_sac = False
+    else:
+        needs_sac = raw.needs_sac_prob >= NEEDS_SAC_THRESHOLD or (
+            intent in ("question", "complaint") and s.sac_hint and raw.needs_sac_prob >= 0.2
+        )
+        if s.personal_data and intent in ("question", "complaint", "other"):
+            needs_sac = True
+
+    moderation, reason, private_followup = "none", None, False
+    if intent == "spam":
+        moderation, reason = "hide", "spam"
+    elif intent == "toxic":
+        moderation, reason = "hide", "hate" if s.hate else "insult"
+    elif s.personal_data:
+        moderation, reason, private_followup = "hide", "personal_data", True
+    elif s.injection:
+        moderation, reason = "review", "injection"
+    elif raw.hide_prob >= 0.6:
+        moderation, reason = "review", "possible_abuse"
+    if s.personal_data and intent != "spam":
+        private_followup = True  # their data is public: move the conversation to a private channel
+    if "moderation" in corrected and corrected["moderation"] != moderation:
+        moderation = corrected["moderation"]
+        reason = None if moderation == "none" else (reason or "team_correction")
+
+    reasons: list[str] = []
+
+    def off(why: str) -> None:
+        if why not in reasons:
+            reasons.append(why)
+
+    if distress:
+        off("distress")
+    if intent == "complaint" or sentiment == "neg":
+        off("bad_experience")
+    if intent == "toxic" or s.insult or s.hate:
+        off("toxicity")
+    if intent == "spam":
+        off("spam")
+    if s.injection:
+        off("injection")
+    if low_literacy(raw, s):
+        off("low_literacy")
+    if s.minor:
+        off("minor")
+    if s.hardship or s.safety:
+        off("sensitive_topic")
+    if s.legal:
+        off("legal_threat")
+    if s.personal_data:
+        off("personal_data")
+    if intent not in ("banter", "praise"):
+        off("serious_intent")
+    elif confidence < HUMOR_MIN_INTENT_CONFIDENCE or raw.humor_prob < HUMOR_MIN_PROB:
+        off("low_confidence")
+    if corrected.get("humor_ok") is False:
+        off("team_correction")
+    elif corrected.get("humor_ok") is True:
+        reasons = [r for r in reasons if r not in ("low_confidence", "serious_intent", "bad_experience")]
+    humor_ok = not reasons
+
+    priority_reasons: list[str] = []
+    if distress:
+        priority_reasons.append("distress")
+    if s.safety:
+        priority_reasons.append("safety")
+    if s.legal:
+        priority_reasons.append("legal_threat")
+    if s.traction:
+        priority_reasons.append("traction")
+    urgent = bool({"distress", "safety", "legal_threat"} & set(priority_reasons)) or (
+        s.traction and intent in ("complaint", "toxic")  # an angry comment spreading: early bad buzz
+    )
+    priority = "urgent" if urgent else "high" if s.traction else "normal"
+
+    topics = list(dict.fromkeys([*s.topics, *raw.topics]))
+    if s.safety:
+        topics.append("safety")
+    if s.legal:
+        topics.append("legal")
+    return TriageResult(
+        lang=lang,
+        intent=intent,
+        sentiment=sentiment,
+        needs_sac=needs_sac,
+        humor_ok=humor_ok,
+        humor_off_reasons=reasons,
+        moderation=moderation,  # type: ignore[arg-type]
+        moderation_reason=reason,
+        private_followup=private_followup,
+        priority=priority,
+        priority_reasons=priority_reasons,
+        topics=list(dict.fromkeys(topics)),
+        confidence=round(min(1.0, max(0.0, confidence)), 4),
+        source=source,
+    )

@@ -1,0 +1,380 @@
+"""Deterministic detectors: the places where a rule is right and a classifier is not needed.
+
+Every function is pure (text in, facts out) so each rule can be tested and explained alone.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+_F = re.IGNORECASE | re.UNICODE
+
+# --- personal data -------------------------------------------------------------------------------
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# North American numbers: (514) 555-0142, 514-555-0142, +1 438 555 0199, 5145550142.
+_PHONE_NA = re.compile(r"(?<![\d#])(?:\+?1[\s.-]?)?\(?[2-9]\d{2}\)?[\s.-]?[2-9]\d{2}[\s.-]?\d{4}(?![\d])")
+# French numbers: 06 12 34 56 78, 06.12.34.56.78, +33 6 12 34 56 78, 0612345678.
+_PHONE_FR = re.compile(r"(?<![\d#])(?:\+33[\s.]?(?:\(0\))?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)")
+# Other international numbers written with a leading + and at least 8 digits.
+_PHONE_INTL = re.compile(r"(?<![\w+])\+\d{2,3}(?:[\s.-]?\d{2,4}){3,5}(?!\d)")
+_CARD = re.compile(r"(?<![\d])\d(?:[ -]?\d){12,18}(?!\d)")
+# The words that make a long number an order / invoice / tracking reference, not a phone.
+_REFERENCE_CONTEXT = re.compile(
+    r"(commande|order|facture|invoice|suivi|tracking|confirmation|r[ée]f[ée]rence|\bref\b|dossier|"
+    r"r[ée]servation|booking|colis|parcel|n[o°º]\.?|#)\W{0,3}$",
+    _F,
+)
+_ADDRESS_FR = re.compile(
+    r"\b\d{1,5}(?:\s?(?:bis|ter|[a-c]))?,?\s+(?:rue|avenue|av\.|boulevard|boul\.?|bd|chemin|ch\.|rang|route|"
+    r"place|all[ée]e|impasse|cours|quai|mont[ée]e|c[ôo]te)\s+[\w'’-]+",
+    _F,
+)
+_ADDRESS_EN = re.compile(
+    r"\b\d{1,5}\s+(?:[A-Z][\w'-]+\s+){1,3}(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Drive|Dr\.?|Lane|Ln\.?|"
+    r"Terrace|Boulevard|Blvd\.?|Crescent|Court|Ct\.?|Way|Place|Pl\.?)(?!\w)"
+)
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn checksum every payment card number satisfies (and most random numbers do not)."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def _is_reference(text: str, start: int) -> bool:
+    return bool(_REFERENCE_CONTEXT.search(text[max(0, start - 30) : start]))
+
+
+def find_personal_data(text: str) -> list[str]:
+    """Kinds of personal data exposed in `text`: "email", "phone", "card", "address" (sorted, unique)."""
+    kinds: set[str] = set()
+    if _EMAIL.search(text):
+        kinds.add("email")
+    scrubbed = _EMAIL.sub(" ", text)
+    for match in _CARD.finditer(scrubbed):
+        digits = re.sub(r"\D", "", match.group())
+        if 13 <= len(digits) <= 19 and luhn_ok(digits) and not _is_reference(scrubbed, match.start()):
+            kinds.add("card")
+            scrubbed = scrubbed.replace(match.group(), " ")
+    for pattern in (_PHONE_NA, _PHONE_FR, _PHONE_INTL):
+        for match in pattern.finditer(scrubbed):
+            if not _is_reference(scrubbed, match.start()):
+                kinds.add("phone")
+    if _ADDRESS_FR.search(scrubbed) or _ADDRESS_EN.search(scrubbed):
+        kinds.add("address")
+    return sorted(kinds)
+
+
+# --- spam ----------------------------------------------------------------------------------------
+
+_LINK = re.compile(
+    r"(https?://\S+|\bwww\.\S+|\b(?:bit\.ly|tinyurl\.com|t\.co|goo\.gl)/\S*|"
+    r"\b[\w-]{2,}\.(?:com|net|org|shop|store|biz|win|xyz|info|io|co|me|ly|club|online|site|top|fr|ca)\b(?:/\S*)?)",
+    _F,
+)
+_LURE = re.compile(
+    r"(cliquez ici|click here|lien (en|dans la) bio|link in bio|code (promo|parrain)|promo code|"
+    r"referral code|use (my )?code|utilise[zr]? (le |mon )?code|\bdm (me|moi)\b|[ée]cri(vez|s)[- ]moi en priv[ée]|"
+    r"message (me|priv[ée])|whatsapp|crypto|bitcoin|trading|followers|abonn[ée]s gratuits|gagne[zr]? \d|"
+    r"\bearn \$?\d|\$\d+ a day|par jour depuis|work from home|travail (à|a) domicile|guaranteed|garanti[es]*|"
+    r"check (out )?my (profile|page|store)|regardez mon profil|allez voir ma (boutique|page)|giveaway|"
+    r"free gift|iphone \d+|sans v[ée]rification|no credit check|marabout|spell|hot singles|seo services|"
+    r"\d{2}\s?% (off|de rabais|sur tout)|-\d{2}\s?%)",
+    _F,
+)
+
+
+def find_links(text: str) -> list[str]:
+    return [m.group() for m in _LINK.finditer(_EMAIL.sub(" ", text))]
+
+
+def has_lure(text: str) -> bool:
+    return bool(_LURE.search(text))
+
+
+# --- distress, safety, legal, minors, injection, hate, insults -----------------------------------
+
+_DISTRESS = re.compile(
+    r"(suicid|me suicider|(je vais|je veux|envie de|pens\w* (à|a)) me tuer|en finir\b|mettre fin (à|a) (mes jours|ma vie)|"
+    r"(veux|envie de|aimerais) mourir|me faire du mal|me scarifi|plus (de|aucune) raisons? de vivre|"
+    r"(pu|plus) la force de continuer|j'?aimerais (juste )?dispara[iî]tre|plus [eê]tre l[àa]\b|"
+    r"kill(ing)? myself|\bkms\b|end(ing)? it all|thinking about ending it|want(ed)? to die|wanna die|"
+    r"hurt(ing)? myself|self[- ]?harm|cutting (myself|again)|no reason to live|"
+    r"strength to keep going|want to disappear|if i wasn'?t here|this is goodbye|adieu tout le monde)",
+    _F,
+)
+# Hardship that is not an emergency but makes a joke cruel.
+_HARDSHIP = re.compile(
+    r"(d[ée]c[ée]d[ée]|d[ée]c[èe]s|passed away|\bdied\b|funeral|fun[ée]railles|perdu mon (emploi|job|travail)|"
+    r"lost my job|expuls[ée]|evicted|cancer|chimio|chemo|\bdeuil\b|grief|violent|abusive|incendie|fire\b|"
+    r"can'?t afford|arrive plus (à|a) payer|sans[- ]abri|homeless)",
+    _F,
+)
+_SAFETY = re.compile(
+    r"(allergi|anaphyla|epi-?pen|[ée]pip[ée]n|intoxication|food poisoning|empoisonn|poisoning|"
+    r"(malades?|sick|vomi\w*) (apr[èe]s|after)|got sick|[ée]t[ée] malades?|h[ôo]pital|hospital|"
+    r"(verre|glass|m[ée]tal|metal|plastique dur) (dans|in)|morceau de (verre|m[ée]tal)|piece of (glass|metal)|"
+    r"[ée]touff|chok(ed|ing)|br[uû]l(é|e|ure)s? (au|grave)|burned? (my|his|her)|moisissure|\bmold\b|mould)",
+    _F,
+)
+_LEGAL = re.compile(
+    r"(avocat|poursui(vre|te|s|vons|vais)|mise en demeure|petites? cr[ée]ances|recours collectif|tribunal|"
+    r"protection du consommateur|\bOPC\b|DGCCRF|plainte (officielle|formelle)|"
+    r"lawyer|attorney|\bsue\b|\bsuing\b|lawsuit|legal action|small claims|class action|\bcourt\b)",
+    _F,
+)
+_AGE = re.compile(
+    r"\b(?:j'?\s?ai|moi j'?ai|i'?m|i am|im)\s*(\d{1,2})\s*(?:ans|an|years?|yrs?|yo\b|and\b|,|\.|!|$)(?!\s*d['’])",
+    _F,
+)
+_GRADE = re.compile(
+    r"(secondaire [1-5]\b|\bsec(ondaire)? ?[1-5]\b|en (6|5|4)e\b|au primaire|\b([5-9]th|[5-8]e) (grade|ann[ée]e)\b|"
+    r"middle school|junior high|mes parents (veulent|voudront) pas|my (mom|parents) won'?t let me)",
+    _F,
+)
+_INJECTION = re.compile(
+    r"(ignor\w*\s+(?:\w+\s+){0,3}(instructions?|consignes?|r[èe]gles|rules|prompts?|guidelines|ce qu'on t'a dit|"
+    r"what you were told)|oubli\w*\s+(?:\w+\s+){0,2}(instructions?|r[èe]gles|consignes?|que tu travailles)|"
+    r"forget (all |your |the )*(rules|instructions|prompts?)|disregard|system prompt|prompt syst[èe]me|"
+    r"\[(system|syst[èe]me)\]|you are now|tu es maintenant|\bact as\b|agis comme|pretend (you|to be)|"
+    r"fin des instructions|end of instructions|new (task|instruction)|nouvelle (t[âa]che|consigne)|"
+    r"#+\s*instruction|you are dan\b|jailbreak|reveal your|r[ée]v[èe]le (ton|tes)|hidden rules|"
+    r"if you'?re a bot|si tu es un (bot|robot))",
+    _F,
+)
+_HATE = re.compile(
+    r"(retourne\w* dans (ton|votre|leur) pays|go back (to|where) (your|they)|send them back|"
+    r"bougnoul|sale (race|arabe|noir|n[èe]gre|juif|immigr)|dirty (foreigner|immigrant)|"
+    r"(want|veux) (a|un) (white|blanc)|n[i1]gg|f[a@]gg?ot|tapette|p[ée]d[ée]s?\b|"
+    r"(juifs|jews) (contr[ôo]l|control)|those people are|ces gens sont (malades|des animaux)|"
+    r"back to the kitchen|retourne\w* (à|a) la cuisine|(homos|gays|trans) (comme|like)\b.*(interdit|allowed))",
+    _F,
+)
+_INSULT = re.compile(
+    r"(\bcons?\b|connard|connasse|conne\b|imb[ée]cile|idiots?\b|abruti|cr[ée]tin|minables?|ta gueule|"
+    r"va chier|allez chier|marde\b|merde\b|fous?-?toi|foutre|crisse de|gang de caves|\bcaves\b|\b[ée]pais\b|"
+    r"d[ée]chets|parasites|escroc|porc\b|salope|pute|fuck|f\*+|sh\*t|shit|\bstfu\b|shut up|morons?|"
+    r"stupid|dumbass|b\*tch|bitch|asshole|trash\b|clowns?\b|pathetic|scum|losers?|go to hell|"
+    r"kill yourselves|crevez|crever)",
+    _F,
+)
+
+
+def has_distress(text: str) -> bool:
+    return bool(_DISTRESS.search(text))
+
+
+def has_hardship(text: str) -> bool:
+    return bool(_HARDSHIP.search(text))
+
+
+def has_safety_issue(text: str) -> bool:
+    return bool(_SAFETY.search(text))
+
+
+def has_legal_threat(text: str) -> bool:
+    return bool(_LEGAL.search(text))
+
+
+def mentions_minor(text: str) -> bool:
+    """A person saying they are under 18 ("j'ai 12 ans", "I'm 13") or at school."""
+    for match in _AGE.finditer(text):
+        age = int(match.group(1))
+        if 5 <= age < 18:
+            return True
+    return bool(_GRADE.search(text))
+
+
+def has_injection(text: str) -> bool:
+    return bool(_INJECTION.search(text))
+
+
+def has_hate(text: str) -> bool:
+    return bool(_HATE.search(text))
+
+
+def has_insult(text: str) -> bool:
+    return bool(_INSULT.search(text))
+
+
+# --- low literacy --------------------------------------------------------------------------------
+
+# Phonetic spellings of common words (not texting shorthand such as "mdr" or "lol", and not
+# Québec or France informal registers such as "chu", "pis", "tsé", which are fluent writing).
+_PHONETIC = frozenset(
+    """
+    jai cest kan koi ke komen koman coment conpri compri resu encor bocou bokou tro jador jadore jatend
+    jattend japel pouri laiser dehor raizon argen anulé anule abonemen labonement comande persone persones
+    magazin avé avez-vou lété ouvré vouvré dan ya til sé cé chépa kelke kelkun pk pkoi mintenan tanpi
+    recieve recieved ordr subscribtion understnad organik veggis tomorow wen roten trow outsid everyting
+    mony acount reson funy realy evrything becuz becaus becuse wat definately alot sumthing thier wich
+    wierd untill beleive adress buisness sed dont_no thx_u pleez plz ppl ur noe tho enuf nite
+    """.split()
+)
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+
+
+def strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+
+
+def tokens(text: str) -> list[str]:
+    return [t.lower().replace("’", "'") for t in _WORD.findall(text)]
+
+
+def _near_miss(token: str, vocab: frozenset[str]) -> bool:
+    """A dyslexic / low-literacy slip of a known word: a doubled letter dropped or two letters swapped."""
+    if len(token) < 4 or token in vocab:
+        return False
+    for i in range(len(token)):
+        if vocab and (token[:i] + token[i] + token[i:]) in vocab:  # comande -> commande
+            return True
+    return any(token[:i] + token[i + 1] + token[i] + token[i + 2 :] in vocab for i in range(len(token) - 1))
+
+
+@dataclass(frozen=True)
+class LiteracySignals:
+    phonetic: int
+    near_misses: int
+    no_punctuation: bool
+
+    @property
+    def score(self) -> int:
+        return self.phonetic + self.near_misses + (1 if self.no_punctuation else 0)
+
+
+def literacy_signals(text: str, vocab: frozenset[str] = frozenset()) -> LiteracySignals:
+    """Counts of the spelling signals that suggest low literacy or dyslexia (explainable, not a verdict)."""
+    toks = [strip_accents(t) for t in tokens(text)]
+    phonetic = sum(1 for t in toks if t in _PHONETIC)
+    near = sum(1 for t in toks if _near_miss(t, vocab))
+    letters = [c for c in text if c.isalpha()]
+    no_punct = (
+        len(toks) >= 8
+        and not re.search(r"[.,!?;:'’]", text)
+        and not any(c.isupper() for c in letters)
+    )
+    return LiteracySignals(phonetic=phonetic, near_misses=near, no_punctuation=no_punct)
+
+
+def build_vocab(texts: Iterable[str]) -> frozenset[str]:
+    return frozenset(strip_accents(t) for text in texts for t in tokens(text))
+
+
+# --- topics and engagement -----------------------------------------------------------------------
+
+_TOPICS: dict[str, re.Pattern[str]] = {
+    "delivery": re.compile(
+        r"(livr|livreur|colis|exp[ée]di|d[ée]liv|deliver|shipping|ship\b|package|parcel|tracking|suivi|courier|"
+        r"driver|point relais|cueillette|pickup|curbside)",
+        _F,
+    ),
+    "billing": re.compile(
+        r"(factur|bill\b|billing|charg|pr[ée]lev|d[ée]bit|frais|fees?\b|paiement|payment|paid|pay[ée]|"
+        r"carte de cr[ée]dit|credit card|card\b|carte\b|prix|price|tarif|\$|€)",
+        _F,
+    ),
+    "refund": re.compile(r"(rembours|refund|cr[ée]dit sur|money back|mon argent|my money|the difference)", _F),
+    "account": re.compile(
+        r"(mon compte|my account|account\b|connect|log ?in|mot de passe|password|abonnement|subscription|"
+        r"forfait|plan\b|annul|cancel|pause|suspend)",
+        _F,
+    ),
+    "product_quality": re.compile(
+        r"(pourri|rotten|fl[ée]tri|wilted|cass[ée]|broken|ab[îi]m|damaged|qualit|quality|go[ûu]t|taste|ti[èe]de|"
+        r"warm\b|moisi|mold)",
+        _F,
+    ),
+    "hours_locations": re.compile(
+        r"(heures?|hours|ouvert|open\b|ferm|close|succursale|branch|magasin|store|adresse|where is the)", _F
+    ),
+    "allergens": re.compile(r"(allerg|arachide|peanut|noix|nut\b|nuts|gluten|s[ée]same|sesame|lactose)", _F),
+    "jobs": re.compile(r"(emploi|job\b|engag|hiring|travailler chez|work at your)", _F),
+    "travel": re.compile(r"(vol\b|flight|bagage|baggage|luggage|valise|suitcase|si[èe]ge|seat|a[ée]roport|airport)", _F),
+}
+_SAC_HINT = re.compile(
+    r"(ma commande|mon colis|my order|my package|my parcel|my box|mon panier|ma bo[iî]te|rembours|refund|"
+    r"factur[ée]|charged|prélev|pr[ée]lev|d[ée]bit[ée]|mon compte|my account|pas re[çc]u|never (arrived|came|showed)|"
+    r"didn'?t (get|receive)|manqu|missing|tracking|num[ée]ro de suivi|my (card|bill)|ma (carte|facture)|"
+    r"annuler mon|cancel my|my subscription|mon abonnement|ma r[ée]servation|my booking|my flight|mon vol|"
+    r"ma valise|my suitcase)",
+    _F,
+)
+
+
+def topics_of(text: str) -> list[str]:
+    return [name for name, pattern in _TOPICS.items() if pattern.search(text)]
+
+
+def has_sac_hint(text: str) -> bool:
+    """Words that mean the person's own order, bill or account is involved."""
+    return bool(_SAC_HINT.search(text))
+
+
+TRACTION_THRESHOLD = 50
+
+
+def traction_score(engagement: Mapping[str, Any] | None) -> float:
+    """Likes count once, replies twice and shares three times: replies and shares spread a bad buzz."""
+    if not engagement:
+        return 0.0
+    weights = {"likes": 1, "reactions": 1, "replies": 2, "comments": 2, "shares": 3, "retweets": 3, "quotes": 3}
+    score = 0.0
+    for key, weight in weights.items():
+        value = engagement.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            score += weight * float(value)
+    return score
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Everything the rules saw in one comment."""
+
+    personal_data: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    lure: bool = False
+    distress: bool = False
+    hardship: bool = False
+    safety: bool = False
+    legal: bool = False
+    minor: bool = False
+    injection: bool = False
+    hate: bool = False
+    insult: bool = False
+    literacy: LiteracySignals = LiteracySignals(0, 0, False)
+    sac_hint: bool = False
+    traction: bool = False
+    topics: list[str] = field(default_factory=list)
+
+
+def detect(text: str, engagement: Mapping[str, Any] | None = None, vocab: frozenset[str] = frozenset()) -> Signals:
+    return Signals(
+        personal_data=find_personal_data(text),
+        links=find_links(text),
+        lure=has_lure(text),
+        distress=has_distress(text),
+        hardship=has_hardship(text),
+        safety=has_safety_issue(text),
+        legal=has_legal_threat(text),
+        minor=mentions_minor(text),
+        injection=has_injection(text),
+        hate=has_hate(text),
+        insult=has_insult(text),
+        literacy=literacy_signals(text, vocab),
+        sac_hint=has_sac_hint(text),
+        traction=traction_score(engagement) >= TRACTION_THRESHOLD,
+        topics=topics_of(text),
+    )

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knowledge.eval.retrieval import evaluate_retrieval, score_rankings
+from knowledge.retrieval import BM25, Retriever, tokenize
+from knowledge.store import Entry, KnowledgeStore
+
+BRAND = "panier_boreal"
+
+
+@pytest.fixture(scope="module")
+def retriever(sample_store: KnowledgeStore) -> Retriever:
+    return Retriever(sample_store)
+
+
+@pytest.mark.parametrize(
+    ("query", "lang", "expected"),
+    [
+        ("Acceptez-vous American Express?", "fr", "paiement"),
+        ("Est-ce que je peux mettre mes livraisons sur pause cet été?", "fr", "pause"),
+        ("Do you take back the empty crates?", "en", "returnable-boxes"),
+        ("My son has a peanut allergy, is that a problem?", "en", "allergies-en"),
+    ],
+)
+def test_finds_the_answer_in_the_question_language(
+    retriever: Retriever, query: str, lang: str, expected: str
+) -> None:
+    found = retriever.search(BRAND, query, k=3, lang=lang)
+    assert found.passages[0].id == expected
+    assert not found.no_answer
+    assert found.passages[0].lang == lang  # the same-language twin wins
+
+
+def test_cross_lingual_french_question_finds_english_only_answer(
+    sample_store: KnowledgeStore, retriever: Retriever
+) -> None:
+    sample_store.upsert(
+        BRAND, [Entry(id="kombucha-en", question="Do you sell kombucha?", answer="Yes, ginger kombucha, $6.", lang="en")]
+    )
+    found = retriever.search(BRAND, "Vendez-vous du kombucha au gingembre?", k=3, lang="fr")
+    assert found.passages[0].id == "kombucha-en" and not found.no_answer
+    # Strict language filtering is available when asked for, and then leaves it out.
+    strict = retriever.search(BRAND, "Vendez-vous du kombucha au gingembre?", k=3, lang="fr", strict_lang=True)
+    assert all(p.lang == "fr" for p in strict.passages)
+    sample_store.delete(BRAND, "kombucha-en")
+    assert "kombucha-en" not in [p.id for p in retriever.search(BRAND, "kombucha", k=5).passages]
+
+
+def test_cross_lingual_english_question_finds_french_only_answer(retriever: Retriever) -> None:
+    found = retriever.search(BRAND, "Any recipe ideas for my vegetables?", k=3, lang="en", mode="vector")
+    assert "recettes" in [p.id for p in found.passages]  # the recipes entry exists only in French
+
+
+def test_passages_carry_what_a_citation_needs(retriever: Retriever) -> None:
+    found = retriever.search(BRAND, "Your driver came through a snowstorm, amazing!", k=5, lang="en")
+    viral = next(p for p in found.passages if p.collection == "viral")
+    assert viral.id == "viral-snow-delivery"
+    assert viral.source["platform"] == "x" and viral.source["likes"] == 3400
+    assert str(viral.source["url"]).startswith("https://x.com/")
+    assert viral.source["source"].endswith("viral.yaml:35")  # the line of its "- id:"
+
+
+@pytest.mark.parametrize("query", ["Quelle est la capitale de l'Australie?", "Who won the hockey game last night?"])
+def test_nothing_good_enough_when_the_faq_has_no_answer(retriever: Retriever, query: str) -> None:
+    for mode in ("hybrid", "vector", "keyword"):
+        assert retriever.search(BRAND, query, mode=mode).no_answer, mode
+
+
+def test_keyword_mode_matches_place_names_regardless_of_accents(retriever: Retriever) -> None:
+    found = retriever.search(BRAND, "livraison a Levis", k=3, mode="keyword")
+    assert found.passages[0].id in {"livraison-zones", "delivery-zones"}
+    assert found.passages[0].vector_score is None and found.passages[0].keyword_score
+
+
+def test_unknown_brand_is_empty_and_says_so(retriever: Retriever) -> None:
+    found = retriever.search("no-such-brand", "Livrez-vous à Laval?")
+    assert found.passages == [] and found.no_answer
+
+
+def test_bm25_scores_are_normalised() -> None:
+    assert tokenize("Livrez-vous à Québec?") == ["livr", "quebec"]
+    bm25 = BM25(["Livraison à Québec le mardi", "Cartes-cadeaux en vente", "Paniers bios"])
+    scores = bm25.scores("livrez-vous à Québec?")
+    assert scores.argmax() == 0 and 0 < scores[0] <= 1 and scores[1] == 0
+    assert np.all(bm25.scores("") == 0)
+
+
+def test_score_rankings_definitions() -> None:
+    labels = {"c1": ["a"], "c2": ["b", "c"], "c3": [], "c4": []}
+    rankings = {"c1": ["a", "x"], "c2": ["x", "y", "c"], "c3": ["a"], "c4": ["b"]}
+    metrics = score_rankings(rankings, {"c1": False, "c2": True, "c3": True, "c4": False}, labels)
+    assert metrics["hit@1"] == 0.5 and metrics["hit@3"] == 1.0
+    assert metrics["mrr"] == pytest.approx((1 + 1 / 3) / 2)
+    assert metrics["no_answer_precision"] == 0.5 and metrics["no_answer_flagged"] == 2
+    # Nothing flagged: nothing was wrongly flagged, precision 1.0 with a count of 0.
+    none_flagged = score_rankings(rankings, {}, labels)
+    assert none_flagged["no_answer_precision"] == 1.0 and none_flagged["no_answer_flagged"] == 0
+
+
+def test_evaluate_retrieval_on_a_small_labelled_set(tmp_path: Path) -> None:
+    def jsonl(name: str, rows: list[dict[str, object]]) -> Path:
+        path = tmp_path / name
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        return path
+
+    kb = jsonl(
+        "kb.jsonl",
+        [
+            {"id": "jours", "lang": "fr", "question": "Quels jours livrez-vous?", "answer": "Du lundi au vendredi."},
+            {"id": "gift", "lang": "en", "question": "Do you sell gift cards?", "answer": "Yes, from $20 to $250."},
+            {"id": "bio", "lang": "fr", "question": "Vos légumes sont-ils bios?", "answer": "Oui, certifiés Ecocert."},
+        ],
+    )
+    comments = jsonl(
+        "comments.jsonl",
+        [
+            {"id": "1", "lang": "en", "text": "Which days do you deliver?"},
+            {"id": "2", "lang": "fr", "text": "Avez-vous des cartes-cadeaux pour Noël?"},
+            {"id": "3", "lang": "fr", "text": "Qui a gagné le match de hockey hier soir?"},
+        ],
+    )
+    labels = jsonl(
+        "labels.jsonl",
+        [{"id": "1", "kb_ids": ["jours"]}, {"id": "2", "kb_ids": ["gift"]}, {"id": "3", "kb_ids": []}],
+    )
+    metrics = evaluate_retrieval(kb, comments, labels, "hybrid", tmp_path)
+    assert metrics["hit@1"] == 1.0 and metrics["mrr"] == 1.0 and metrics["answerable"] == 2
+    assert metrics["no_answer_precision"] == 1.0 and metrics["no_answer_flagged"] == 1
+    assert list(tmp_path.iterdir()) and not any(p.is_dir() for p in tmp_path.iterdir())  # store removed
