@@ -1,53 +1,60 @@
-"""The FastAPI app factory: the composition root that wires settings, database, worker and routes."""
+"""The FastAPI app factory: the composition root wiring settings, database, worker, outbox,
+the Bolt app and the routes."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from sqlalchemy.engine import Engine
 
+from api.brain import Brain, build_brain
 from api.limits import BodySizeLimit
 from api.metrics import Metrics
 from api.routes import comments, health
-from bot.blocks.review import review_message
 from bot.db import make_engine
 from bot.models import Comment, State
-from bot.pipeline import post_review_step, record_untriaged
+from bot.outbox import Outbox
+from bot.pipeline import draft_step, post_review_step, record_untriaged, triage_step
+from bot.publisher import Publisher, RecordingPublisher
+from bot.services import Approvers, BotServices
 from bot.settings import Settings, get_settings
+from bot.slack_sync import SlackReview, make_web_client
 from bot.worker import Step, Worker
 
 log = logging.getLogger(__name__)
 
 
-def slack_poster(settings: Settings) -> Any:
-    """A `(channel, text, blocks) -> ts` function over the real Slack Web API client."""
-    from slack_sdk import WebClient
-    from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+def build_steps(settings: Settings, brain: Brain, review: SlackReview | None, engine: Engine) -> dict[State, Step]:
+    """received → triaged → proposed → posted, each step only where its part is configured."""
+    from bot.case import channel_persona
 
-    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=5))
+    steps: dict[State, Step] = {State.received: triage_step(brain.classify) if brain.classify else record_untriaged}
+    channel = settings.review_channel
 
-    def post(channel: str, text: str, blocks: list[dict[str, Any]]) -> str:
-        response = client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
-        return str(response["ts"])
+    def channel_for(_comment: Comment) -> str | None:
+        return channel
 
-    return post
+    def persona_for(_comment: Comment) -> str:
+        return (channel_persona(engine, channel) if channel else None) or brain.default_persona
 
-
-def build_steps(settings: Settings) -> dict[State, Step]:
-    steps: dict[State, Step] = {State.received: record_untriaged}
-    if settings.slack_bot_token and settings.review_channel:
-        review_channel = settings.review_channel
-
-        def channel_for(_comment: Comment) -> str | None:
-            return review_channel
-
-        steps[State.triaged] = post_review_step(slack_poster(settings), channel_for, review_message)
+    if brain.drafter is not None:
+        steps[State.triaged] = draft_step(brain.drafter, persona_for)
+    if review is not None and channel:
+        post_from = State.proposed if brain.drafter is not None else State.triaged
+        steps[post_from] = post_review_step(review.publish_review, channel_for, from_state=post_from)
     return steps
+
+
+def default_publishers(settings: Settings) -> Callable[[str, str], Publisher]:
+    recording = RecordingPublisher()
+
+    def publisher_for(_brand: str, _platform: str) -> Publisher:
+        return recording
+
+    return publisher_for
 
 
 def create_app(
@@ -56,31 +63,83 @@ def create_app(
     engine: Engine | None = None,
     run_worker: bool = True,
     steps: Mapping[State, Step] | None = None,
+    brain: Brain | None = None,
+    publisher_for: Callable[[str, str], Publisher] | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
+    brain = brain if brain is not None else build_brain(settings)
+    slack_ready = bool(settings.slack_bot_token and settings.slack_signing_secret)
+    review = (
+        SlackReview(
+            make_web_client(settings.slack_bot_token, settings.slack_api_url),
+            engine,
+            lambda: [p.name for p in brain.personas()],
+        )
+        if slack_ready
+        else None
+    )
     worker = Worker(
         engine,
-        steps if steps is not None else build_steps(settings),
+        steps if steps is not None else build_steps(settings, brain, review, engine),
         poll_seconds=settings.worker_poll_seconds,
     )
+    outbox = Outbox(
+        engine, publisher_for or default_publishers(settings), review, poll_seconds=settings.worker_poll_seconds
+    )
+
+    def wake() -> None:
+        worker.wake()
+        outbox.wake()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if run_worker:
             worker.start()
+            outbox.start()
         try:
             yield
         finally:
             worker.stop()
+            outbox.stop()
 
     app = FastAPI(title="Sowana", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
     app.state.metrics = Metrics(engine)
     app.state.worker = worker
-    app.state.wake_worker = worker.wake if run_worker else None
+    app.state.outbox = outbox
+    app.state.brain = brain
+    app.state.wake_worker = wake if run_worker else None
     app.add_middleware(BodySizeLimit)
     app.include_router(health.router)
     app.include_router(comments.router)
+    if review is not None:
+        _mount_slack(
+            app,
+            BotServices(
+                engine=engine,
+                settings=settings,
+                review=review,
+                approvers=Approvers(settings.approvers),
+                wake=wake,
+                personas=brain.personas,
+                default_persona=brain.default_persona,
+                kb_search=brain.kb_search,
+                on_correction=brain.on_correction,
+            ),
+        )
     return app
+
+
+def _mount_slack(app: FastAPI, services: BotServices) -> None:
+    from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+
+    from bot.slack_app import create_bolt_app
+
+    handler = AsyncSlackRequestHandler(create_bolt_app(services))
+    app.state.bolt = handler.app
+
+    @app.post("/slack/events", include_in_schema=False)
+    async def slack_events(request: Request) -> Response:
+        return await handler.handle(request)

@@ -88,7 +88,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(tmp)
         store.upsert("cal", report.entries)
-        for weight in (0.2, 0.25, 0.3, 0.4, 0.5):
+        for weight in (0.1, 0.2, 0.25, 0.3, 0.4, 0.5):
             retriever = Retriever(store, keyword_weight=weight)
             for mode in MODES if weight == KEYWORD_WEIGHT else ("hybrid",):
                 h1 = h3 = 0

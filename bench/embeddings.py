@@ -21,8 +21,10 @@ import numpy as np
 # (French, English) pairs: translations and loose paraphrases about everyday shopping and services.
 PAIRS: list[tuple[str, str]] = [
     ("Est-ce que vous livrez en région?", "Do you ship outside the city?"),
-    ("Je voudrais mettre mon abonnement sur pause pendant mes vacances.",
-     "I'd like to put my subscription on hold while I'm on vacation."),
+    (
+        "Je voudrais mettre mon abonnement sur pause pendant mes vacances.",
+        "I'd like to put my subscription on hold while I'm on vacation.",
+    ),
     ("Ma commande est arrivée écrasée.", "My order showed up crushed."),
     ("Combien ça coûte par semaine?", "What's the weekly price?"),
     ("Acceptez-vous les cartes de crédit?", "Can I pay by credit card?"),
@@ -86,9 +88,7 @@ def _dev_scores(
     query: Callable[[list[str]], np.ndarray], passage: Callable[[list[str]], np.ndarray], data: Path
 ) -> dict[str, dict[str, float]]:
     kb = [json.loads(line) for line in (data / "kb.jsonl").read_text().splitlines() if line.strip()]
-    comments = {
-        r["id"]: r for r in (json.loads(x) for x in (data / "comments.jsonl").read_text().splitlines() if x)
-    }
+    comments = {r["id"]: r for r in (json.loads(x) for x in (data / "comments.jsonl").read_text().splitlines() if x)}
     labels = [json.loads(x) for x in (data / "labels.jsonl").read_text().splitlines() if x.strip()]
     labelled = [lab for lab in labels if lab.get("kb_ids")]
     q = query([comments[lab["id"]]["text"] for lab in labelled])

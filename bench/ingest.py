@@ -24,7 +24,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench-token"
 
-BARE_APP = '''
+BARE_APP = """
 from fastapi import FastAPI, status
 from bot.comments import CommentIn
 app = FastAPI()
@@ -36,16 +36,16 @@ def bare(data: CommentIn) -> dict:
 @app.get("/healthz")
 def health() -> dict:
     return {"status": "ok"}
-'''
+"""
 
-SOWANA_APP = '''
+SOWANA_APP = """
 from api.app import create_app
 from bot.db import upgrade
 from bot.settings import load_settings
 settings = load_settings()
 upgrade(settings.database_url)
 app = create_app(settings, run_worker=False)
-'''
+"""
 
 
 def free_port() -> int:
@@ -58,9 +58,21 @@ def start(module_code: str, workdir: Path, env: dict[str, str]) -> tuple[subproc
     (workdir / "benchapp.py").write_text(module_code)
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "benchapp:app", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning", "--no-access-log"],
-        cwd=workdir, env=env | {"PYTHONPATH": f"{workdir}:{ROOT}"},
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "benchapp:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=workdir,
+        env=env | {"PYTHONPATH": f"{workdir}:{ROOT}"},
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -86,9 +98,12 @@ async def load(base: str, n: int, concurrency: int, tag: str) -> tuple[float, li
         async def worker() -> None:
             while not queue.empty():
                 i = queue.get_nowait()
-                body = {"platform": "facebook", "external_id": f"{tag}-{i}",
-                        "author": {"id": f"u{i % 97}", "name": "Julie Tremblay"},
-                        "text": f"Bonjour! Livrez-vous à Sherbrooke le jeudi? 😊 #{i}"}
+                body = {
+                    "platform": "facebook",
+                    "external_id": f"{tag}-{i}",
+                    "author": {"id": f"u{i % 97}", "name": "Julie Tremblay"},
+                    "text": f"Bonjour! Livrez-vous à Sherbrooke le jeudi? 😊 #{i}",
+                }
                 t0 = time.perf_counter()
                 r = await client.post("/api/comments", json=body)
                 latencies.append(time.perf_counter() - t0)
@@ -102,8 +117,11 @@ async def load(base: str, n: int, concurrency: int, tag: str) -> tuple[float, li
 
 def measure(name: str, code: str, env: dict[str, str], n: int, concurrency: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        proc, base = start(code, Path(tmp), env | {"SOWANA_DATABASE_URL": env.get("SOWANA_DATABASE_URL") or
-                                                   f"sqlite:///{tmp}/bench.db"})
+        proc, base = start(
+            code,
+            Path(tmp),
+            env | {"SOWANA_DATABASE_URL": env.get("SOWANA_DATABASE_URL") or f"sqlite:///{tmp}/bench.db"},
+        )
         try:
             asyncio.run(load(base, min(200, n), concurrency, f"warm-{name}"))  # warm-up
             elapsed, lat = asyncio.run(load(base, n, concurrency, name))

@@ -27,8 +27,8 @@ TRANSITIONS: Mapping[State, frozenset[State]] = {
     # `posted` straight from `triaged`: a review message with no proposal (drafting unavailable).
     S.triaged: frozenset({S.proposed, S.posted, S.escalated, S.hidden, S.failed}),
     S.proposed: frozenset({S.posted, S.escalated, S.hidden, S.failed}),
-    # posted → proposed is a redraft (new proposals replace the shown ones).
-    S.posted: frozenset({S.approved, S.edited, S.proposed, S.escalated, S.hidden, S.failed}),
+    # posted → triaged is a redraft: the worker drafts again and updates the same message.
+    S.posted: frozenset({S.approved, S.edited, S.triaged, S.escalated, S.hidden, S.failed}),
     S.approved: frozenset({S.published, S.failed}),
     S.edited: frozenset({S.published, S.failed}),
     S.published: frozenset({S.escalated, S.hidden}),

@@ -73,6 +73,11 @@ class Comment(SQLModel, table=True):
     lease_owner: str | None = Field(default=None, max_length=128)
     lease_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
     attempts: int = Field(default=0)
+    # The author edited or deleted the original on the platform (a deleted one cannot be answered).
+    # Set by a redraft request: the persona the next proposals use instead of the channel's.
+    redraft_persona: str | None = Field(default=None, max_length=64)
+    edited_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    deleted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
 
 
 class TriageRecord(SQLModel, table=True):
@@ -120,7 +125,7 @@ class Publication(SQLModel, table=True):
     comment_id: int = Field(foreign_key="comment.id")
     proposal_id: int | None = Field(default=None, foreign_key="proposal.id")
     decision_id: int | None = Field(default=None, foreign_key="decision.id")
-    target: str = Field(default="public_reply", max_length=32)  # public_reply | private_reply
+    target: str = Field(default="public_reply", max_length=32)  # public_reply | private_reply | hide | unhide
     text: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(default="pending", max_length=16)  # pending | published | failed
     platform_id: str | None = Field(default=None, max_length=255)
@@ -129,6 +134,10 @@ class Publication(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = _ts()
     published_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    # Outbound platform calls are jobs too: leased like comments, so a crash never loses or doubles one.
+    lease_owner: str | None = Field(default=None, max_length=128)
+    lease_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    requested_by: str | None = Field(default=None, max_length=64)
 
 
 class Escalation(SQLModel, table=True):
@@ -171,3 +180,70 @@ class AuditLog(SQLModel, table=True):
     to_state: str | None = Field(default=None, max_length=16)
     detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     created_at: datetime = _ts()
+
+
+class InboundEvent(SQLModel, table=True):
+    """Platform deliveries already handled (webhook retries are recognised by their key)."""
+
+    key: str = Field(primary_key=True, max_length=255)  # e.g. "meta:feed:edited:<comment id>:<time>"
+    brand: str = Field(max_length=64)
+    received_at: datetime = _ts()
+
+
+class PlatformCursor(SQLModel, table=True):
+    """Where polling of a platform account got to (X mentions `since_id`), kept across restarts."""
+
+    __table_args__ = (UniqueConstraint("brand", "platform", "account_id", name="uq_cursor_account"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand: str = Field(max_length=64)
+    platform: str = Field(max_length=16)
+    account_id: str = Field(max_length=255)
+    since_id: str | None = Field(default=None, max_length=255)
+    updated_at: datetime = _ts()
+
+
+class ChannelSetting(SQLModel, table=True):
+    """Per-channel choices made in Slack (the persona set with /persona)."""
+
+    channel: str = Field(primary_key=True, max_length=32)
+    brand: str = Field(max_length=64)
+    persona: str | None = Field(default=None, max_length=64)
+    updated_by: str | None = Field(default=None, max_length=64)
+    updated_at: datetime = _ts()
+
+
+class ThreadMessage(SQLModel, table=True):
+    """Team talk in a review thread, kept from the Events API (Slack throttles history reads hard).
+    Never published: only Approve, Edit and SAC follow-up approvals publish."""
+
+    __table_args__ = (UniqueConstraint("channel", "ts", name="uq_threadmessage_channel_ts"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand: str = Field(max_length=64, index=True)
+    comment_id: int = Field(foreign_key="comment.id", index=True)
+    channel: str = Field(max_length=32)
+    ts: str = Field(max_length=32)
+    thread_ts: str = Field(max_length=32)
+    user: str = Field(max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _ts()
+
+
+class TriageCorrection(SQLModel, table=True):
+    """A reviewer's correction of a triage label: an example the classifier learns from at once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand: str = Field(max_length=64, index=True)
+    comment_id: int = Field(foreign_key="comment.id")
+    actor: str = Field(max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    labels: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts()
+
+
+class SlackEvent(SQLModel, table=True):
+    """Slack event ids already handled: a retried delivery is recognised and does nothing twice."""
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = _ts()

@@ -1,17 +1,20 @@
-"""The worker's steps, one per state, composed by the application's composition root."""
+"""The worker's steps, one per state, composed by the application's composition root.
+
+received --triage--> triaged --draft--> proposed --post--> posted (waits for the team)
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import col
+from sqlmodel import col, func, select
 
 from bot.cases import transition_in
 from bot.db import session_scope
-from bot.models import Comment, SlackPost, State, TriageRecord
+from bot.models import Comment, Proposal, SlackPost, State, TriageRecord
 from bot.worker import Step
 
 NOT_TRIAGED = "not_triaged"
@@ -20,7 +23,7 @@ NOT_TRIAGED = "not_triaged"
 def record_untriaged(engine: Engine, comment: Comment) -> None:
     """No classifier is configured: say so explicitly rather than invent a result."""
     assert comment.id is not None
-    with session_scope(engine) as session:
+    with session_scope(engine, write=True) as session:
         session.add(TriageRecord(brand=comment.brand, comment_id=comment.id, status=NOT_TRIAGED, result=None))
         transition_in(
             session,
@@ -32,17 +35,14 @@ def record_untriaged(engine: Engine, comment: Comment) -> None:
         )
 
 
-class Classifier(Protocol):
-    def __call__(self, comment: Comment) -> tuple[dict[str, Any], str]:
-        """Return (result as JSON-able dict, source)."""
-        ...
+Classify = Callable[[Comment], tuple[dict[str, Any], str]]  # -> (result as JSON-able dict, source)
 
 
-def triage_step(classify: Classifier) -> Step:
+def triage_step(classify: Classify) -> Step:
     def step(engine: Engine, comment: Comment) -> None:
         assert comment.id is not None
         result, source = classify(comment)  # slow part, outside any transaction
-        with session_scope(engine) as session:
+        with session_scope(engine, write=True) as session:
             session.add(
                 TriageRecord(brand=comment.brand, comment_id=comment.id, status="triaged", result=result, source=source)
             )
@@ -53,21 +53,68 @@ def triage_step(classify: Classifier) -> Step:
 
 def get_triage(engine: Engine, comment_id: int) -> TriageRecord | None:
     with session_scope(engine) as session:
-        return session.execute(
-            select(TriageRecord).where(col(TriageRecord.comment_id) == comment_id)
-        ).scalar_one_or_none()
+        return session.exec(select(TriageRecord).where(col(TriageRecord.comment_id) == comment_id)).first()
 
 
-PostMessage = Callable[[str, str, list[dict[str, Any]]], str]  # (channel, text, blocks) -> ts
+@dataclass(frozen=True)
+class ProposalSpec:
+    text: str
+    kind: str  # serious | creative
+    persona: str
+    cited_ids: list[str] = field(default_factory=list)
+    source: str = "offline"
+
+
+class Drafter(Protocol):
+    def __call__(self, comment: Comment, triage: dict[str, Any] | None, persona: str) -> Sequence[ProposalSpec]: ...
+
+
+def draft_step(drafter: Drafter, persona_for: Callable[[Comment], str]) -> Step:
+    """Draft proposals (a new round on a redraft) and move to `proposed`."""
+
+    def step(engine: Engine, comment: Comment) -> None:
+        assert comment.id is not None
+        record = get_triage(engine, comment.id)
+        persona = comment.redraft_persona or persona_for(comment)
+        specs = drafter(comment, record.result if record else None, persona)  # slow part
+        with session_scope(engine, write=True) as session:
+            latest = session.exec(select(func.max(Proposal.round)).where(col(Proposal.comment_id) == comment.id)).one()
+            for spec in specs:
+                session.add(
+                    Proposal(
+                        brand=comment.brand,
+                        comment_id=comment.id,
+                        text=spec.text,
+                        persona=spec.persona,
+                        kind=spec.kind,
+                        cited_ids=list(spec.cited_ids),
+                        source=spec.source,
+                        round=(latest or 0) + 1,
+                    )
+                )
+            row = session.get(Comment, comment.id)
+            assert row is not None
+            row.redraft_persona = None
+            session.add(row)
+            transition_in(
+                session,
+                comment.id,
+                State.proposed,
+                actor="worker",
+                expected_from=State.triaged,
+                detail={"persona": persona, "proposals": len(specs)},
+            )
+
+    return step
 
 
 def post_review_step(
-    post: PostMessage,
-    channel_for: Callable[[Comment], str | None],
-    render: Callable[[Comment, TriageRecord | None], tuple[str, list[dict[str, Any]]]],
-    from_state: State = State.triaged,
+    publish: Callable[[int, str], str], channel_for: Callable[[Comment], str | None], from_state: State = State.proposed
 ) -> Step:
-    """Post the comment's review message in Slack, remember where, and move to `posted`."""
+    """Post (or, after a redraft, update) the review message; remember where; move to `posted`.
+
+    `publish(comment_id, channel) -> ts`. The message's place is saved with the transition, so a
+    retry after a crash updates the same message instead of posting a second one."""
 
     def step(engine: Engine, comment: Comment) -> None:
         assert comment.id is not None
@@ -75,30 +122,26 @@ def post_review_step(
         if not channel:
             return  # no review channel for this brand: the comment waits, visible in the API
         with session_scope(engine) as session:
-            existing = session.execute(
+            existing = session.exec(
                 select(SlackPost).where(col(SlackPost.comment_id) == comment.id, col(SlackPost.kind) == "review")
-            ).scalar_one_or_none()
-        if existing is None or existing.ts is None:
-            text, blocks = render(comment, get_triage(engine, comment.id))
-            ts = post(channel, text, blocks)
-            with session_scope(engine) as session:
-                row = session.execute(
-                    select(SlackPost).where(col(SlackPost.comment_id) == comment.id, col(SlackPost.kind) == "review")
-                ).scalar_one_or_none()
-                if row is None:
-                    row = SlackPost(brand=comment.brand, comment_id=comment.id, kind="review", channel=channel)
-                row.ts, row.channel = ts, channel
-                session.add(row)
-                transition_in(
-                    session,
-                    comment.id,
-                    State.posted,
-                    actor="worker",
-                    expected_from=from_state,
-                    detail={"channel": channel, "ts": ts},
-                )
-            return
-        with session_scope(engine) as session:
-            transition_in(session, comment.id, State.posted, actor="worker", expected_from=from_state)
+            ).first()
+        target = existing.channel if existing is not None else channel
+        ts = publish(comment.id, target)
+        with session_scope(engine, write=True) as session:
+            row = session.exec(
+                select(SlackPost).where(col(SlackPost.comment_id) == comment.id, col(SlackPost.kind) == "review")
+            ).first()
+            if row is None:
+                row = SlackPost(brand=comment.brand, comment_id=comment.id, kind="review", channel=target)
+            row.ts = ts
+            session.add(row)
+            transition_in(
+                session,
+                comment.id,
+                State.posted,
+                actor="worker",
+                expected_from=from_state,
+                detail={"channel": target, "ts": ts},
+            )
 
     return step

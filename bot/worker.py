@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Engine
@@ -49,6 +50,38 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def claim_rows(
+    engine: Engine,
+    model: Any,
+    conditions: list[Any],
+    *,
+    owner: str,
+    lease_seconds: float,
+    limit: int,
+    count_attempt: bool = False,
+) -> list[int]:
+    """Lease rows of `model` (a table with id, lease_owner, lease_until[, attempts]) matching
+    `conditions` and free of a live lease, in one atomic UPDATE; returns their ids.
+
+    PostgreSQL: `FOR UPDATE SKIP LOCKED` lets processes claim side by side. SQLite ignores
+    FOR UPDATE but runs one write at a time, so the UPDATE … WHERE id IN (…) is atomic there."""
+    now = utcnow()
+    candidates = (
+        select(model.id)
+        .where(*conditions, or_(model.lease_until.is_(None), model.lease_until < now))
+        .order_by(model.id)
+        .limit(limit)
+    )
+    if engine.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    values: dict[str, Any] = {"lease_owner": owner, "lease_until": now + timedelta(seconds=lease_seconds)}
+    if count_attempt:
+        values["attempts"] = model.attempts + 1
+    stmt = update(model).where(model.id.in_(candidates.scalar_subquery())).values(**values).returning(model.id)
+    with session_scope(engine, write=True) as session:
+        return sorted(session.execute(stmt).scalars().all())
+
+
 class Worker:
     def __init__(
         self,
@@ -78,30 +111,15 @@ class Worker:
         """Lease up to `limit` comments that have a step and no live lease; returns their ids."""
         if not self.steps:
             return []
-        now = utcnow()
-        candidates = (
-            select(col(Comment.id))
-            .where(
-                col(Comment.state).in_([s.value for s in self.steps]),
-                or_(col(Comment.lease_until).is_(None), col(Comment.lease_until) < now),
-            )
-            .order_by(col(Comment.id))
-            .limit(limit or self.batch_size)
+        return claim_rows(
+            self.engine,
+            Comment,
+            [col(Comment.state).in_([s.value for s in self.steps])],
+            owner=self.owner,
+            lease_seconds=self.lease_seconds,
+            limit=limit or self.batch_size,
+            count_attempt=True,
         )
-        if self.engine.dialect.name == "postgresql":
-            candidates = candidates.with_for_update(skip_locked=True)
-        stmt = (
-            update(Comment)
-            .where(col(Comment.id).in_(candidates.scalar_subquery()))
-            .values(
-                lease_owner=self.owner,
-                lease_until=now + timedelta(seconds=self.lease_seconds),
-                attempts=col(Comment.attempts) + 1,
-            )
-            .returning(col(Comment.id))
-        )
-        with session_scope(self.engine) as session:
-            return sorted(session.execute(stmt).scalars().all())
 
     def _release(self, comment_id: int, *, delay: float = 0.0, reset_attempts: bool = False) -> None:
         values: dict[str, object] = {

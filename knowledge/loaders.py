@@ -22,7 +22,14 @@ import yaml
 
 from knowledge.store import KINDS, Entry, MetaValue
 
-SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".jsonl": "jsonl"}
+SUFFIXES = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+}
 _INT_FIELDS = ("likes", "shares", "replies")
 _KNOWN = {"id", "lang", "question", "answer", "collection", "kind", "brand"}
 
@@ -117,9 +124,7 @@ def entry_from_row(row: dict[str, Any], default_kind: str, default_lang: str | N
     return Entry(id=entry_id, question=question, answer=answer, lang=lang, kind=kind, brand=brand, meta=meta)
 
 
-def _collect(
-    rows: Iterator[tuple[int, Any]], name: str, default_kind: str, default_lang: str | None
-) -> LoadReport:
+def _collect(rows: Iterator[tuple[int, Any]], name: str, default_kind: str, default_lang: str | None) -> LoadReport:
     report = LoadReport()
     for line, row in rows:
         try:

@@ -7,11 +7,14 @@ built it; opening it with another model raises `ModelMismatchError` until `reind
 
 from __future__ import annotations
 
+import builtins
+import contextlib
+import functools
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -99,6 +102,32 @@ def entry_from_record(entry_id: str, meta: dict[str, Any] | None) -> Entry:
     )
 
 
+def _is_missing(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "does not exist" in text or "not found" in text
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _retry_stale(method: _F) -> _F:
+    """Retry once with fresh handles when a cached collection vanished (another process reindexed)."""
+
+    @functools.wraps(method)
+    def wrapper(self: KnowledgeStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except ModelMismatchError:
+            raise
+        except Exception as exc:
+            if not _is_missing(exc) or not self._handles:
+                raise
+            self._handles.clear()
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 class KnowledgeStore:
     """Per-brand collections in a Chroma client (embedded or server), written with our own vectors."""
 
@@ -107,6 +136,8 @@ class KnowledgeStore:
         self.embedder = embedder
         self._lock = threading.Lock()
         self._revision: dict[str, int] = {}
+        # Checked collection handles: one lookup per collection instead of one per call.
+        self._handles: dict[str, Any] = {}
 
     # -- collections -----------------------------------------------------------------------------
 
@@ -128,25 +159,32 @@ class KnowledgeStore:
 
     def _existing(self, brand: str, kind: str) -> Any | None:
         name = collection_name(brand, kind)
+        cached = self._handles.get(name)
+        if cached is not None:
+            return cached
         try:
             collection = self.client.get_collection(name, embedding_function=None)
         except Exception as exc:  # Chroma raises NotFoundError / ValueError depending on the mode
-            if "does not exist" in str(exc) or "not found" in str(exc).lower():
+            if _is_missing(exc):
                 return None
             raise
         self._check_model(collection)
+        self._handles[name] = collection
         return collection
 
     def _collection(self, brand: str, kind: str) -> Any:
         existing = self._existing(brand, kind)
         if existing is not None:
             return existing
-        return self.client.get_or_create_collection(
+        collection = self.client.get_or_create_collection(
             collection_name(brand, kind),
             embedding_function=None,
             metadata=self._metadata(brand, kind),
             configuration=HNSW_CONFIG,
         )
+        self._check_model(collection)  # another process may have created it meanwhile
+        self._handles[collection.name] = collection
+        return collection
 
     def brands(self) -> list[str]:
         """Brands that have at least one collection (as stored in the collections' metadata)."""
@@ -167,6 +205,7 @@ class KnowledgeStore:
 
     # -- writes ----------------------------------------------------------------------------------
 
+    @_retry_stale
     def upsert(self, brand: str, entries: Sequence[Entry], batch_size: int = 256) -> int:
         """Insert or replace entries by id (importing the same file twice changes nothing)."""
         written = 0
@@ -206,6 +245,7 @@ class KnowledgeStore:
         self.upsert(brand, [entry])
         return entry
 
+    @_retry_stale
     def delete(self, brand: str, entry_id: str, kind: str | None = None) -> bool:
         """Delete an entry by id (from every collection of the brand unless `kind` is given)."""
         found = False
@@ -222,6 +262,7 @@ class KnowledgeStore:
 
     # -- reads -----------------------------------------------------------------------------------
 
+    @_retry_stale
     def get(self, brand: str, entry_id: str, kind: str | None = None) -> Entry | None:
         for k in [kind] if kind else list(KINDS):
             collection = self._existing(brand, k)
@@ -234,6 +275,7 @@ class KnowledgeStore:
                 return entry
         return None
 
+    @_retry_stale
     def list(self, brand: str, kind: str | None = None, offset: int = 0, limit: int | None = None) -> list[Entry]:
         """Entries of a brand, ordered by collection then id (stable paging)."""
         entries: list[Entry] = []
@@ -250,6 +292,7 @@ class KnowledgeStore:
         end = None if limit is None else offset + limit
         return entries[offset:end]
 
+    @_retry_stale
     def count(self, brand: str, kind: str | None = None) -> int:
         total = 0
         for k in [kind] if kind else list(KINDS):
@@ -258,11 +301,12 @@ class KnowledgeStore:
                 total += collection.count()
         return total
 
+    @_retry_stale
     def query(
         self, brand: str, vector: np.ndarray, n: int, kinds: Iterable[str] = KINDS, lang: str | None = None
-    ) -> list[tuple[Entry, float]]:
+    ) -> builtins.list[tuple[Entry, float]]:
         """Nearest entries by cosine similarity, best first, across the brand's collections."""
-        hits: list[tuple[Entry, float]] = []
+        hits: builtins.list[tuple[Entry, float]] = []
         where = {"lang": lang} if lang else None
         for kind in kinds:
             collection = self._existing(brand, kind)
@@ -286,7 +330,8 @@ class KnowledgeStore:
         hits.sort(key=lambda h: -h[1])
         return hits[:n]
 
-    def embeddings(self, brand: str, ids_by_kind: dict[str, list[str]]) -> dict[tuple[str, str], np.ndarray]:
+    @_retry_stale
+    def embeddings(self, brand: str, ids_by_kind: dict[str, builtins.list[str]]) -> dict[tuple[str, str], np.ndarray]:
         """Stored vectors for some entries, keyed by (kind, id)."""
         out: dict[tuple[str, str], np.ndarray] = {}
         for kind, ids in ids_by_kind.items():
@@ -309,6 +354,7 @@ class KnowledgeStore:
         total = 0
         for kind in KINDS:
             name = collection_name(brand, kind)
+            self._handles.pop(name, None)
             try:
                 old = self.client.get_collection(name, embedding_function=None)
             except Exception:
@@ -316,10 +362,8 @@ class KnowledgeStore:
             got = old.get(include=["metadatas"])
             entries = [entry_from_record(i, m) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)]
             tmp_name = f"{name}-reindex"
-            try:
+            with contextlib.suppress(Exception):  # a leftover from an interrupted run
                 self.client.delete_collection(tmp_name)
-            except Exception:
-                pass  # no leftover from an interrupted run
             tmp = self.client.create_collection(
                 tmp_name, embedding_function=None, metadata=self._metadata(brand, kind), configuration=HNSW_CONFIG
             )

@@ -62,7 +62,8 @@ def _truncate_all(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE auditlog DISABLE TRIGGER auditlog_append_only"))
         conn.execute(text(
-            "TRUNCATE auditlog, publication, decision, proposal, triagerecord, escalation, slackpost, comment, brand "
+            "TRUNCATE auditlog, publication, decision, proposal, triagerecord, escalation, slackpost, comment, brand, "
+            "inboundevent, platformcursor, channelsetting, threadmessage, triagecorrection, slackevent "
             "RESTART IDENTITY CASCADE"
         ))
         conn.execute(text("ALTER TABLE auditlog ENABLE TRIGGER auditlog_append_only"))

@@ -36,9 +36,7 @@ def _fail(message: str) -> None:
 def import_(
     path: Annotated[Path, typer.Argument(help="A .md, .yaml, .csv or .jsonl file, or a folder of them")],
     brand: Annotated[str, typer.Option(help="Brand for rows that don't name one")] = "default",
-    collection: Annotated[
-        str | None, typer.Option(help="faq, viral or replies, for rows that don't name one")
-    ] = None,
+    collection: Annotated[str | None, typer.Option(help="faq, viral or replies, for rows that don't name one")] = None,
 ) -> None:
     """Import knowledge entries (upsert by id: importing twice changes nothing)."""
     if collection is not None and collection not in KINDS:
@@ -148,8 +146,9 @@ def eval_retrieval(
     table = Table(title="retrieval")
     keys = ("hit@1", "hit@3", "mrr", "no_answer_precision", "no_answer_recall", "no_answer_flagged")
     table.add_column("mode")
-    for key in keys:
-        table.add_column(key, justify="right")
+    headers = ("hit@1", "hit@3", "MRR", "no-ans P", "no-ans R", "flagged")  # short: fits 80 columns
+    for header in headers:
+        table.add_column(header, justify="right")
     for mode, metrics in results.items():
         table.add_row(mode, *(f"{metrics[k]:.3f}" if isinstance(metrics[k], float) else str(metrics[k]) for k in keys))
     console.print(table)

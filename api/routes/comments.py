@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
@@ -41,7 +41,9 @@ def post_comment(data: CommentIn, request: Request, response: Response) -> Accep
 
 
 def _dt(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()  # SQLite drops the zone
 
 
 @router.get("/{comment_id}")

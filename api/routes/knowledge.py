@@ -151,9 +151,7 @@ def list_entries(
         items = store.list(brand, collection, offset=offset, limit=limit)
     except KnowledgeError as exc:
         raise _refuse_mismatch(exc) from None
-    return EntryList(
-        brand=brand, total=total, offset=offset, limit=limit, items=[EntryOut.of(e, brand) for e in items]
-    )
+    return EntryList(brand=brand, total=total, offset=offset, limit=limit, items=[EntryOut.of(e, brand) for e in items])
 
 
 @router.get("/{entry_id}", response_model=EntryOut)
@@ -172,9 +170,9 @@ def _upsert(store: KnowledgeStore, body: EntryIn, brand: str, entry_id: str | No
 
     new_id = entry_id or body.id or slugify(body.question or body.answer)
     if not new_id:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "no id and nothing to derive one from")
+        raise HTTPException(422, "no id and nothing to derive one from")
     if body.collection != "replies" and not body.question.strip():
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "question is required outside 'replies'")
+        raise HTTPException(422, "question is required outside 'replies'")
     entry = Entry(
         id=new_id,
         question=body.question.strip(),
@@ -199,7 +197,7 @@ def create_entry(store: Store, body: EntryIn, brand: str = "default") -> EntryOu
 @router.put("/{entry_id}", response_model=EntryOut)
 def put_entry(store: Store, entry_id: str, body: EntryIn, brand: str = "default") -> EntryOut:
     if body.id is not None and body.id != entry_id:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "the body's id differs from the URL's")
+        raise HTTPException(422, "the body's id differs from the URL's")
     return _upsert(store, body, brand, entry_id)
 
 

@@ -1,22 +1,53 @@
-"""The review message a comment becomes in Slack (plain form until the review workflow lands)."""
+"""The review message: a comment, its triage, its proposals and the team's buttons (pure functions).
+
+Built with slack_sdk.models.blocks so Block Kit's limits are checked where the blocks are made.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
+    OptionGroup,
     PlainTextObject,
     SectionBlock,
+    StaticSelectElement,
 )
 
-from bot.models import Comment, TriageRecord
+from bot.case import Case
+from bot.models import Decision, Proposal, State, TriageRecord
 
 PLATFORM_LABEL = {"facebook": "Facebook", "instagram": "Instagram", "x": "X", "other": "Web"}
+PLATFORM_EMOJI = {
+    "facebook": ":large_blue_circle:",
+    "instagram": ":camera:",
+    "x": ":bird:",
+    "other": ":globe_with_meridians:",
+}
+INTENTS = ("question", "complaint", "banter", "praise", "spam", "toxic", "distress", "other")
 SECTION_LIMIT = 3000
+
+# Action ids the outside world clicks (DESIGN.md) and our own extras.
+APPROVE, EDIT, ESCALATE, HIDE, REDRAFT, RESOLVE = (
+    "approve_reply",
+    "edit_reply",
+    "escalate_case",
+    "hide_comment",
+    "redraft",
+    "resolve_case",
+)
+REDRAFT_PERSONA, CORRECT_TRIAGE, RETRY = "redraft_persona", "correct_triage", "retry_publication"
 
 
 def escape_mrkdwn(text: str) -> str:
@@ -24,51 +55,197 @@ def escape_mrkdwn(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def quote(text: str, limit: int = SECTION_LIMIT - 10) -> str:
-    body = escape_mrkdwn(text)
-    if len(body) > limit:
-        body = body[: limit - 1] + "…"
+    body = clip(escape_mrkdwn(text), limit - 2 * text.count("\n") - 2)
     return "\n".join("> " + line for line in body.splitlines() or [""])
+
+
+def hhmm(when: datetime | None) -> str:
+    return when.strftime("%H:%M UTC") if when else ""
 
 
 def triage_chips(triage: TriageRecord | None) -> str:
     if triage is None or triage.result is None:
-        return "_not yet triaged / pas encore trié_"
+        return ":hourglass: _pas encore trié · not yet triaged_"
     r = triage.result
-    humor = "humour ✓" if r.get("humor_ok") else "humour ✗"
+    humor_ok = bool(r.get("humor_ok"))
+    humor = ":performing_arts: humour ok" if humor_ok else ":no_entry: humour off"
     reasons = r.get("humor_off_reasons") or []
-    if not r.get("humor_ok") and reasons:
+    if not humor_ok and reasons:
         humor += f" ({', '.join(reasons)})"
-    parts = [
+    priority = r.get("priority", "normal")
+    chips = [
         f"`{r.get('lang', '?')}`",
         f"`{r.get('intent', '?')}`",
         f"`{r.get('sentiment', '?')}`",
-        f"`{r.get('priority', 'normal')}`",
-        f"`{humor}`",
+        (":rotating_light: *urgent*" if priority == "urgent" else f"`{priority}`"),
+        humor,
     ]
     if r.get("needs_sac"):
-        parts.append("`SAC`")
+        chips.append(":phone: SAC")
     if r.get("moderation") and r.get("moderation") != "none":
-        parts.append(f"`moderation: {r['moderation']}`")
-    return " ".join(parts)
+        chips.append(f":shield: {r['moderation']} ({r.get('moderation_reason') or '?'})")
+    return " · ".join(chips)
 
 
-def review_message(comment: Comment, triage: TriageRecord | None) -> tuple[str, list[dict[str, Any]]]:
+def _proposal_blocks(p: Proposal, index: int, actionable: bool) -> list[Block]:
+    kind = ":performing_arts: Créatif · creative" if p.kind == "creative" else ":memo: Sérieux · serious"
+    head = f"*{index}. {kind}* · persona _{escape_mrkdwn(p.persona)}_"
+    blocks: list[Block] = [
+        SectionBlock(
+            block_id=f"proposal-{p.id}",
+            text=MarkdownTextObject(text=clip(f"{head}\n{escape_mrkdwn(p.text)}", SECTION_LIMIT)),
+        )
+    ]
+    sources = ", ".join(f"`{c}`" for c in p.cited_ids) if p.cited_ids else "_aucune · none_"
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(f":books: Sources : {sources}", 2000))]))
+    if actionable:
+        blocks.append(
+            ActionsBlock(
+                block_id=f"proposal-actions-{p.id}",
+                elements=[
+                    ButtonElement(text="Approuver · Approve", action_id=APPROVE, value=str(p.id), style="primary"),
+                    ButtonElement(text="Modifier · Edit", action_id=EDIT, value=str(p.id)),
+                ],
+            )
+        )
+    return blocks
+
+
+def _who(decision: Decision | None) -> str:
+    return f"<@{decision.actor}>" if decision else "?"
+
+
+def _last(case: Case, *actions: str) -> Decision | None:
+    return next((d for d in reversed(case.decisions) if d.action in actions), None)
+
+
+def outcome_line(case: Case) -> str | None:
+    """What happened to the comment, in one line, or None while it waits for the team."""
+    c, state = case.comment, State(case.comment.state)
+    if c.deleted_at:
+        return f":wastebasket: Supprimé par son auteur · deleted by its author ({hhmm(c.deleted_at)})"
+    pub = case.publication()
+    if state in (State.approved, State.edited):
+        d = _last(case, "approve", "edit")
+        verb = "Modifié et approuvé · edited and approved" if state == State.edited else "Approuvé · approved"
+        return f":hourglass_flowing_sand: {verb} par {_who(d)} à {hhmm(d.created_at if d else None)} — publication…"
+    if state == State.published:
+        d = _last(case, "approve", "edit", "followup_approve")
+        link = f" — <{pub.url}|voir la réponse · see the reply>" if pub and pub.url else ""
+        edited = " (texte modifié · edited)" if d and d.action == "edit" else ""
+        when = hhmm(pub.published_at if pub else None)
+        return f":white_check_mark: Publié · published par {_who(d)} à {when}{edited}{link}"
+    if state == State.hidden:
+        return f":no_entry_sign: Masqué · hidden par {_who(_last(case, 'hide'))}"
+    if state in (State.escalated, State.resolved):
+        esc = case.escalation
+        status = {"open": "en attente · open", "claimed": "pris en charge · claimed", "resolved": "résolu · resolved"}
+        return (
+            f":sos: Escaladé au SAC par {_who(_last(case, 'escalate'))} — {status.get(esc.status, '') if esc else ''}"
+        )
+    if state == State.failed:
+        return f":warning: Échec · failed: {escape_mrkdwn(c.failure_reason or '?')}"
+    return None
+
+
+def review_message(case: Case, personas: Sequence[str] = ()) -> tuple[str, list[dict[str, Any]]]:
     """(fallback text, blocks) for a comment's review message."""
-    platform = PLATFORM_LABEL.get(comment.platform, comment.platform)
-    header = f"{platform} · {comment.author_name}"[:150]
-    source = f"<{comment.url}|{platform}>" if comment.url else platform
-    blocks = [
-        HeaderBlock(text=PlainTextObject(text=header, emoji=True)),
-        SectionBlock(text=MarkdownTextObject(text=quote(comment.text))),
+    c = case.comment
+    platform = PLATFORM_LABEL.get(c.platform, c.platform)
+    state = State(c.state)
+    # `proposed` is rendered as it will be seen once posted (the message is posted from that state).
+    actionable = state in (State.posted, State.proposed) and not c.deleted_at
+    source = f"<{c.url}|{platform}>" if c.url else platform
+    reply_to = " · en réponse à un commentaire · a reply" if c.parent_id else ""
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=clip(f"{platform} · {c.author_name}", 150), emoji=True)),
+        SectionBlock(
+            block_id="comment",
+            text=MarkdownTextObject(text=quote(c.text)),
+            accessory=_correction_select() if actionable else None,
+        ),
         ContextBlock(
             elements=[
                 MarkdownTextObject(
-                    text=f"*{escape_mrkdwn(comment.brand)}* · {source} · #{comment.id} · {triage_chips(triage)}"[:3000]
+                    text=clip(
+                        f"{PLATFORM_EMOJI.get(c.platform, '')} *{escape_mrkdwn(c.brand)}* · {source}"
+                        + f" · cas #{c.id}{reply_to}"
+                        + (" · :pencil2: modifié par l'auteur · edited by the author" if c.edited_at else ""),
+                        2000,
+                    )
                 )
             ]
         ),
+        ContextBlock(elements=[MarkdownTextObject(text=clip(triage_chips(case.triage), 2000))]),
         DividerBlock(),
     ]
-    fallback = f"{platform} — {comment.author_name}: {comment.text}"[:3000]
+    for i, p in enumerate(case.proposals, start=1):
+        blocks.extend(_proposal_blocks(p, i, actionable))
+    if not case.proposals and state not in (State.received, State.triaged):
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="_Aucune proposition · no proposal_")))
+    outcome = outcome_line(case)
+    if outcome:
+        blocks.append(ContextBlock(block_id="outcome", elements=[MarkdownTextObject(text=clip(outcome, 2000))]))
+    if actionable:
+        blocks.append(ActionsBlock(block_id="case-actions", elements=_case_buttons(case, personas)))
+    elif state == State.failed:
+        blocks.append(
+            ActionsBlock(
+                block_id="case-actions",
+                elements=[ButtonElement(text="Réessayer · Retry", action_id=RETRY, value=str(c.id), style="primary")],
+            )
+        )
+    fallback = clip(f"{platform} — {c.author_name}: {c.text}", 3000)
     return fallback, [b.to_dict() for b in blocks]
+
+
+def _case_buttons(case: Case, personas: Sequence[str]) -> list[Any]:
+    cid = str(case.id)
+    elements: list[Any] = [
+        ButtonElement(text="Escalader au SAC · Escalate", action_id=ESCALATE, value=cid),
+        ButtonElement(
+            text="Masquer · Hide",
+            action_id=HIDE,
+            value=cid,
+            style="danger",
+            confirm=ConfirmObject(
+                title="Masquer le commentaire ?",
+                text="Le commentaire sera masqué sur la plateforme. · The comment will be hidden on the platform.",
+                confirm="Masquer · Hide",
+                deny="Annuler · Cancel",
+                style="danger",
+            ),
+        ),
+        ButtonElement(text="Reformuler · Redraft", action_id=REDRAFT, value=cid),
+    ]
+    if personas:
+        elements.append(
+            StaticSelectElement(
+                action_id=REDRAFT_PERSONA,
+                placeholder="Reformuler avec… · Redraft as…",
+                options=[Option(text=name, value=f"{cid}:{name}") for name in list(personas)[:100]],
+            )
+        )
+    return elements
+
+
+def _correction_select() -> StaticSelectElement:
+    return StaticSelectElement(
+        action_id=CORRECT_TRIAGE,
+        placeholder="Corriger le tri · Fix triage",
+        option_groups=[
+            OptionGroup(label="Intention · intent", options=[Option(text=i, value=f"intent:{i}") for i in INTENTS]),
+            OptionGroup(
+                label="Humour",
+                options=[
+                    Option(text="humour ok", value="humor_ok:true"),
+                    Option(text="pas d'humour · no humor", value="humor_ok:false"),
+                ],
+            ),
+        ],
+    )

@@ -195,7 +195,7 @@ class WorkspaceClient:
         return list(self._get("/workspace/deliveries")["deliveries"])
 
     def wait_for(
-        self, predicate: Callable[[], T], timeout: float = 5.0, interval: float = 0.05, what: str = "condition"
+        self, predicate: Callable[[], T | None], timeout: float = 5.0, interval: float = 0.05, what: str = "condition"
     ) -> T:
         """Poll until `predicate()` returns something truthy (returned); TimeoutError otherwise."""
         deadline = time.monotonic() + timeout

@@ -113,11 +113,17 @@ def build_router(ws: Workspace) -> APIRouter:
         return JSONResponse(snapshot(ws, user, channel, thread))
 
     @router.get("/workspace/updates")
-    async def updates(since: int = 0, timeout: float = 20.0) -> JSONResponse:
+    async def updates(request: Request, since: int = 0, timeout: float = 20.0) -> JSONResponse:
         """Long poll: answers as soon as the version moves past `since` (or after `timeout` s)."""
-        deadline = asyncio.get_running_loop().time() + max(0.0, min(timeout, 30.0))
-        while ws.state.version <= since and asyncio.get_running_loop().time() < deadline:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(0.0, min(timeout, 30.0))
+        checked = loop.time()
+        while ws.state.version <= since and loop.time() < deadline:
             await asyncio.sleep(0.05)
+            if loop.time() - checked > 0.5:  # a closed tab must not hold the server's shutdown
+                checked = loop.time()
+                if await request.is_disconnected():
+                    break
         return JSONResponse({"version": ws.state.version})
 
     @router.get("/workspace/channels/{channel}/messages")

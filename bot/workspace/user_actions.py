@@ -10,20 +10,20 @@ import json
 import re
 import time
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from bot.workspace import payloads
-from bot.workspace.core import Workspace, WorkspaceError, find_element
+from bot.workspace.blockkit import message_block_errors
+from bot.workspace.core import Workspace, WorkspaceError, find_element, with_ids
 from bot.workspace.delivery import FORM, JSON
 from bot.workspace.state import Delivery, Message
+from bot.workspace.views import push_view, replace_view
 
 EMOJI_NAME = re.compile(r"^[a-z0-9_+\-']{1,100}$")
 SLACKBOT = "USLACKBOT"
 
 
 def _form_body(payload: dict[str, Any]) -> bytes:
-    from urllib.parse import urlencode
-
     return urlencode({"payload": json.dumps(payload, ensure_ascii=False)}).encode()
 
 
@@ -340,8 +340,6 @@ async def submit_view(ws: Workspace, user_id: str, view_id: str, values: dict[st
 
 
 def apply_response_action(ws: Workspace, user_id: str, view_id: str, delivery: Delivery) -> dict[str, Any]:
-    from bot.workspace.views import push_view, replace_view
-
     answer = delivery.response_body if isinstance(delivery.response_body, dict) else {}
     action = answer.get("response_action")
     with ws.state.lock:
@@ -388,8 +386,6 @@ async def close_view(ws: Workspace, user_id: str, view_id: str) -> None:
 
 def response_url_post(ws: Workspace, token: str, body: dict[str, Any]) -> None:
     """A post to a response_url: ephemeral/in_channel message, replace_original or delete_original."""
-    from bot.workspace.blockkit import message_block_errors
-
     with ws.state.lock:
         ru = ws.state.response_urls.get(token)
         if ru is None or time.monotonic() - ru.created > ws.config.response_url_ttl_s:
@@ -420,8 +416,6 @@ def _truthy(value: Any) -> bool:
 def _replace_original(
     ws: Workspace, channel_id: str, user_id: str, ts: str, is_ephemeral: bool, body: dict[str, Any]
 ) -> None:
-    from bot.workspace.core import with_ids
-
     if is_ephemeral:
         eph = ws.state.find_ephemeral(user_id, ts)
         if eph is None:

@@ -18,7 +18,7 @@ from bot.workspace import views as views_mod
 from bot.workspace.blockkit import MAX_MESSAGE_TEXT, message_block_errors, view_errors
 from bot.workspace.core import Workspace, WorkspaceError, with_ids
 from bot.workspace.state import ts_key
-from bot.workspace.user_actions import change_reaction
+from bot.workspace.user_actions import EMOJI_NAME, change_reaction
 
 Params = dict[str, Any]
 Handler = Callable[[Workspace, Params, Request], Awaitable[dict[str, Any]]]
@@ -237,8 +237,6 @@ async def reactions_remove(ws: Workspace, params: Params, request: Request) -> d
 
 
 async def _reaction(ws: Workspace, params: Params, *, remove: bool) -> dict[str, Any]:
-    from bot.workspace.user_actions import EMOJI_NAME
-
     if not params.get("timestamp"):
         raise WorkspaceError("no_item_specified")
     channel = ws.require_channel(params.get("channel"))

@@ -9,7 +9,11 @@ Two views of the same examples, blended:
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import os
+import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +26,41 @@ from knowledge.embeddings import Embedder
 from knowledge.triage.types import CORRECTABLE, INTENTS, MODERATIONS, SENTIMENTS
 
 EXAMPLES_PATH = Path(__file__).with_name("examples.jsonl")
+
+log = logging.getLogger(__name__)
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "sowana"
+
+
+def embed_cached(embedder: Embedder, texts: Sequence[str], cache_dir: Path | None) -> np.ndarray:
+    """Embed the shipped examples once per (model, examples) pair: ~600 rows cost ~5 s on 2 cores.
+
+    The key hashes the model name and every text, so an edited examples file is re-embedded.
+    A cache that cannot be read or written is skipped, never fatal.
+    """
+    if cache_dir is None:
+        return embedder.embed(list(texts))
+    digest = hashlib.sha256("\x1f".join([embedder.name, *texts]).encode("utf-8")).hexdigest()[:20]
+    path = cache_dir / f"triage-{embedder.name}-{digest}.npy"
+    try:
+        vectors = np.load(path)
+        if vectors.shape == (len(texts), embedder.dim):
+            return vectors.astype(np.float32, copy=False)
+    except (OSError, ValueError):
+        pass
+    vectors = embedder.embed(list(texts))
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=cache_dir, suffix=".tmp", delete=False) as fh:
+            np.save(fh, vectors)
+        os.replace(fh.name, path)  # atomic: a concurrent reader never sees half a file
+    except OSError as exc:
+        log.debug("triage embedding cache not written: %s", exc)
+    return vectors
+
 
 # Heads: name -> classes. Binary heads use (False, True).
 HEADS: dict[str, tuple[Any, ...]] = {
@@ -148,6 +187,7 @@ class ExampleClassifier:
         k: int = 9,
         knn_weight: float = 0.4,
         correction_floor: float = 0.72,
+        cache_dir: Path | None = None,
     ) -> None:
         if not examples:
             raise ValueError("the triage classifier needs labelled examples")
@@ -157,7 +197,7 @@ class ExampleClassifier:
         self._correction_floor = correction_floor
         self._lock = threading.Lock()
         self._examples = list(examples)
-        self._vectors = embedder.embed([e.text for e in self._examples])
+        self._vectors = embed_cached(embedder, [e.text for e in self._examples], cache_dir)
         self._corrections: list[Example] = []
         self._correction_vectors = np.zeros((0, self._vectors.shape[1]), dtype=np.float32)
         self._weights: dict[str, np.ndarray] = {}

@@ -26,7 +26,7 @@ _CARD = re.compile(r"(?<![\d])\d(?:[ -]?\d){12,18}(?!\d)")
 # The words that make a long number an order / invoice / tracking reference, not a phone.
 _REFERENCE_CONTEXT = re.compile(
     r"(commande|order|facture|invoice|suivi|tracking|confirmation|r[ée]f[ée]rence|\bref\b|dossier|"
-    r"r[ée]servation|booking|colis|parcel|n[o°º]\.?|#)\W{0,3}$",
+    r"r[ée]servation|booking|colis|parcel|n[o°º]\.?|#)(?:\s+(?:number|num[ée]ro|no\.?|n°))?\W{0,3}$",
     _F,
 )
 _ADDRESS_FR = re.compile(
@@ -135,8 +135,11 @@ _LEGAL = re.compile(
     r"lawyer|attorney|\bsue\b|\bsuing\b|lawsuit|legal action|small claims|class action|\bcourt\b)",
     _F,
 )
-_AGE = re.compile(
-    r"\b(?:j'?\s?ai|moi j'?ai|i'?m|i am|im)\s*(\d{1,2})\s*(?:ans|an|years?|yrs?|yo\b|and\b|,|\.|!|$)(?!\s*d['’])",
+_AGE_FR = re.compile(r"\b(?:j'?\s?ai|moi j'?ai)\s*(\d{1,2})\s*ans?\b(?!\s*d['’])", _F)
+_AGE_EN = re.compile(
+    r"\b(?:i'?m|i am|im)\s*(\d{1,2})\b(?!\s*(?:%|\$|€|:|[.,]\d|mins?\b|minutes?|h\b|hrs?\b|hours?|days?|weeks?|"
+    r"months?|years? (?:late|in|into|of|with|as)|sec|seconds?|kms?\b|miles?|kg|lbs?\b|pounds?|times?|th\b|st\b|"
+    r"nd\b|rd\b|x\b|/))",
     _F,
 )
 _GRADE = re.compile(
@@ -190,10 +193,10 @@ def has_legal_threat(text: str) -> bool:
 
 def mentions_minor(text: str) -> bool:
     """A person saying they are under 18 ("j'ai 12 ans", "I'm 13") or at school."""
-    for match in _AGE.finditer(text):
-        age = int(match.group(1))
-        if 5 <= age < 18:
-            return True
+    for pattern in (_AGE_FR, _AGE_EN):
+        for match in pattern.finditer(text):
+            if 5 <= int(match.group(1)) < 18:
+                return True
     return bool(_GRADE.search(text))
 
 
@@ -261,11 +264,7 @@ def literacy_signals(text: str, vocab: frozenset[str] = frozenset()) -> Literacy
     phonetic = sum(1 for t in toks if t in _PHONETIC)
     near = sum(1 for t in toks if _near_miss(t, vocab))
     letters = [c for c in text if c.isalpha()]
-    no_punct = (
-        len(toks) >= 8
-        and not re.search(r"[.,!?;:'’]", text)
-        and not any(c.isupper() for c in letters)
-    )
+    no_punct = len(toks) >= 8 and not re.search(r"[.,!?;:'’]", text) and not any(c.isupper() for c in letters)
     return LiteracySignals(phonetic=phonetic, near_misses=near, no_punctuation=no_punct)
 
 
@@ -302,7 +301,9 @@ _TOPICS: dict[str, re.Pattern[str]] = {
     ),
     "allergens": re.compile(r"(allerg|arachide|peanut|noix|nut\b|nuts|gluten|s[ée]same|sesame|lactose)", _F),
     "jobs": re.compile(r"(emploi|job\b|engag|hiring|travailler chez|work at your)", _F),
-    "travel": re.compile(r"(vol\b|flight|bagage|baggage|luggage|valise|suitcase|si[èe]ge|seat|a[ée]roport|airport)", _F),
+    "travel": re.compile(
+        r"(vol\b|flight|bagage|baggage|luggage|valise|suitcase|si[èe]ge|seat|a[ée]roport|airport)", _F
+    ),
 }
 _SAC_HINT = re.compile(
     r"(ma commande|mon colis|my order|my package|my parcel|my box|mon panier|ma bo[iî]te|rembours|refund|"
@@ -312,6 +313,20 @@ _SAC_HINT = re.compile(
     r"ma valise|my suitcase)",
     _F,
 )
+
+
+# Words that describe something that went wrong: a joke on top of them would mock a real problem.
+_PROBLEM = re.compile(
+    r"(manqu|missing|pas re[çc]u|jamais (arriv|re[çc])|never (arrived|came|got)|didn'?t (get|receive|arrive)|"
+    r"cass[ée]|broken|pourri|rotten|moisi|mouldy|moldy|stale|renvers|leaked|en retard|late again|retard de|"
+    r"erreur|mistake|wrong (item|order|plan|size)|mauvais (format|article|produit)|factur[ée] deux|charged twice|"
+    r"pr[ée]lev[ée]e? deux|rembours|refund|annul[ée]|cancell?ed|perdu|lost|ab[îi]m[ée]|damaged|écras|crushed)",
+    _F,
+)
+
+
+def has_problem(text: str) -> bool:
+    return bool(_PROBLEM.search(text))
 
 
 def topics_of(text: str) -> list[str]:
@@ -356,6 +371,7 @@ class Signals:
     insult: bool = False
     literacy: LiteracySignals = LiteracySignals(0, 0, False)
     sac_hint: bool = False
+    problem: bool = False
     traction: bool = False
     topics: list[str] = field(default_factory=list)
 
@@ -375,6 +391,7 @@ def detect(text: str, engagement: Mapping[str, Any] | None = None, vocab: frozen
         insult=has_insult(text),
         literacy=literacy_signals(text, vocab),
         sac_hint=has_sac_hint(text),
+        problem=has_problem(text),
         traction=traction_score(engagement) >= TRACTION_THRESHOLD,
         topics=topics_of(text),
     )

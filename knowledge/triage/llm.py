@@ -60,7 +60,9 @@ def _fence(text: str) -> str:
 def build_messages(inp: TriageInput) -> list[tuple[str, str]]:
     parts = [f"Platform: {inp.platform}"]
     if inp.parent_text:
-        parts.append(f"It replies to this earlier comment (also data):\n<<<COMMENT\n{_fence(inp.parent_text)}\nCOMMENT>>>")
+        parts.append(
+            f"It replies to this earlier comment (also data):\n<<<COMMENT\n{_fence(inp.parent_text)}\nCOMMENT>>>"
+        )
     parts.append(f"Comment to triage:\n<<<COMMENT\n{_fence(inp.text)}\nCOMMENT>>>")
     return [("system", SYSTEM_PROMPT), ("human", "\n\n".join(parts))]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -16,6 +17,7 @@ from knowledge.triage.classifier import (
     ExampleClassifier,
     Prediction,
     correction_example,
+    default_cache_dir,
     load_examples,
 )
 from knowledge.triage.decide import RawLabels, decide
@@ -78,19 +80,35 @@ class Triager:
         extra_examples: Iterable[Mapping[str, Any] | Example] = (),
         llm: Any | None = None,
         timeout: float = 10.0,
+        cache_dir: Path | None | bool = True,
     ) -> None:
+        """`cache_dir`: where example embeddings are cached (True: ~/.cache/sowana, False/None: no cache)."""
         if timeout <= 0:
             raise ValueError("timeout must be positive")
-        shipped = load_examples(examples if isinstance(examples, Path) else EXAMPLES_PATH) if (
-            examples is None or isinstance(examples, Path)
-        ) else list(examples)
-        self._classifier = ExampleClassifier(embedder or get_embedder(), shipped)
+        shipped = (
+            load_examples(examples if isinstance(examples, Path) else EXAMPLES_PATH)
+            if (examples is None or isinstance(examples, Path))
+            else list(examples)
+        )
+        cache = default_cache_dir() if cache_dir is True else (cache_dir or None)
+        self._classifier = ExampleClassifier(embedder or get_embedder(), shipped, cache_dir=cache)
         self._vocab = build_vocab(e.text for e in shipped if not e.labels.get("low_literacy"))
         self._classifier.add_corrections([_example_from_row(r) for r in extra_examples])
         self._timeout = timeout
         self._llm = llm
         self._structured: Any = None
         self._structured_lock = threading.Lock()
+
+    def with_llm(self, llm: Any | None, timeout: float | None = None) -> Triager:
+        """A triager sharing this one's examples and corrections, with another (or no) LLM. Cheap."""
+        if timeout is not None and timeout <= 0:
+            raise ValueError("timeout must be positive")
+        other = copy.copy(self)
+        other._llm = llm
+        other._timeout = self._timeout if timeout is None else timeout
+        other._structured = None
+        other._structured_lock = threading.Lock()
+        return other
 
     @property
     def uses_llm(self) -> bool:

@@ -50,12 +50,12 @@ def test_restart_resumes_half_processed_comments(engine):
         record_untriaged(engine, Session(engine).get(Comment, cid))
     posted: list[tuple[str, str]] = []
 
-    def post(channel, text, blocks):
-        posted.append((channel, text))
+    def post(comment_id, channel):
+        posted.append((channel, comment_id))
         return f"1700000000.{len(posted):06d}"
 
     steps = {State.received: record_untriaged,
-             State.triaged: post_review_step(post, lambda c: "C0REVIEW", lambda c, t: (c.text, []))}
+             State.triaged: post_review_step(post, lambda c: "C0REVIEW", from_state=State.triaged)}
     steps[State.triaged](engine, Session(engine).get(Comment, ids[0]))
     assert states(engine)[ids[0]] == "posted"
 

@@ -83,7 +83,8 @@ def test_jsonl_dev_format_and_broken_lines(tmp_path: Path) -> None:
         '{"id": "b", "question": "broken"\n'
         "\n"
         '{"id": "c", "lang": "en", "question": "Refunds?", "answer": "Within 48 hours.", "collection": "nope"}\n'
-        '{"id": "d", "question": "Any viral answer?", "answer": "Yes!", "kind": "viral", "platform": "x", "shares": "1,200"}\n',
+        '{"id": "d", "question": "Any viral answer?", "answer": "Yes!", "kind": "viral", '
+        '"platform": "x", "shares": "1,200"}\n',
     )
     report = load_path(path)
     assert [(e.id, e.lang, e.kind) for e in report.entries] == [("a", "fr", "faq"), ("d", "en", "viral")]

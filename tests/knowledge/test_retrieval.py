@@ -27,9 +27,7 @@ def retriever(sample_store: KnowledgeStore) -> Retriever:
         ("My son has a peanut allergy, is that a problem?", "en", "allergies-en"),
     ],
 )
-def test_finds_the_answer_in_the_question_language(
-    retriever: Retriever, query: str, lang: str, expected: str
-) -> None:
+def test_finds_the_answer_in_the_question_language(retriever: Retriever, query: str, lang: str, expected: str) -> None:
     found = retriever.search(BRAND, query, k=3, lang=lang)
     assert found.passages[0].id == expected
     assert not found.no_answer
@@ -40,7 +38,8 @@ def test_cross_lingual_french_question_finds_english_only_answer(
     sample_store: KnowledgeStore, retriever: Retriever
 ) -> None:
     sample_store.upsert(
-        BRAND, [Entry(id="kombucha-en", question="Do you sell kombucha?", answer="Yes, ginger kombucha, $6.", lang="en")]
+        BRAND,
+        [Entry(id="kombucha-en", question="Do you sell kombucha?", answer="Yes, ginger kombucha, $6.", lang="en")],
     )
     found = retriever.search(BRAND, "Vendez-vous du kombucha au gingembre?", k=3, lang="fr")
     assert found.passages[0].id == "kombucha-en" and not found.no_answer
@@ -62,7 +61,7 @@ def test_passages_carry_what_a_citation_needs(retriever: Retriever) -> None:
     assert viral.id == "viral-snow-delivery"
     assert viral.source["platform"] == "x" and viral.source["likes"] == 3400
     assert str(viral.source["url"]).startswith("https://x.com/")
-    assert viral.source["source"].endswith("viral.yaml:35")  # the line of its "- id:"
+    assert str(viral.source["source"]).endswith("viral.yaml:35")  # the line of its "- id:"
 
 
 @pytest.mark.parametrize("query", ["Quelle est la capitale de l'Australie?", "Who won the hockey game last night?"])

@@ -68,11 +68,17 @@ def test_importing_twice_changes_nothing(tmp_path: Path, embedder: Embedder) -> 
 
 def test_get_list_paging_delete_and_approved_replies(tmp_path: Path, embedder: Embedder) -> None:
     store = open_store(str(tmp_path), None, embedder)
-    store.upsert("Bistro Élan", [Entry(id=f"q{i}", question=f"Question {i}?", answer=f"Réponse {i}.") for i in range(5)])
+    store.upsert(
+        "Bistro Élan", [Entry(id=f"q{i}", question=f"Question {i}?", answer=f"Réponse {i}.") for i in range(5)]
+    )
     assert collection_name("Bistro Élan", "faq") == "bistro-lan__faq"
     assert [e.id for e in store.list("Bistro Élan", offset=1, limit=2)] == ["q1", "q2"]
     reply = store.add_approved_reply(
-        "Bistro Élan", "c42", "Merci! On vous écrit en privé.", "fr", {"question": "Mon plat était froid", "platform": "x"}
+        "Bistro Élan",
+        "c42",
+        "Merci! On vous écrit en privé.",
+        "fr",
+        {"question": "Mon plat était froid", "platform": "x"},
     )
     got = store.get("Bistro Élan", "c42")
     assert got is not None and got.kind == "replies" and got.answer == reply.answer

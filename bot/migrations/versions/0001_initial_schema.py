@@ -44,6 +44,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("brand"),
     )
     op.create_table(
+        "channelsetting",
+        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("brand", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("persona", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("updated_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("channel"),
+    )
+    op.create_table(
         "comment",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("brand", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -64,6 +73,9 @@ def upgrade() -> None:
         sa.Column("lease_owner", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
         sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("redraft_persona", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("edited_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("brand", "platform", "external_id", name="uq_comment_brand_platform_external"),
     )
@@ -71,6 +83,30 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_comment_brand"), ["brand"], unique=False)
         batch_op.create_index("ix_comment_state_lease", ["state", "lease_until"], unique=False)
 
+    op.create_table(
+        "inboundevent",
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("brand", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
+    op.create_table(
+        "platformcursor",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("brand", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("platform", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("account_id", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("since_id", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("brand", "platform", "account_id", name="uq_cursor_account"),
+    )
+    op.create_table(
+        "slackevent",
+        sa.Column("event_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("event_id"),
+    )
     op.create_table(
         "escalation",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -136,6 +172,46 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_slackpost_brand"), ["brand"], unique=False)
 
     op.create_table(
+        "threadmessage",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("brand", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("comment_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("ts", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("thread_ts", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("user", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["comment_id"],
+            ["comment.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("channel", "ts", name="uq_threadmessage_channel_ts"),
+    )
+    with op.batch_alter_table("threadmessage", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_threadmessage_brand"), ["brand"], unique=False)
+        batch_op.create_index(batch_op.f("ix_threadmessage_comment_id"), ["comment_id"], unique=False)
+
+    op.create_table(
+        "triagecorrection",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("brand", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("comment_id", sa.Integer(), nullable=False),
+        sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("labels", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["comment_id"],
+            ["comment.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("triagecorrection", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_triagecorrection_brand"), ["brand"], unique=False)
+
+    op.create_table(
         "triagerecord",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("brand", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -195,6 +271,9 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("lease_owner", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("requested_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["comment_id"],
             ["comment.id"],
@@ -233,6 +312,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_triagerecord_brand"))
 
     op.drop_table("triagerecord")
+    with op.batch_alter_table("triagecorrection", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_triagecorrection_brand"))
+
+    op.drop_table("triagecorrection")
+    with op.batch_alter_table("threadmessage", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_threadmessage_comment_id"))
+        batch_op.drop_index(batch_op.f("ix_threadmessage_brand"))
+
+    op.drop_table("threadmessage")
     with op.batch_alter_table("slackpost", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_slackpost_brand"))
 
@@ -246,11 +334,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_escalation_brand"))
 
     op.drop_table("escalation")
+    op.drop_table("slackevent")
+    op.drop_table("platformcursor")
+    op.drop_table("inboundevent")
     with op.batch_alter_table("comment", schema=None) as batch_op:
         batch_op.drop_index("ix_comment_state_lease")
         batch_op.drop_index(batch_op.f("ix_comment_brand"))
 
     op.drop_table("comment")
+    op.drop_table("channelsetting")
     op.drop_table("brand")
     with op.batch_alter_table("auditlog", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_auditlog_comment_id"))

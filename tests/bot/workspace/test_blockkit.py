@@ -46,12 +46,14 @@ def test_button_limits_text_value_action_id() -> None:
 
 
 def test_header_block_id_empty_text_and_unknown_type() -> None:
-    errors = message_block_errors([
-        {"type": "header", "text": {"type": "plain_text", "text": "H" * 151}},
-        {"type": "section", "block_id": "b" * 256, "text": {"type": "mrkdwn", "text": "ok"}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": ""}},
-        {"type": "carousel"},
-    ])
+    errors = message_block_errors(
+        [
+            {"type": "header", "text": {"type": "plain_text", "text": "H" * 151}},
+            {"type": "section", "block_id": "b" * 256, "text": {"type": "mrkdwn", "text": "ok"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": ""}},
+            {"type": "carousel"},
+        ]
+    )
     assert any(e.endswith("[json-pointer:/blocks/0/text/text]") for e in errors)
     assert any(e.endswith("[json-pointer:/blocks/1/block_id]") for e in errors)
     assert "must be more than 0 characters [json-pointer:/blocks/2/text/text]" in errors
@@ -59,24 +61,37 @@ def test_header_block_id_empty_text_and_unknown_type() -> None:
 
 
 def test_duplicate_block_ids_and_bad_style() -> None:
-    errors = message_block_errors([
-        {"type": "actions", "block_id": "a", "elements": [button(style="green")]},
-        {"type": "divider", "block_id": "a"},
-    ])
+    errors = message_block_errors(
+        [
+            {"type": "actions", "block_id": "a", "elements": [button(style="green")]},
+            {"type": "divider", "block_id": "a"},
+        ]
+    )
     assert any("style" in e for e in errors)
     assert any("block_id must be unique" in e for e in errors)
 
 
 def test_modal_limits() -> None:
-    base = {"type": "modal", "title": {"type": "plain_text", "text": "Modifier la réponse"},
-            "submit": {"type": "plain_text", "text": "Publier"}}
+    base = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Modifier la réponse"},
+        "submit": {"type": "plain_text", "text": "Publier"},
+    }
     assert view_errors({**base, "blocks": [section("ok")] * 100}) == []
     assert "must provide a maximum of 100 items [json-pointer:/view/blocks]" in view_errors(
         {**base, "blocks": [section("ok")] * 101}
     )
     long_title = {**base, "title": {"type": "plain_text", "text": "T" * 25}, "blocks": []}
     assert any("/view/title/text" in e for e in view_errors(long_title))
-    no_submit = {"type": "modal", "title": base["title"], "blocks": [
-        {"type": "input", "label": {"type": "plain_text", "text": "Réponse"},
-         "element": {"type": "plain_text_input", "action_id": "reply_text"}}]}
+    no_submit = {
+        "type": "modal",
+        "title": base["title"],
+        "blocks": [
+            {
+                "type": "input",
+                "label": {"type": "plain_text", "text": "Réponse"},
+                "element": {"type": "plain_text_input", "action_id": "reply_text"},
+            }
+        ],
+    }
     assert any("/view/submit" in e for e in view_errors(no_submit))

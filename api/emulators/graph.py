@@ -1,0 +1,443 @@
+"""A local Graph API (Facebook Pages + Instagram comments) for `sowana dev` and the tests.
+
+Serves, under any version prefix (`/v21.0/...`): `POST /{comment-id}/comments` (Facebook reply),
+`POST /{ig-comment-id}/replies` (Instagram reply, top-level and visible comments only),
+`POST /{page-id}/messages` (private reply, one per comment), `POST /{comment-id}` with
+`is_hidden` / `hide`, `DELETE /{comment-id}` and `GET /{comment-id}`, with Graph error objects.
+
+Inspection and control (not part of the Graph API):
+  GET  /_emulator/published      what was published (replies, private replies, hides, deletes)
+  GET  /_emulator/calls          every API call answered, with status and time
+  GET  /_emulator/comments       the comments the emulator knows
+  POST /_emulator/fire           a comment (or {"events": [...]}) → the real webhook JSON, signed
+                                 with the app secret, POSTed to the webhook URL
+  POST /_emulator/config         {"webhook_url": ...}
+  POST /_emulator/faults         {"fail": N, "status": 500} | {"next": [{"status": 429, "retry_after": 1},
+                                 {"kind": "usage_limit", "regain_minutes": 0}, {"kind": "expired_token"}]}
+                                 | {"expired_token": true} | {"missing_permission": true};  DELETE resets
+  POST /_emulator/reset          forget everything
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import BackgroundTasks, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.emulators.common import Faults, Record, deliver, read_body
+from api.platforms.signatures import meta_signature
+
+_VERSION = re.compile(r"^/v\d+\.\d+(?=/)")
+
+
+def graph_error(
+    status: int,
+    message: str,
+    code: int,
+    subcode: int | None = None,
+    type_: str = "OAuthException",
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    err: dict[str, Any] = {"message": message, "type": type_, "code": code}
+    if subcode is not None:
+        err["error_subcode"] = subcode
+    err["fbtrace_id"] = "A" + secrets.token_hex(10)
+    return JSONResponse({"error": err}, status_code=status, headers=headers)
+
+
+class GraphState:
+    def __init__(self, app_secret: str, page_token: str, webhook_url: str | None, echo_replies: bool) -> None:
+        self.app_secret = app_secret
+        self.page_token = page_token
+        self.webhook_url = webhook_url
+        self.echo_replies = echo_replies
+        self.comments: dict[str, dict[str, Any]] = {}
+        self.private_replied: set[str] = set()
+        self.faults = Faults()
+        self.record = Record()
+        self._ids = itertools.count(1001)
+
+    def new_id(self) -> int:
+        return next(self._ids)
+
+
+def _fault_response(spec: dict[str, Any]) -> JSONResponse:
+    kind = spec.get("kind")
+    status = int(spec.get("status", 0) or 0)
+    headers: dict[str, str] = {}
+    if spec.get("retry_after") is not None:
+        headers["Retry-After"] = str(spec["retry_after"])
+    if kind == "expired_token":
+        return graph_error(
+            400, "Error validating access token: Session has expired on Friday, 20-Nov-26 14:00:00 PST.", 190, 463
+        )
+    if kind == "missing_permission":
+        return graph_error(403, "(#200) Requires pages_manage_engagement permission to manage the object", 200)
+    if kind == "usage_limit":
+        regain = int(spec.get("regain_minutes", 0))
+        usage = {
+            "1234567890": [
+                {
+                    "type": "pages",
+                    "call_count": 100,
+                    "total_cputime": 20,
+                    "total_time": 30,
+                    "estimated_time_to_regain_access": regain,
+                }
+            ]
+        }
+        headers["X-Business-Use-Case-Usage"] = json.dumps(usage)
+        return graph_error(status or 400, "(#32) Page request limit reached", 32, headers=headers)
+    if status == 429 or kind == "rate_limit":
+        headers["X-App-Usage"] = json.dumps({"call_count": 100, "total_cputime": 10, "total_time": 12})
+        return graph_error(status or 400, "(#4) Application request limit reached", 4, headers=headers)
+    return graph_error(status or 500, "An unexpected error has occurred. Please retry your request later.", 2)
+
+
+def create_graph_emulator(
+    *,
+    app_secret: str,
+    page_token: str,
+    webhook_url: str | None = None,
+    echo_replies: bool = True,
+) -> FastAPI:
+    """`echo_replies`: like Meta, a reply the page publishes comes back as a feed webhook (from the page)."""
+    st = GraphState(app_secret, page_token, webhook_url, echo_replies)
+    app = FastAPI(title="Graph API emulator")
+    app.state.emulator = st
+
+    @app.middleware("http")
+    async def strip_version(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        request.scope["emulator.original_path"] = request.scope["path"]  # what the client called, for /calls
+        request.scope["path"] = _VERSION.sub("", request.scope["path"])
+        return await call_next(request)
+
+    # ---- control -------------------------------------------------------------------------------
+
+    @app.get("/_emulator/published")
+    def published() -> list[dict[str, Any]]:
+        return st.record.published
+
+    @app.get("/_emulator/calls")
+    def calls() -> list[dict[str, Any]]:
+        return st.record.calls
+
+    @app.get("/_emulator/deliveries")
+    def deliveries() -> list[dict[str, Any]]:
+        return st.record.deliveries
+
+    @app.get("/_emulator/comments")
+    def comments() -> dict[str, dict[str, Any]]:
+        return st.comments
+
+    @app.post("/_emulator/config")
+    async def config(request: Request) -> dict[str, Any]:
+        body = await read_body(request)
+        if "webhook_url" in body:
+            st.webhook_url = body["webhook_url"] or None
+        if "echo_replies" in body:
+            st.echo_replies = bool(body["echo_replies"])
+        return {"webhook_url": st.webhook_url, "echo_replies": st.echo_replies}
+
+    @app.post("/_emulator/faults")
+    async def set_faults(request: Request) -> dict[str, Any]:
+        st.faults.configure(await read_body(request))
+        return st.faults.as_dict()
+
+    @app.delete("/_emulator/faults")
+    def clear_faults() -> dict[str, Any]:
+        st.faults.reset()
+        return st.faults.as_dict()
+
+    @app.post("/_emulator/reset")
+    def reset() -> dict[str, bool]:
+        st.comments.clear()
+        st.private_replied.clear()
+        st.faults.reset()
+        st.record.reset()
+        return {"ok": True}
+
+    def _change(ev: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+        """(object, page id, change) for one fired comment; remembers the comment."""
+        platform = ev.get("platform", "facebook")
+        page_id = str(ev.get("page_id") or "1111")
+        author = ev.get("from") or {"id": "9001", "name": "Test User"}
+        verb = ev.get("verb", "add")
+        now = int(ev.get("created_time") or time.time())
+        if platform == "instagram":
+            cid = str(ev.get("comment_id") or ev.get("id") or f"1790{st.new_id()}")
+            media_id = str(ev.get("media_id") or ev.get("post_id") or "17900000000000001")
+            value: dict[str, Any] = {
+                "from": {"id": str(author.get("id")), "username": author.get("username") or author.get("name")},
+                "media": {"id": media_id, "media_product_type": "FEED"},
+                "id": cid,
+                "text": ev.get("text", ""),
+            }
+            if ev.get("parent_id"):
+                value["parent_id"] = str(ev["parent_id"])
+            st.comments[cid] = {
+                "id": cid,
+                "platform": "instagram",
+                "page_id": page_id,
+                "text": value["text"],
+                "from": value["from"],
+                "media_id": media_id,
+                "parent_id": value.get("parent_id"),
+                "hidden": False,
+                "deleted": False,
+            }
+            return "instagram", page_id, {"field": "comments", "value": value}
+        post_id = str(ev.get("post_id") or f"{page_id}_{st.new_id()}")
+        cid = str(ev.get("comment_id") or f"{post_id.split('_')[-1]}_{st.new_id()}")
+        value = {
+            "from": {"id": str(author.get("id")), "name": author.get("name")},
+            "post": {
+                "status_type": "added_photos",
+                "is_published": True,
+                "id": post_id,
+                "permalink_url": f"https://www.facebook.com/{post_id}",
+            },
+            "post_id": post_id,
+            "comment_id": cid,
+            "parent_id": str(ev.get("parent_id") or post_id),
+            "created_time": now,
+            "item": "comment",
+            "verb": verb,
+        }
+        if verb != "remove":
+            value["message"] = ev.get("text", "")
+        known = st.comments.setdefault(
+            cid,
+            {
+                "id": cid,
+                "platform": "facebook",
+                "page_id": page_id,
+                "from": value["from"],
+                "post_id": post_id,
+                "hidden": False,
+            },
+        )
+        known["parent_id"] = None if value["parent_id"] == post_id else value["parent_id"]
+        known["text"] = value.get("message", known.get("text"))
+        known["deleted"] = verb == "remove"
+        return "page", page_id, {"field": "feed", "value": value}
+
+    def build_delivery(events: list[dict[str, Any]]) -> dict[str, Any]:
+        """Meta batches: one entry per page, each with its changes."""
+        obj = "page"
+        entries: dict[str, dict[str, Any]] = {}
+        for ev in events:
+            obj, page_id, change = _change(ev)
+            entry = entries.setdefault(page_id, {"id": page_id, "time": int(time.time()), "changes": []})
+            entry["changes"].append(change)
+        return {"object": obj, "entry": list(entries.values())}
+
+    async def send_delivery(payload: dict[str, Any], *, forge: bool = False) -> dict[str, Any]:
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        secret = "not-the-app-secret" if forge else st.app_secret
+        if not st.webhook_url:
+            return {"status": None, "error": "no webhook_url configured"}
+        return await deliver(st.webhook_url, body, {"X-Hub-Signature-256": meta_signature(secret, body)}, st.record)
+
+    @app.post("/_emulator/fire")
+    async def fire(request: Request) -> dict[str, Any]:
+        body = await read_body(request)
+        events = body.get("events") or [body]
+        payload = build_delivery(events)
+        outcome = await send_delivery(payload, forge=bool(body.get("forge")))
+        ids = [c["value"].get("comment_id") or c["value"].get("id") for e in payload["entry"] for c in e["changes"]]
+        return {"comment_ids": ids, "payload": payload, **outcome}
+
+    # ---- Graph API -----------------------------------------------------------------------------
+
+    def check(request: Request) -> JSONResponse | None:
+        auth = request.headers.get("authorization", "")
+        token = auth.split(" ", 1)[1] if auth.lower().startswith(("bearer ", "oauth ")) else None
+        token = token or request.query_params.get("access_token")
+        if not token:
+            return graph_error(400, "An active access token must be used to query information.", 2500)
+        if token != st.page_token:
+            return graph_error(400, "Invalid OAuth access token - Cannot parse access token", 190)
+        spec = st.faults.take()
+        if spec is not None:
+            return _fault_response(spec)
+        if st.faults.expired_token:
+            return _fault_response({"kind": "expired_token"})
+        if st.faults.missing_permission:
+            return _fault_response({"kind": "missing_permission"})
+        return None
+
+    def missing(object_id: str) -> JSONResponse:
+        return graph_error(
+            400,
+            f"Unsupported post request. Object with ID '{object_id}' does not exist, cannot be loaded due to "
+            "missing permissions, or does not support this operation.",
+            100,
+            33,
+            type_="GraphMethodException",
+        )
+
+    async def handle(request: Request, run: Callable[[dict[str, Any]], JSONResponse]) -> JSONResponse:
+        body = await read_body(request)
+        response = check(request)
+        if response is None:
+            response = run(body)
+        st.record.call(request, body, response.status_code)
+        return response
+
+    def _text(body: dict[str, Any]) -> str | None:
+        message = body.get("message")
+        return message if isinstance(message, str) and message.strip() else None
+
+    def publish(kind: str, request: Request, target: str, body: dict[str, Any], new_id: str | None) -> None:
+        st.record.published.append(
+            {
+                "kind": kind,
+                "method": request.method,
+                "path": request.url.path,
+                "target": target,
+                "body": body,
+                "id": new_id,
+                "at": time.time(),
+            }
+        )
+
+    @app.post("/{object_id}/comments")
+    async def fb_reply(object_id: str, request: Request, background: BackgroundTasks) -> JSONResponse:
+        def run(body: dict[str, Any]) -> JSONResponse:
+            target = st.comments.get(object_id)
+            if target is None or target["deleted"] or target["platform"] != "facebook":
+                return missing(object_id)
+            text = _text(body)
+            if text is None:
+                return graph_error(400, "(#100) The parameter message is required", 100)
+            new_id = f"{object_id.split('_')[0]}_{st.new_id()}"
+            st.comments[new_id] = {
+                "id": new_id,
+                "platform": "facebook",
+                "page_id": target["page_id"],
+                "text": text,
+                "from": {"id": target["page_id"], "name": "Page"},
+                "post_id": target["post_id"],
+                "parent_id": object_id,
+                "hidden": False,
+                "deleted": False,
+            }
+            publish("reply", request, object_id, body, new_id)
+            if st.echo_replies and st.webhook_url:
+                echo = {
+                    "platform": "facebook",
+                    "page_id": target["page_id"],
+                    "post_id": target["post_id"],
+                    "comment_id": new_id,
+                    "parent_id": object_id,
+                    "text": text,
+                    "from": {"id": target["page_id"], "name": "Page"},
+                }
+                background.add_task(send_delivery, build_delivery([echo]))
+            return JSONResponse({"id": new_id})
+
+        return await handle(request, run)
+
+    @app.post("/{object_id}/replies")
+    async def ig_reply(object_id: str, request: Request) -> JSONResponse:
+        def run(body: dict[str, Any]) -> JSONResponse:
+            target = st.comments.get(object_id)
+            if target is None or target["deleted"] or target["platform"] != "instagram":
+                return missing(object_id)
+            if target.get("parent_id"):
+                return graph_error(
+                    400, "(#100) Replies can only be made to top-level comments", 100, type_="IGApiException"
+                )
+            if target.get("hidden"):
+                return graph_error(400, "(#100) Cannot reply to a hidden comment", 100, type_="IGApiException")
+            text = _text(body)
+            if text is None:
+                return graph_error(400, "(#100) The parameter message is required", 100)
+            new_id = f"1790{st.new_id()}"
+            st.comments[new_id] = {
+                "id": new_id,
+                "platform": "instagram",
+                "page_id": target["page_id"],
+                "text": text,
+                "from": {"id": target["page_id"], "username": "brand"},
+                "media_id": target["media_id"],
+                "parent_id": object_id,
+                "hidden": False,
+                "deleted": False,
+            }
+            publish("ig_reply", request, object_id, body, new_id)
+            return JSONResponse({"id": new_id})
+
+        return await handle(request, run)
+
+    @app.post("/{page_id}/messages")
+    async def private_reply(page_id: str, request: Request) -> JSONResponse:
+        def run(body: dict[str, Any]) -> JSONResponse:
+            recipient: dict[str, Any] = body["recipient"] if isinstance(body.get("recipient"), dict) else {}
+            message: dict[str, Any] = body["message"] if isinstance(body.get("message"), dict) else {}
+            cid = str(recipient.get("comment_id") or "")
+            if not cid or not isinstance(message.get("text"), str):
+                return graph_error(400, "(#100) recipient.comment_id and message.text are required", 100)
+            target = st.comments.get(cid)
+            if target is None or target["deleted"]:
+                return graph_error(400, "(#100) No matching user found", 100, 2018001)
+            if cid in st.private_replied:
+                return graph_error(400, "(#10900) Activity already replied to", 10900)
+            st.private_replied.add(cid)
+            mid = f"m_{secrets.token_hex(8)}"
+            publish("private_reply", request, cid, body, mid)
+            return JSONResponse({"recipient_id": str(target["from"].get("id")), "message_id": mid})
+
+        return await handle(request, run)
+
+    @app.post("/{object_id}")
+    async def update(object_id: str, request: Request) -> JSONResponse:
+        def run(body: dict[str, Any]) -> JSONResponse:
+            target = st.comments.get(object_id)
+            if target is None or target["deleted"]:
+                return missing(object_id)
+            field = "hide" if target["platform"] == "instagram" else "is_hidden"
+            if field not in body:
+                return graph_error(400, f"(#100) The parameter {field} is required", 100)
+            hidden = body[field] in (True, "true", "1", 1)
+            target["hidden"] = hidden
+            publish("hide" if hidden else "unhide", request, object_id, body, None)
+            return JSONResponse({"success": True})
+
+        return await handle(request, run)
+
+    @app.delete("/{object_id}")
+    async def delete(object_id: str, request: Request) -> JSONResponse:
+        def run(body: dict[str, Any]) -> JSONResponse:
+            target = st.comments.get(object_id)
+            if target is None or target["deleted"]:
+                return missing(object_id)
+            target["deleted"] = True
+            publish("delete", request, object_id, body, None)
+            return JSONResponse({"success": True})
+
+        return await handle(request, run)
+
+    @app.get("/{object_id}")
+    async def read(object_id: str, request: Request) -> JSONResponse:
+        def run(body: dict[str, Any]) -> JSONResponse:
+            target = st.comments.get(object_id)
+            if target is None or target["deleted"]:
+                return missing(object_id)
+            key = "text" if target["platform"] == "instagram" else "message"
+            hidden_key = "hidden" if target["platform"] == "instagram" else "is_hidden"
+            return JSONResponse(
+                {"id": object_id, key: target.get("text"), "from": target["from"], hidden_key: target["hidden"]}
+            )
+
+        return await handle(request, run)
+
+    return app

@@ -1,0 +1,357 @@
+"""A local X API v2 (and Account Activity webhooks) for `sowana dev` and the tests.
+
+Serves: `GET /2/users/:id/mentions` (since_id, until_id, max_results, pagination_token,
+expansions=author_id, tweet.fields) from the posts fired into it, `POST /2/tweets` (with
+`reply.in_reply_to_tweet_id`), `PUT /2/tweets/:id/hidden` (refused outside the brand's own
+conversations), `DELETE /2/tweets/:id` (own posts only), and
+`POST /2/dm_conversations/with/:participant_id/messages`; errors are problem JSON
+(`{"title", "detail", "type", "status"}`), 429 carries `x-rate-limit-*` headers.
+
+Control: `POST /_emulator/fire` ({"text", "author": {"id", "name", "username"}, "in_reply_to_tweet_id"?,
+"id"?, "deliver": "webhook" | "store"}; a post by the brand itself starts a conversation it owns),
+`POST /_emulator/fire_delete` ({"id"}), `GET /_emulator/published`, `/calls`, `/tweets`,
+`POST /_emulator/faults` ({"fail": N, "status": 500} | {"next": [{"status": 429, "reset_in": 1}]} |
+{"expired_token": true}), `DELETE /_emulator/faults`, `POST /_emulator/config` ({"webhook_url"}),
+`POST /_emulator/reset`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from api.emulators.common import Faults, Record, deliver, read_body
+from api.platforms.signatures import x_signature
+
+TWEET_FIELDS = {"conversation_id", "in_reply_to_user_id", "created_at", "referenced_tweets", "author_id"}
+
+
+def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"title": title, "detail": detail, "type": "about:blank", "status": status}
+    return JSONResponse(body, status_code=status, headers=headers, media_type="application/problem+json")
+
+
+class XState:
+    def __init__(self, consumer_secret: str, bearer_token: str, user_id: str, username: str, webhook_url: str | None):
+        self.consumer_secret = consumer_secret
+        self.bearer_token = bearer_token
+        self.user_id = user_id
+        self.username = username
+        self.webhook_url = webhook_url
+        self.tweets: dict[str, dict[str, Any]] = {}
+        self.users: dict[str, dict[str, str]] = {user_id: {"id": user_id, "name": username, "username": username}}
+        self.faults = Faults()
+        self.record = Record()
+        self._ids = itertools.count(1_860_000_000_000_000_001)
+
+    def new_id(self) -> str:
+        return str(next(self._ids))
+
+    def add_tweet(self, author: dict[str, str], text: str, reply_to: str | None, tweet_id: str | None = None) -> dict:
+        tid = tweet_id or self.new_id()
+        parent = self.tweets.get(reply_to) if reply_to else None
+        tweet: dict[str, Any] = {
+            "id": tid,
+            "text": text,
+            "author_id": author["id"],
+            "conversation_id": parent["conversation_id"] if parent else tid,
+            "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "hidden": False,
+            "deleted": False,
+        }
+        if parent:
+            tweet["in_reply_to_user_id"] = parent["author_id"]
+            tweet["referenced_tweets"] = [{"type": "replied_to", "id": parent["id"]}]
+        elif reply_to:  # a reply to a post the emulator never saw: keep the reference anyway
+            tweet["referenced_tweets"] = [{"type": "replied_to", "id": reply_to}]
+            tweet["conversation_id"] = reply_to
+        self.tweets[tid] = tweet
+        self.users.setdefault(author["id"], dict(author))
+        return tweet
+
+    def is_mention(self, tweet: dict[str, Any]) -> bool:
+        return tweet["author_id"] != self.user_id and (
+            f"@{self.username}".lower() in tweet["text"].lower() or tweet.get("in_reply_to_user_id") == self.user_id
+        )
+
+
+def _v1_tweet(st: XState, tweet: dict[str, Any]) -> dict[str, Any]:
+    """The Account Activity (v1.1) shape of a post."""
+    user = st.users.get(tweet["author_id"], {"id": tweet["author_id"], "name": "", "username": ""})
+    created = datetime.strptime(tweet["created_at"], "%Y-%m-%dT%H:%M:%S.000Z").replace(tzinfo=UTC)
+    parent = next((r["id"] for r in tweet.get("referenced_tweets", []) if r["type"] == "replied_to"), None)
+    return {
+        "created_at": created.strftime("%a %b %d %H:%M:%S +0000 %Y"),
+        "id": int(tweet["id"]),
+        "id_str": tweet["id"],
+        "text": tweet["text"],
+        "truncated": False,
+        "in_reply_to_status_id_str": parent,
+        "in_reply_to_user_id_str": tweet.get("in_reply_to_user_id"),
+        "user": {
+            "id": int(user["id"]) if user["id"].isdigit() else user["id"],
+            "id_str": user["id"],
+            "name": user.get("name"),
+            "screen_name": user.get("username"),
+        },
+        "timestamp_ms": str(int(created.timestamp() * 1000)),
+    }
+
+
+def create_x_emulator(
+    *,
+    consumer_secret: str,
+    bearer_token: str,
+    user_id: str,
+    username: str = "brand",
+    webhook_url: str | None = None,
+) -> FastAPI:
+    st = XState(consumer_secret, bearer_token, user_id, username, webhook_url)
+    app = FastAPI(title="X API emulator")
+    app.state.emulator = st
+
+    # ---- control -------------------------------------------------------------------------------
+
+    @app.get("/_emulator/published")
+    def published() -> list[dict[str, Any]]:
+        return st.record.published
+
+    @app.get("/_emulator/calls")
+    def calls() -> list[dict[str, Any]]:
+        return st.record.calls
+
+    @app.get("/_emulator/deliveries")
+    def deliveries() -> list[dict[str, Any]]:
+        return st.record.deliveries
+
+    @app.get("/_emulator/tweets")
+    def tweets() -> dict[str, dict[str, Any]]:
+        return st.tweets
+
+    @app.post("/_emulator/config")
+    async def config(request: Request) -> dict[str, Any]:
+        body = await read_body(request)
+        if "webhook_url" in body:
+            st.webhook_url = body["webhook_url"] or None
+        return {"webhook_url": st.webhook_url}
+
+    @app.post("/_emulator/faults")
+    async def set_faults(request: Request) -> dict[str, Any]:
+        st.faults.configure(await read_body(request))
+        return st.faults.as_dict()
+
+    @app.delete("/_emulator/faults")
+    def clear_faults() -> dict[str, Any]:
+        st.faults.reset()
+        return st.faults.as_dict()
+
+    @app.post("/_emulator/reset")
+    def reset() -> dict[str, bool]:
+        st.tweets.clear()
+        st.faults.reset()
+        st.record.reset()
+        return {"ok": True}
+
+    async def send_activity(payload: dict[str, Any], forge: bool) -> dict[str, Any]:
+        if not st.webhook_url:
+            return {"status": None, "error": "no webhook_url configured"}
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        secret = "not-the-consumer-secret" if forge else st.consumer_secret
+        return await deliver(
+            st.webhook_url, body, {"x-twitter-webhooks-signature": x_signature(secret, body)}, st.record
+        )
+
+    @app.post("/_emulator/fire")
+    async def fire(request: Request) -> dict[str, Any]:
+        body = await read_body(request)
+        author = body.get("author") or {"id": "7001", "name": "Test User", "username": "testuser"}
+        author = {k: str(v) for k, v in author.items()}
+        tweet = st.add_tweet(author, str(body.get("text", "")), body.get("in_reply_to_tweet_id"), body.get("id"))
+        outcome: dict[str, Any] = {}
+        if body.get("deliver", "webhook") == "webhook":
+            payload: dict[str, Any] = {"for_user_id": st.user_id, "tweet_create_events": [_v1_tweet(st, tweet)]}
+            if tweet["author_id"] != st.user_id:
+                payload["user_has_blocked"] = bool(body.get("user_has_blocked", False))
+            outcome = await send_activity(payload, bool(body.get("forge")))
+        return {"id": tweet["id"], "conversation_id": tweet["conversation_id"], **outcome}
+
+    @app.post("/_emulator/fire_delete")
+    async def fire_delete(request: Request) -> dict[str, Any]:
+        body = await read_body(request)
+        tid = str(body.get("id"))
+        tweet = st.tweets.get(tid)
+        if tweet:
+            tweet["deleted"] = True
+        author = tweet["author_id"] if tweet else "7001"
+        payload = {
+            "for_user_id": st.user_id,
+            "tweet_delete_events": [
+                {"status": {"id": tid, "user_id": author}, "timestamp_ms": str(int(time.time() * 1000))}
+            ],
+        }
+        return await send_activity(payload, bool(body.get("forge")))
+
+    # ---- API v2 --------------------------------------------------------------------------------
+
+    def check(request: Request) -> JSONResponse | None:
+        auth = request.headers.get("authorization", "")
+        if auth != f"Bearer {st.bearer_token}" or st.faults.expired_token:
+            return problem(401, "Unauthorized", "Unauthorized")
+        spec = st.faults.take()
+        if spec is None:
+            return None
+        status = int(spec.get("status", 500))
+        if status == 429:
+            reset_at = math.ceil(time.time() + float(spec.get("reset_in", 1)))
+            headers = {"x-rate-limit-limit": "300", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset_at)}
+            return problem(429, "Too Many Requests", "Too Many Requests", headers)
+        if status == 401:
+            return problem(401, "Unauthorized", "Unauthorized")
+        return problem(status, "Service Unavailable", "Service is temporarily unavailable. Please retry.")
+
+    async def handle(request: Request, run: Callable[[dict[str, Any]], JSONResponse]) -> JSONResponse:
+        body = await read_body(request)
+        response = check(request)
+        if response is None:
+            if body.get("__invalid_json__"):
+                response = problem(400, "Invalid Request", "The request body is not valid JSON.")
+            else:
+                response = run(body)
+        st.record.call(request, body, response.status_code)
+        return response
+
+    def publish(kind: str, request: Request, target: str | None, body: dict[str, Any], new_id: str | None) -> None:
+        st.record.published.append(
+            {
+                "kind": kind,
+                "method": request.method,
+                "path": request.url.path,
+                "target": target,
+                "body": body,
+                "id": new_id,
+                "at": time.time(),
+            }
+        )
+
+    @app.get("/2/users/{uid}/mentions")
+    async def mentions(uid: str, request: Request) -> JSONResponse:
+        q = request.query_params
+
+        def run(_body: dict[str, Any]) -> JSONResponse:
+            try:
+                limit = int(q.get("max_results", "10"))
+            except ValueError:
+                limit = -1
+            if not 5 <= limit <= 100:
+                return problem(
+                    400, "Invalid Request", "The `max_results` query parameter value is not between 5 and 100"
+                )
+            found = sorted(
+                (t for t in st.tweets.values() if not t["deleted"] and uid == st.user_id and st.is_mention(t)),
+                key=lambda t: int(t["id"]),
+                reverse=True,
+            )
+            if q.get("since_id"):
+                found = [t for t in found if int(t["id"]) > int(q["since_id"])]
+            if q.get("until_id"):
+                found = [t for t in found if int(t["id"]) < int(q["until_id"])]
+            token = q.get("pagination_token")
+            if token:
+                found = [t for t in found if int(t["id"]) < int(token.removeprefix("p"))]
+            page, rest = found[:limit], found[limit:]
+            if not page:
+                return JSONResponse({"meta": {"result_count": 0}})
+            fields = set(q.get("tweet.fields", "").split(",")) & TWEET_FIELDS
+            data = []
+            for t in page:
+                item = {"id": t["id"], "text": t["text"], "edit_history_tweet_ids": [t["id"]]}
+                item |= {f: t[f] for f in sorted(fields) if f in t}
+                data.append(item)
+            out: dict[str, Any] = {"data": data}
+            if "author_id" in q.get("expansions", "").split(","):
+                authors = dict.fromkeys(t["author_id"] for t in page)
+                out["includes"] = {"users": [st.users[a] for a in authors if a in st.users]}
+            meta: dict[str, Any] = {"result_count": len(page), "newest_id": page[0]["id"], "oldest_id": page[-1]["id"]}
+            if rest:
+                meta["next_token"] = "p" + page[-1]["id"]
+            out["meta"] = meta
+            return JSONResponse(out)
+
+        return await handle(request, run)
+
+    @app.post("/2/tweets")
+    async def create_tweet(request: Request) -> JSONResponse:
+        def run(body: dict[str, Any]) -> JSONResponse:
+            text = body.get("text")
+            if not isinstance(text, str) or not text.strip():
+                return problem(400, "Invalid Request", "One or more parameters to your request was invalid: text")
+            reply = body.get("reply") if isinstance(body.get("reply"), dict) else None
+            parent_id = str(reply.get("in_reply_to_tweet_id")) if reply else None
+            if parent_id is not None:
+                parent = st.tweets.get(parent_id)
+                if parent is None or parent["deleted"]:
+                    return problem(
+                        403, "Forbidden", "You attempted to reply to a Tweet that is deleted or not visible to you."
+                    )
+            me = st.users[st.user_id]
+            tweet = st.add_tweet(me, text, parent_id)
+            publish("reply" if parent_id else "post", request, parent_id, body, tweet["id"])
+            return JSONResponse(
+                {"data": {"id": tweet["id"], "text": text, "edit_history_tweet_ids": [tweet["id"]]}}, 201
+            )
+
+        return await handle(request, run)
+
+    @app.put("/2/tweets/{tid}/hidden")
+    async def hide(tid: str, request: Request) -> JSONResponse:
+        def run(body: dict[str, Any]) -> JSONResponse:
+            if not isinstance(body.get("hidden"), bool):
+                return problem(400, "Invalid Request", "The `hidden` field must be a boolean")
+            tweet = st.tweets.get(tid)
+            if tweet is None or tweet["deleted"]:
+                return problem(404, "Not Found Error", f"Could not find tweet with id: [{tid}].")
+            root = st.tweets.get(tweet["conversation_id"])
+            if tweet["conversation_id"] == tid or root is None or root["author_id"] != st.user_id:
+                return problem(403, "Forbidden", "You cannot hide or unhide replies to a conversation you do not own.")
+            tweet["hidden"] = body["hidden"]
+            publish("hide" if body["hidden"] else "unhide", request, tid, body, None)
+            return JSONResponse({"data": {"hidden": body["hidden"]}})
+
+        return await handle(request, run)
+
+    @app.delete("/2/tweets/{tid}")
+    async def delete_tweet(tid: str, request: Request) -> JSONResponse:
+        def run(body: dict[str, Any]) -> JSONResponse:
+            tweet = st.tweets.get(tid)
+            if tweet is None or tweet["deleted"]:
+                return problem(404, "Not Found Error", f"Could not find tweet with id: [{tid}].")
+            if tweet["author_id"] != st.user_id:
+                return problem(403, "Forbidden", "You are not allowed to delete a Tweet that is not yours.")
+            tweet["deleted"] = True
+            publish("delete", request, tid, body, None)
+            return JSONResponse({"data": {"deleted": True}})
+
+        return await handle(request, run)
+
+    @app.post("/2/dm_conversations/with/{participant_id}/messages")
+    async def direct_message(participant_id: str, request: Request) -> JSONResponse:
+        def run(body: dict[str, Any]) -> JSONResponse:
+            text = body.get("text")
+            if not isinstance(text, str) or not text.strip():
+                return problem(400, "Invalid Request", "One or more parameters to your request was invalid: text")
+            event_id = st.new_id()
+            a, b = sorted([st.user_id, participant_id])
+            publish("private_reply", request, participant_id, body, event_id)
+            return JSONResponse({"data": {"dm_conversation_id": f"{a}-{b}", "dm_event_id": event_id}}, 201)
+
+        return await handle(request, run)
+
+    return app

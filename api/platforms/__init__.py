@@ -1,0 +1,1 @@
+"""Platform connectors: webhook parsing in, `Publisher` implementations out (Meta, X, generic)."""

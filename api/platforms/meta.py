@@ -1,0 +1,174 @@
+"""Facebook Pages and Instagram through the Graph API: replies, private replies, hide, delete.
+
+Calls (paths relative to `META_GRAPH_URL`, e.g. https://graph.facebook.com/v21.0):
+  Facebook reply     POST   /{comment-id}/comments     {"message": text}        → {"id"}
+  Instagram reply    POST   /{ig-comment-id}/replies   {"message": text}        → {"id"}  (top-level only)
+  private reply      POST   /{page-id}/messages        {"recipient": {"comment_id"}, "message": {"text"}}
+  hide / unhide      POST   /{comment-id}              {"is_hidden": b} (Facebook) | {"hide": b} (Instagram)
+  delete             DELETE /{comment-id}
+Errors are Graph error objects `{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from api.platforms.http import RetryPolicy, json_or_empty, make_client, send
+from bot.publisher import CommentRef, Published, PublishError
+
+# Graph error codes a wait heals: 1/2 temporary, 4 app, 17 user, 32 page, 613 call-rate, 8000x business use case.
+TRANSIENT_CODES = frozenset({1, 2, 4, 17, 32, 341, 613, 80001, 80002, 80005, 80006})
+RATE_LIMIT_CODES = TRANSIENT_CODES - {1, 2}
+
+_WHO = {"facebook": "the Facebook page", "instagram": "the Instagram account"}
+_PLATFORM = {"facebook": "Facebook", "instagram": "Instagram"}
+
+
+def graph_error(response: httpx.Response) -> dict[str, Any]:
+    err = json_or_empty(response).get("error")
+    return err if isinstance(err, dict) else {}
+
+
+def _code(err: dict[str, Any], name: str) -> int | None:
+    value = err.get(name)
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def meta_transient(response: httpx.Response) -> bool:
+    if response.status_code >= 500 or response.status_code == 429:
+        return True
+    return _code(graph_error(response), "code") in TRANSIENT_CODES
+
+
+def explain(response: httpx.Response, platform: str) -> PublishError:
+    """A Graph failure in the plain words the team reads in the comment's Slack thread."""
+    err = graph_error(response)
+    code, sub = _code(err, "code"), _code(err, "error_subcode")
+    who, name = _WHO.get(platform, "the Meta account"), _PLATFORM.get(platform, "Meta")
+    message = str(err.get("message") or "")[:300]
+    if code == 190:
+        if sub == 463:
+            return PublishError(f"{who} token has expired: reconnect it", retryable=False, code="token_expired")
+        if sub == 460:
+            return PublishError(
+                f"{who} token was invalidated (password changed): reconnect it", retryable=False, code="token_invalid"
+            )
+        return PublishError(f"{who} token is no longer valid: reconnect it", retryable=False, code="token_invalid")
+    if code == 10 or (code is not None and 200 <= code <= 299):
+        return PublishError(
+            f"Sowana lacks a permission on {who} ({message or f'code {code}'}): "
+            "grant it in Meta's settings, then retry",
+            retryable=False,
+            code="permission",
+        )
+    if code in RATE_LIMIT_CODES or response.status_code == 429:
+        return PublishError(
+            f"{name} is rate limiting {who}: Sowana will retry later", retryable=True, code="rate_limited"
+        )
+    if response.status_code >= 500 or code in (1, 2):
+        return PublishError(f"{name} had a temporary problem: Sowana will retry", retryable=True, code="unavailable")
+    if code == 100 and sub == 33:
+        return PublishError(
+            f"the comment no longer exists on {name} (deleted by its author?): it cannot be answered",
+            retryable=False,
+            code="not_found",
+        )
+    if code == 10900:
+        return PublishError(
+            f"{name} allows one private reply per comment, and this comment already has one",
+            retryable=False,
+            code="private_reply_used",
+        )
+    return PublishError(
+        f"{name} refused the request ({message or f'HTTP {response.status_code}'})",
+        retryable=False,
+        code=f"graph_{code}" if code is not None else f"http_{response.status_code}",
+    )
+
+
+class MetaPublisher:
+    """`Publisher` for platforms `facebook` and `instagram` (one page token, sent as a Bearer header)."""
+
+    def __init__(
+        self,
+        *,
+        graph_url: str,
+        page_token: str | None,
+        client: httpx.Client | None = None,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.page_token = page_token
+        self.client = client or make_client(graph_url)
+        self.policy = policy or RetryPolicy()
+        self.sleep = sleep
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _call(self, platform: str, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        if not self.page_token:
+            raise PublishError(
+                f"no token is configured for {_WHO.get(platform, 'Meta')}: set META_PAGE_TOKEN",
+                retryable=False,
+                code="token_missing",
+            )
+        response = send(
+            self.client,
+            method,
+            path,
+            service=_PLATFORM.get(platform, "Meta"),
+            transient=meta_transient,
+            policy=self.policy,
+            sleep=self.sleep,
+            json=body,
+            headers={"Authorization": f"Bearer {self.page_token}"},
+        )
+        if response.status_code >= 400 or "error" in json_or_empty(response):
+            raise explain(response, platform)
+        return json_or_empty(response)
+
+    @staticmethod
+    def _check(comment: CommentRef) -> None:
+        if comment.platform not in ("facebook", "instagram"):
+            raise PublishError(f"MetaPublisher cannot handle platform {comment.platform!r}", retryable=False)
+
+    def reply(self, comment: CommentRef, text: str) -> Published:
+        self._check(comment)
+        if comment.platform == "instagram":
+            if comment.parent_id:
+                raise PublishError(
+                    "Instagram only accepts replies to top-level comments, and this one is itself a reply: "
+                    "answer the comment it replies to, or reply from the Instagram app",
+                    retryable=False,
+                    code="ig_reply_to_reply",
+                )
+            data = self._call("instagram", "POST", f"{comment.external_id}/replies", {"message": text})
+            return Published(platform_id=str(data.get("id", "")))
+        data = self._call("facebook", "POST", f"{comment.external_id}/comments", {"message": text})
+        new_id = str(data.get("id", ""))
+        return Published(platform_id=new_id, url=f"https://www.facebook.com/{new_id}" if new_id else None)
+
+    def private_reply(self, comment: CommentRef, text: str) -> Published:
+        self._check(comment)
+        # Facebook post ids are "<page id>_<post id>"; with a page token "me" is the page itself.
+        page = comment.post_id.split("_", 1)[0] if comment.platform == "facebook" and comment.post_id else "me"
+        body = {"recipient": {"comment_id": comment.external_id}, "message": {"text": text}}
+        data = self._call(comment.platform, "POST", f"{page}/messages", body)
+        return Published(platform_id=str(data.get("message_id", "")))
+
+    def hide(self, comment: CommentRef, hidden: bool = True) -> None:
+        self._check(comment)
+        field = "hide" if comment.platform == "instagram" else "is_hidden"
+        self._call(comment.platform, "POST", comment.external_id, {field: hidden})
+
+    def delete(self, comment: CommentRef) -> None:
+        self._check(comment)
+        self._call(comment.platform, "DELETE", comment.external_id)

@@ -1,0 +1,127 @@
+"""X (API v2): replies, direct messages, hiding replies; errors are RFC 7807 problem JSON.
+
+Calls (paths relative to `X_API_URL`, e.g. https://api.x.com/2):
+  reply          POST /tweets                      {"text", "reply": {"in_reply_to_tweet_id"}} → {"data": {"id"}}
+  private reply  POST /dm_conversations/with/{author-id}/messages {"text"}  → {"data": {"dm_event_id"}}
+  hide / unhide  PUT  /tweets/{id}/hidden          {"hidden": b}           → {"data": {"hidden"}}
+X lets an account hide replies only in conversations it started, and never delete others' posts.
+`X_BEARER_TOKEN` must be a user-context token (OAuth 2.0 with tweet.write) to post.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from api.platforms.http import RetryPolicy, json_or_empty, make_client, send
+from bot.publisher import CommentRef, Published, PublishError
+
+HIDE_REFUSED = (
+    "X only lets an account hide replies in conversations it started, and this post is not in one of "
+    "the brand's conversations: report or mute it on X instead"
+)
+
+
+def problem(response: httpx.Response) -> dict[str, Any]:
+    body = json_or_empty(response)
+    if "title" in body or "detail" in body:
+        return body
+    errors = body.get("errors")
+    return errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else body
+
+
+def explain(response: httpx.Response) -> PublishError:
+    p = problem(response)
+    status = response.status_code
+    detail = str(p.get("detail") or p.get("message") or p.get("title") or f"HTTP {status}")[:300]
+    if status == 401:
+        return PublishError(
+            "the X access token was refused: reconnect the X account", retryable=False, code="token_invalid"
+        )
+    if status == 429:
+        reset = response.headers.get("x-rate-limit-reset", "")
+        when = (
+            " after " + datetime.fromtimestamp(int(reset), UTC).strftime("%H:%M UTC") if reset.isdigit() else " later"
+        )
+        return PublishError(
+            f"X is rate limiting the account: Sowana will retry{when}", retryable=True, code="rate_limited"
+        )
+    if status >= 500:
+        return PublishError("X had a temporary problem: Sowana will retry", retryable=True, code="unavailable")
+    if status == 404:
+        return PublishError("the post no longer exists on X: it cannot be answered", retryable=False, code="not_found")
+    if status == 403:
+        return PublishError(f"X refused the request ({detail})", retryable=False, code="forbidden")
+    return PublishError(f"X refused the request ({detail})", retryable=False, code=f"http_{status}")
+
+
+class XPublisher:
+    """`Publisher` for platform `x`."""
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        bearer_token: str | None,
+        client: httpx.Client | None = None,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.bearer_token = bearer_token
+        self.client = client or make_client(api_url)
+        self.policy = policy or RetryPolicy()
+        self.sleep = sleep
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        if not self.bearer_token:
+            raise PublishError("no X token is configured: set X_BEARER_TOKEN", retryable=False, code="token_missing")
+        return send(
+            self.client,
+            method,
+            path,
+            service="X",
+            policy=self.policy,
+            sleep=self.sleep,
+            json=body,
+            headers={"Authorization": f"Bearer {self.bearer_token}"},
+        )
+
+    def _ok(self, response: httpx.Response) -> dict[str, Any]:
+        body = json_or_empty(response)
+        if response.status_code >= 400 or not isinstance(body.get("data"), dict):
+            raise explain(response)
+        data: dict[str, Any] = body["data"]
+        return data
+
+    def reply(self, comment: CommentRef, text: str) -> Published:
+        body = {"text": text, "reply": {"in_reply_to_tweet_id": comment.external_id}}
+        data = self._ok(self._call("POST", "tweets", body))
+        new_id = str(data.get("id", ""))
+        return Published(platform_id=new_id, url=f"https://x.com/i/web/status/{new_id}" if new_id else None)
+
+    def private_reply(self, comment: CommentRef, text: str) -> Published:
+        data = self._ok(self._call("POST", f"dm_conversations/with/{comment.author_id}/messages", {"text": text}))
+        return Published(platform_id=str(data.get("dm_event_id", "")))
+
+    def hide(self, comment: CommentRef, hidden: bool = True) -> None:
+        if comment.post_id and comment.post_id == comment.external_id:
+            # The post started its own conversation, so the brand did not: X would refuse.
+            raise PublishError(HIDE_REFUSED, retryable=False, code="hide_not_owner")
+        response = self._call("PUT", f"tweets/{comment.external_id}/hidden", {"hidden": hidden})
+        if response.status_code == 403:
+            raise PublishError(HIDE_REFUSED, retryable=False, code="hide_not_owner")
+        self._ok(response)
+
+    def delete(self, comment: CommentRef) -> None:
+        raise PublishError(
+            "X does not let a brand delete someone else's post: hide it (in the brand's conversations) or report it",
+            retryable=False,
+            code="delete_not_allowed",
+        )

@@ -1,0 +1,128 @@
+"""Platform webhooks: `GET/POST /webhooks/meta` and `GET/POST /webhooks/x`.
+
+Order of work for a delivery: check the signature on the raw body (forged → 401/403, nothing
+read further), parse, store, then answer 200 — so a 200 always means "stored". An unknown page
+is logged and answered 200 (the platform would only retry it). Expects `app.state.engine` and
+`app.state.settings`; optional `app.state.brands` (else loaded from settings),
+`app.state.wake_worker()` and `app.state.on_comment_changed(comment_id, "edited" | "deleted")`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from api.platforms.brands import Brands, load_brands
+from api.platforms.events import Event, MalformedPayload, parse_meta, parse_x_activity
+from api.platforms.inbound import ApplyReport, apply_events
+from api.platforms.signatures import constant_time_equals, verify_meta, verify_x, x_crc_response
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+
+
+def _brands(request: Request) -> Brands:
+    brands = getattr(request.app.state, "brands", None)
+    if brands is None:
+        brands = load_brands(request.app.state.settings)
+        request.app.state.brands = brands
+    return brands  # type: ignore[no-any-return]
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST, f"the body is not valid JSON ({exc.__class__.__name__})"
+        ) from None
+
+
+def _after_store(request: Request, report: ApplyReport) -> None:
+    wake = getattr(request.app.state, "wake_worker", None)
+    if report.created and wake is not None:
+        wake()
+    changed = getattr(request.app.state, "on_comment_changed", None)
+    if changed is not None:
+        for comment_id, kind in report.changed:
+            try:
+                changed(comment_id, kind)
+            except Exception:  # noqa: BLE001 - the change is stored; a notification failure must not undo the 200
+                log.exception("on_comment_changed failed for comment %s", comment_id)
+
+
+async def _store(request: Request, events: list[Event], actor: str) -> JSONResponse:
+    report = await run_in_threadpool(apply_events, request.app.state.engine, events, actor=actor)
+    _after_store(request, report)
+    return JSONResponse(report.as_dict())
+
+
+# ---- Meta --------------------------------------------------------------------------------------
+
+
+@router.get("/meta", response_class=PlainTextResponse)
+def meta_verify(request: Request) -> PlainTextResponse:
+    """Meta's subscription handshake: echo `hub.challenge` when `hub.verify_token` is ours."""
+    q = request.query_params
+    expected = request.app.state.settings.meta_verify_token
+    if q.get("hub.mode") != "subscribe" or not constant_time_equals(q.get("hub.verify_token"), expected):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "verification failed: wrong hub.mode or hub.verify_token")
+    return PlainTextResponse(q.get("hub.challenge", ""))
+
+
+@router.post("/meta")
+async def meta_events(request: Request) -> JSONResponse:
+    secret = request.app.state.settings.meta_app_secret
+    if not secret:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "META_APP_SECRET is not configured")
+    body = await request.body()
+    header = request.headers.get("x-hub-signature-256")
+    if not header:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing X-Hub-Signature-256")
+    if not verify_meta(secret, body, header):
+        log.warning("Meta webhook: signature mismatch (%d bytes): refused", len(body))
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "X-Hub-Signature-256 does not match the body")
+    try:
+        events = parse_meta(_json(body), _brands(request))
+    except MalformedPayload as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+    return await _store(request, events, "meta:webhook")
+
+
+# ---- X -----------------------------------------------------------------------------------------
+
+
+@router.get("/x")
+def x_crc(request: Request, crc_token: str | None = None) -> dict[str, str]:
+    """X's challenge-response check: `response_token` = sha256= + base64 HMAC(consumer secret, crc_token)."""
+    secret = request.app.state.settings.x_consumer_secret
+    if not secret:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "X_CONSUMER_SECRET is not configured")
+    if not crc_token:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "crc_token is required")
+    return {"response_token": x_crc_response(secret, crc_token)}
+
+
+@router.post("/x")
+async def x_events(request: Request) -> JSONResponse:
+    secret = request.app.state.settings.x_consumer_secret
+    if not secret:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "X_CONSUMER_SECRET is not configured")
+    body = await request.body()
+    header = request.headers.get("x-twitter-webhooks-signature")
+    if not header:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing x-twitter-webhooks-signature")
+    if not verify_x(secret, body, header):
+        log.warning("X webhook: signature mismatch (%d bytes): refused", len(body))
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "x-twitter-webhooks-signature does not match the body")
+    try:
+        events = parse_x_activity(_json(body), _brands(request))
+    except MalformedPayload as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+    return await _store(request, events, "x:webhook")

@@ -1,0 +1,86 @@
+"""A comment with everything the team sees about it, loaded in one go for rendering and decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+from sqlmodel import col, func, select
+
+from bot.db import session_scope
+from bot.models import (
+    ChannelSetting,
+    Comment,
+    Decision,
+    Escalation,
+    Proposal,
+    Publication,
+    SlackPost,
+    TriageRecord,
+)
+
+
+@dataclass
+class Case:
+    comment: Comment
+    triage: TriageRecord | None = None
+    proposals: list[Proposal] = field(default_factory=list)  # the latest round only
+    decisions: list[Decision] = field(default_factory=list)
+    publications: list[Publication] = field(default_factory=list)
+    escalation: Escalation | None = None
+    review_post: SlackPost | None = None
+    sac_post: SlackPost | None = None
+
+    @property
+    def id(self) -> int:
+        assert self.comment.id is not None
+        return self.comment.id
+
+    def proposal(self, proposal_id: int) -> Proposal | None:
+        return next((p for p in self.proposals if p.id == proposal_id), None)
+
+    def publication(self, target: str = "public_reply") -> Publication | None:
+        return next((p for p in self.publications if p.target == target), None)
+
+
+def load_case(engine: Engine, comment_id: int) -> Case | None:
+    with session_scope(engine) as s:
+        comment = s.get(Comment, comment_id)
+        if comment is None:
+            return None
+        latest = s.exec(select(func.max(Proposal.round)).where(col(Proposal.comment_id) == comment_id)).one()
+        posts = s.exec(select(SlackPost).where(col(SlackPost.comment_id) == comment_id)).all()
+        return Case(
+            comment=comment,
+            triage=s.exec(select(TriageRecord).where(col(TriageRecord.comment_id) == comment_id)).first(),
+            proposals=list(
+                s.exec(
+                    select(Proposal)
+                    .where(col(Proposal.comment_id) == comment_id, col(Proposal.round) == latest)
+                    .order_by(col(Proposal.id))
+                ).all()
+            ),
+            decisions=list(
+                s.exec(select(Decision).where(col(Decision.comment_id) == comment_id).order_by(col(Decision.id))).all()
+            ),
+            publications=list(
+                s.exec(
+                    select(Publication).where(col(Publication.comment_id) == comment_id).order_by(col(Publication.id))
+                ).all()
+            ),
+            escalation=s.exec(select(Escalation).where(col(Escalation.comment_id) == comment_id)).first(),
+            review_post=next((p for p in posts if p.kind == "review"), None),
+            sac_post=next((p for p in posts if p.kind == "sac"), None),
+        )
+
+
+def find_by_message(engine: Engine, channel: str, ts: str) -> SlackPost | None:
+    """The comment a Slack message (review or SAC card) belongs to."""
+    with session_scope(engine) as s:
+        return s.exec(select(SlackPost).where(col(SlackPost.channel) == channel, col(SlackPost.ts) == ts)).first()
+
+
+def channel_persona(engine: Engine, channel: str) -> str | None:
+    with session_scope(engine) as s:
+        row = s.get(ChannelSetting, channel)
+        return row.persona if row else None

@@ -1,0 +1,307 @@
+"""What the team decides in Slack, recorded in the database (one transaction each).
+
+Every function returns an `Outcome`: ok, or a short bilingual reason the person is told in an
+ephemeral message. Publishing itself is the outbox's job; here we only record the intent, so a
+crash after the click loses nothing and a second click publishes nothing twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, func, select
+
+from bot.cases import IllegalTransition, audit, transition_in
+from bot.db import session_scope
+from bot.models import (
+    ChannelSetting,
+    Comment,
+    Decision,
+    Escalation,
+    Proposal,
+    Publication,
+    State,
+    ThreadMessage,
+    TriageCorrection,
+    TriageRecord,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    message: str = ""
+    comment_id: int | None = None
+
+
+STATE_EXPLAINED = {
+    "approved": "déjà approuvé · already approved",
+    "edited": "déjà approuvé (modifié) · already approved (edited)",
+    "published": "déjà publié · already published",
+    "hidden": "masqué · hidden",
+    "escalated": "escaladé au SAC · escalated to customer service",
+    "resolved": "résolu par le SAC · resolved by customer service",
+    "failed": "en échec · failed",
+    "triaged": "en cours de reformulation · being redrafted",
+}
+
+
+def _busy(comment: Comment) -> Outcome:
+    why = STATE_EXPLAINED.get(comment.state, comment.state)
+    if comment.deleted_at:
+        why = "supprimé par son auteur · deleted by its author"
+    return Outcome(
+        False, f"Rien n'a été fait : ce commentaire est {why}. · Nothing done: this comment is {why}.", comment.id
+    )
+
+
+def _approve(engine: Engine, proposal_id: int, actor: str, text: str | None, via: str) -> Outcome:
+    edited = text is not None
+    with session_scope(engine, write=True) as s:
+        proposal = s.get(Proposal, proposal_id)
+        if proposal is None:
+            return Outcome(False, f"Proposition {proposal_id} introuvable · proposal not found")
+        comment = s.get(Comment, proposal.comment_id)
+        assert comment is not None and comment.id is not None
+        if comment.state != State.posted or comment.deleted_at:
+            return _busy(comment)
+        if edited and not (text or "").strip():
+            return Outcome(False, "Le texte est vide · the text is empty", comment.id)
+        latest = s.exec(select(func.max(Proposal.round)).where(col(Proposal.comment_id) == comment.id)).one()
+        if proposal.round != latest:
+            return Outcome(False, "Cette proposition a été remplacée · this proposal was replaced", comment.id)
+        decision = Decision(
+            brand=comment.brand,
+            comment_id=comment.id,
+            proposal_id=proposal_id,
+            actor=actor,
+            action="edit" if edited else "approve",
+            original_text=proposal.text,
+            edited_text=text if edited else None,
+        )
+        s.add(decision)
+        s.flush()
+        s.add(
+            Publication(
+                brand=comment.brand,
+                comment_id=comment.id,
+                proposal_id=proposal_id,
+                decision_id=decision.id,
+                target="public_reply",
+                text=text if text is not None else proposal.text,
+                requested_by=actor,
+            )
+        )
+        try:
+            s.flush()  # the unique (comment, target) constraint: a second approval stops here
+            transition_in(
+                s,
+                comment.id,
+                State.edited if edited else State.approved,
+                actor=actor,
+                expected_from=State.posted,
+                detail={"proposal_id": proposal_id, "via": via},
+            )
+        except (IntegrityError, IllegalTransition):
+            s.rollback()
+            fresh = s.get(Comment, proposal.comment_id)
+            assert fresh is not None
+            return _busy(fresh)
+        return Outcome(True, "", comment.id)
+
+
+def approve(engine: Engine, proposal_id: int, actor: str, *, via: str = "button") -> Outcome:
+    return _approve(engine, proposal_id, actor, None, via)
+
+
+def approve_edited(engine: Engine, proposal_id: int, actor: str, text: str) -> Outcome:
+    return _approve(engine, proposal_id, actor, text, "edit_modal")
+
+
+def first_proposal(engine: Engine, comment_id: int) -> int | None:
+    """The proposal a ✅ reaction approves: the first one of the latest round."""
+    with session_scope(engine) as s:
+        latest = s.exec(select(func.max(Proposal.round)).where(col(Proposal.comment_id) == comment_id)).one()
+        return s.exec(
+            select(Proposal.id)
+            .where(col(Proposal.comment_id) == comment_id, col(Proposal.round) == latest)
+            .order_by(col(Proposal.id))
+        ).first()
+
+
+def hide(engine: Engine, comment_id: int, actor: str, *, via: str = "button") -> Outcome:
+    with session_scope(engine, write=True) as s:
+        comment = s.get(Comment, comment_id)
+        if comment is None:
+            return Outcome(False, "Commentaire introuvable · comment not found")
+        if comment.state == State.hidden:
+            return _busy(comment)
+        s.add(Decision(brand=comment.brand, comment_id=comment_id, actor=actor, action="hide"))
+        s.add(Publication(brand=comment.brand, comment_id=comment_id, target="hide", text="", requested_by=actor))
+        try:
+            s.flush()
+            transition_in(s, comment_id, State.hidden, actor=actor, detail={"via": via})
+        except (IntegrityError, IllegalTransition):
+            s.rollback()
+            fresh = s.get(Comment, comment_id)
+            assert fresh is not None
+            return _busy(fresh)
+        return Outcome(True, "", comment_id)
+
+
+def escalate(engine: Engine, comment_id: int, actor: str, *, note: str | None = None, via: str = "button") -> Outcome:
+    with session_scope(engine, write=True) as s:
+        comment = s.get(Comment, comment_id)
+        if comment is None:
+            return Outcome(False, "Commentaire introuvable · comment not found")
+        if comment.state in (State.escalated, State.resolved):
+            return _busy(comment)
+        s.add(Decision(brand=comment.brand, comment_id=comment_id, actor=actor, action="escalate", edited_text=note))
+        s.add(Escalation(brand=comment.brand, comment_id=comment_id, requested_by=actor, note=note))
+        try:
+            s.flush()
+            transition_in(s, comment_id, State.escalated, actor=actor, detail={"via": via})
+        except (IntegrityError, IllegalTransition):
+            s.rollback()
+            fresh = s.get(Comment, comment_id)
+            assert fresh is not None
+            return _busy(fresh)
+        return Outcome(True, "", comment_id)
+
+
+def resolve(engine: Engine, comment_id: int, actor: str, note: str) -> Outcome:
+    """Customer service closes the case with a note of what was done."""
+    with session_scope(engine, write=True) as s:
+        comment = s.get(Comment, comment_id)
+        esc = s.exec(select(Escalation).where(col(Escalation.comment_id) == comment_id)).first()
+        if comment is None or esc is None:
+            return Outcome(False, "Cas introuvable · case not found")
+        if esc.status == "resolved" or comment.state != State.escalated:
+            return _busy(comment)
+        esc.status, esc.owner, esc.resolution_note, esc.resolved_at = "resolved", esc.owner or actor, note, utcnow()
+        if esc.claimed_at is None:
+            esc.claimed_at = esc.resolved_at
+        s.add(esc)
+        s.add(Decision(brand=comment.brand, comment_id=comment_id, actor=actor, action="resolve", edited_text=note))
+        transition_in(s, comment_id, State.resolved, actor=actor, expected_from=State.escalated)
+        return Outcome(True, "", comment_id)
+
+
+def redraft(engine: Engine, comment_id: int, actor: str, *, persona: str | None = None) -> Outcome:
+    with session_scope(engine, write=True) as s:
+        comment = s.get(Comment, comment_id)
+        if comment is None:
+            return Outcome(False, "Commentaire introuvable · comment not found")
+        if comment.state != State.posted or comment.deleted_at:
+            return _busy(comment)
+        comment.redraft_persona = persona
+        s.add(comment)
+        s.add(Decision(brand=comment.brand, comment_id=comment_id, actor=actor, action="redraft", edited_text=persona))
+        try:
+            transition_in(
+                s,
+                comment_id,
+                State.triaged,
+                actor=actor,
+                expected_from=State.posted,
+                detail={"redraft": True, "persona": persona},
+            )
+        except IllegalTransition:
+            s.rollback()
+            return Outcome(False, "Déjà en cours · already in progress", comment_id)
+        return Outcome(True, "", comment_id)
+
+
+def retry(engine: Engine, comment_id: int, actor: str) -> Outcome:
+    """A failed comment goes back where it failed; a failed publication becomes pending again."""
+    with session_scope(engine, write=True) as s:
+        comment = s.get(Comment, comment_id)
+        if comment is None:
+            return Outcome(False, "Commentaire introuvable · comment not found")
+        failed = s.exec(
+            select(Publication).where(col(Publication.comment_id) == comment_id, col(Publication.status) == "failed")
+        ).all()
+        if not failed and comment.state != State.failed:
+            return Outcome(False, "Rien à réessayer · nothing to retry", comment_id)
+        for pub in failed:
+            pub.status, pub.lease_until, pub.lease_owner, pub.attempts = "pending", None, None, 0
+            s.add(pub)
+        if comment.state == State.failed and comment.failed_from:
+            transition_in(s, comment_id, comment.failed_from, actor=actor, detail={"retry": True})
+        else:
+            audit(s, brand=comment.brand, actor=actor, action="retry", comment_id=comment_id)
+        return Outcome(True, "", comment_id)
+
+
+def correct_triage(engine: Engine, comment_id: int, actor: str, field: str, value: str | bool) -> Outcome:
+    """Record a reviewer's correction and apply it to the shown triage."""
+    with session_scope(engine, write=True) as s:
+        comment = s.get(Comment, comment_id)
+        if comment is None:
+            return Outcome(False, "Commentaire introuvable · comment not found")
+        s.add(
+            TriageCorrection(
+                brand=comment.brand, comment_id=comment_id, actor=actor, text=comment.text, labels={field: value}
+            )
+        )
+        record = s.exec(select(TriageRecord).where(col(TriageRecord.comment_id) == comment_id)).first()
+        if record is not None and record.result is not None:
+            record.result = {**record.result, field: value, "corrected_by": actor}
+            s.add(record)
+        audit(
+            s,
+            brand=comment.brand,
+            actor=actor,
+            action="triage_correction",
+            comment_id=comment_id,
+            detail={field: value},
+        )
+        return Outcome(True, "", comment_id)
+
+
+def set_channel_persona(engine: Engine, channel: str, brand: str, persona: str, actor: str) -> None:
+    with session_scope(engine, write=True) as s:
+        row = s.get(ChannelSetting, channel) or ChannelSetting(channel=channel, brand=brand)
+        row.persona, row.updated_by, row.updated_at = persona, actor, utcnow()
+        s.add(row)
+        audit(s, brand=brand, actor=actor, action="persona", detail={"channel": channel, "persona": persona})
+
+
+def record_thread_message(
+    engine: Engine, comment_id: int, channel: str, ts: str, thread_ts: str, user: str, text: str
+) -> bool:
+    """Keep team talk from a review thread; False when Slack delivered it before (a retry)."""
+    with session_scope(engine, write=True) as s:
+        comment = s.get(Comment, comment_id)
+        if comment is None:
+            return False
+        s.add(
+            ThreadMessage(
+                brand=comment.brand,
+                comment_id=comment_id,
+                channel=channel,
+                ts=ts,
+                thread_ts=thread_ts,
+                user=user,
+                text=text,
+            )
+        )
+        try:
+            s.flush()
+        except IntegrityError:
+            s.rollback()
+            return False
+        return True
+
+
+def is_thread_message_known(engine: Engine, channel: str, ts: str) -> bool:
+    with session_scope(engine) as s:
+        return (
+            s.exec(
+                select(ThreadMessage.id).where(col(ThreadMessage.channel) == channel, col(ThreadMessage.ts) == ts)
+            ).first()
+            is not None
+        )

@@ -1,0 +1,198 @@
+"""Buttons and selects on review messages and case cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import decisions
+from bot.blocks.modals import edit_modal, resolve_modal
+from bot.blocks.review import (
+    APPROVE,
+    CORRECT_TRIAGE,
+    EDIT,
+    ESCALATE,
+    HIDE,
+    REDRAFT,
+    REDRAFT_PERSONA,
+    RESOLVE,
+    RETRY,
+)
+from bot.case import load_case
+from bot.db import session_scope
+from bot.listeners.common import NOT_ALLOWED, after_decision, blocking, parse_id, tell
+from bot.models import Comment, Proposal
+from bot.services import BotServices
+
+
+def _who(body: dict[str, Any]) -> tuple[str, str | None]:
+    return body["user"]["id"], (body.get("channel") or {}).get("id")
+
+
+def register(app: AsyncApp, services: BotServices) -> None:
+    async def guarded(body: dict[str, Any], client: AsyncWebClient) -> tuple[str, str | None] | None:
+        user, channel = _who(body)
+        if not await services.approvers.allowed(user, client):
+            await blocking(_audit_refusal, services, user, body)
+            await tell(client, channel, user, NOT_ALLOWED)
+            return None
+        return user, channel
+
+    @app.action(APPROVE)
+    async def approve(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        who = await guarded(body, client)
+        proposal_id = parse_id(action.get("value"))
+        if who is None or proposal_id is None:
+            return
+        outcome = await blocking(decisions.approve, services.engine, proposal_id, who[0])
+        await after_decision(services, client, outcome, *who)
+
+    @app.action(EDIT)
+    async def edit(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        who = await guarded(body, client)
+        proposal_id = parse_id(action.get("value"))
+        if who is None or proposal_id is None:
+            return
+        found = await blocking(_proposal_and_comment, services, proposal_id)
+        if found is None:
+            await tell(client, who[1], who[0], "Proposition introuvable · proposal not found")
+            return
+        proposal, comment = found
+        view = edit_modal(proposal_id, proposal.text, comment.text, comment.platform, who[1] or "")
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(HIDE)
+    async def hide(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        who = await guarded(body, client)
+        comment_id = parse_id(action.get("value"))
+        if who is None or comment_id is None:
+            return
+        await after_decision(
+            services, client, await blocking(decisions.hide, services.engine, comment_id, who[0]), *who
+        )
+
+    @app.action(ESCALATE)
+    async def escalate(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        user, channel = _who(body)
+        comment_id = parse_id(action.get("value"))
+        if comment_id is None:
+            return
+        await escalate_comment(services, client, comment_id, user, channel, via="button")
+
+    @app.action(REDRAFT)
+    async def redraft(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        user, channel = _who(body)
+        comment_id = parse_id(action.get("value"))
+        if comment_id is not None:
+            outcome = await blocking(decisions.redraft, services.engine, comment_id, user)
+            await after_decision(services, client, outcome, user, channel)
+
+    @app.action(REDRAFT_PERSONA)
+    async def redraft_persona(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        user, channel = _who(body)
+        value = str((action.get("selected_option") or {}).get("value") or "")
+        comment_id, _, persona = value.partition(":")
+        if not comment_id.isdigit() or persona not in services.persona_names():
+            await tell(client, channel, user, "Persona inconnue · unknown persona")
+            return
+        outcome = await blocking(decisions.redraft, services.engine, int(comment_id), user, persona=persona)
+        await after_decision(services, client, outcome, user, channel)
+
+    @app.action(CORRECT_TRIAGE)
+    async def correct(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        user, channel = _who(body)
+        value = str((action.get("selected_option") or {}).get("value") or "")
+        field, _, raw = value.partition(":")
+        if field not in ("intent", "humor_ok") or not raw:
+            return
+        label: str | bool = (raw == "true") if field == "humor_ok" else raw
+        comment_id = await blocking(_comment_for_message, services, body)
+        if comment_id is None:
+            return
+        outcome = await blocking(decisions.correct_triage, services.engine, comment_id, user, field, label)
+        if outcome.ok and services.on_correction is not None:
+            case = await blocking(load_case, services.engine, comment_id)
+            if case is not None:
+                await blocking(services.on_correction, case.comment.text, {field: label})
+        await after_decision(services, client, outcome, user, channel)
+        if outcome.ok:
+            await tell(
+                client, channel, user, f"Merci, c'est noté : {field} = {label} · Thanks, learnt: {field} = {label}"
+            )
+
+    @app.action(RETRY)
+    async def retry(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        who = await guarded(body, client)
+        comment_id = parse_id(action.get("value"))
+        if who is None or comment_id is None:
+            return
+        await after_decision(
+            services, client, await blocking(decisions.retry, services.engine, comment_id, who[0]), *who
+        )
+
+    @app.action(RESOLVE)
+    async def resolve(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        comment_id = parse_id(action.get("value"))
+        case = await blocking(load_case, services.engine, comment_id) if comment_id is not None else None
+        if case is None:
+            return
+        await client.views_open(trigger_id=body["trigger_id"], view=resolve_modal(case.id, case.comment.text))
+
+
+async def escalate_comment(
+    services: BotServices,
+    client: AsyncWebClient,
+    comment_id: int,
+    user: str,
+    channel: str | None,
+    *,
+    via: str,
+    note: str | None = None,
+) -> None:
+    """Record the escalation, post the case card in the SAC channel and a line in the review thread."""
+    outcome = await blocking(decisions.escalate, services.engine, comment_id, user, note=note, via=via)
+    await after_decision(services, client, outcome, user, channel)
+    if not outcome.ok:
+        return
+    sac_channel = services.settings.sac_channel
+    if sac_channel:
+        await blocking(services.review.post_sac_card, comment_id, sac_channel)
+    where = f"<#{sac_channel}>" if sac_channel else "le SAC · customer service"
+    await blocking(services.review.thread, comment_id, f":sos: <@{user}> a escaladé ce cas vers {where} · escalated.")
+
+
+def _proposal_and_comment(services: BotServices, proposal_id: int) -> tuple[Proposal, Comment] | None:
+    with session_scope(services.engine) as s:
+        proposal = s.get(Proposal, proposal_id)
+        comment = s.get(Comment, proposal.comment_id) if proposal else None
+        return (proposal, comment) if proposal and comment else None
+
+
+def _comment_for_message(services: BotServices, body: dict[str, Any]) -> int | None:
+    from bot.case import find_by_message
+
+    channel = (body.get("channel") or {}).get("id")
+    ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
+    post = find_by_message(services.engine, channel, ts) if channel and ts else None
+    return post.comment_id if post else None
+
+
+def _audit_refusal(services: BotServices, user: str, body: dict[str, Any]) -> None:
+    from bot.cases import audit
+
+    actions = [a.get("action_id") for a in body.get("actions", [])]
+    with session_scope(services.engine, write=True) as s:
+        audit(s, brand="default", actor=user, action="refused", detail={"actions": actions})

@@ -1,0 +1,74 @@
+"""Shared by the listeners: running blocking work, refusing, and telling the outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import IntegrityError
+
+from bot.db import session_scope
+from bot.decisions import Outcome
+from bot.models import SlackEvent
+from bot.services import BotServices
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+NOT_ALLOWED = (
+    "Vous n'avez pas les droits pour approuver, modifier ou masquer. Rien n'a été fait. · "
+    "You are not allowed to approve, edit or hide. Nothing was done."
+)
+
+
+async def blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+async def tell(client: AsyncWebClient, channel: str | None, user: str, text: str) -> None:
+    """An ephemeral note only `user` sees (refusals, 'already done', errors)."""
+    if not channel:
+        return
+    try:
+        await client.chat_postEphemeral(channel=channel, user=user, text=text)
+    except SlackApiError as exc:
+        log.warning("could not send an ephemeral message: %s", exc.response.get("error"))
+
+
+async def after_decision(
+    services: BotServices, client: AsyncWebClient, outcome: Outcome, user: str, channel: str | None
+) -> None:
+    if not outcome.ok:
+        await tell(client, channel, user, outcome.message)
+        return
+    services.wake()
+    if outcome.comment_id is not None:
+        try:
+            await blocking(services.review.refresh, outcome.comment_id)
+        except Exception:  # the decision is recorded; the message catches up on the next refresh
+            log.exception("could not refresh the review message")
+
+
+def parse_id(value: Any) -> int | None:
+    try:
+        return int(str(value).split(":", 1)[0])
+    except (TypeError, ValueError):
+        return None
+
+
+def first_delivery(services: BotServices, event_id: str | None) -> bool:
+    """False when Slack already delivered this event (its retries carry the same event_id)."""
+    if not event_id:
+        return True
+    with session_scope(services.engine, write=True) as s:
+        s.add(SlackEvent(event_id=event_id))
+        try:
+            s.flush()
+        except IntegrityError:
+            s.rollback()
+            return False
+    return True

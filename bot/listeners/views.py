@@ -1,0 +1,73 @@
+"""Modal submissions: the edited reply, the SAC resolution note."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import decisions
+from bot.blocks.modals import (
+    EDIT_CALLBACK,
+    NOTE_ACTION,
+    NOTE_BLOCK,
+    REPLY_ACTION,
+    REPLY_BLOCK,
+    RESOLVE_CALLBACK,
+    submitted_value,
+)
+from bot.listeners.common import NOT_ALLOWED, after_decision, blocking
+from bot.services import BotServices
+
+
+def register(app: AsyncApp, services: BotServices) -> None:
+    @app.view(EDIT_CALLBACK)
+    async def edited(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+        text = submitted_value(view, REPLY_BLOCK, REPLY_ACTION)
+        if not text.strip():
+            await ack(response_action="errors", errors={REPLY_BLOCK: "Le texte est vide · the text is empty"})
+            return
+        user = body["user"]["id"]
+        if not await services.approvers.allowed(user, client):
+            await ack(response_action="errors", errors={REPLY_BLOCK: NOT_ALLOWED})
+            return
+        await ack()
+        meta = _meta(view)
+        proposal_id, channel = meta.get("proposal_id"), meta.get("channel")
+        if not isinstance(proposal_id, int):
+            return
+        outcome = await blocking(decisions.approve_edited, services.engine, proposal_id, user, text)
+        await after_decision(services, client, outcome, user, channel or None)
+
+    @app.view(RESOLVE_CALLBACK)
+    async def resolved(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+        note = submitted_value(view, NOTE_BLOCK, NOTE_ACTION)
+        if not note.strip():
+            await ack(response_action="errors", errors={NOTE_BLOCK: "Dites ce qui a été fait · say what was done"})
+            return
+        await ack()
+        user = body["user"]["id"]
+        comment_id = _meta(view).get("comment_id")
+        if not isinstance(comment_id, int):
+            return
+        outcome = await blocking(decisions.resolve, services.engine, comment_id, user, note)
+        await after_decision(services, client, outcome, user, services.settings.sac_channel)
+        if outcome.ok:
+            sac = services.settings.sac_channel
+            if sac:
+                await blocking(services.review.post_sac_card, comment_id, sac)
+            await blocking(
+                services.review.thread,
+                comment_id,
+                f":white_check_mark: <@{user}> (SAC) a résolu le cas · resolved the case : {note}",
+            )
+
+
+def _meta(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -1,0 +1,128 @@
+"""The offline composer's fixed phrases, per language and French register; a persona may reword any.
+
+None of them states a fact about the brand: facts only ever come from retrieved passages.
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.personas.model import Persona
+
+_FR_VOUS = {
+    "more_help": "N'hésitez pas si vous avez d'autres questions.",
+    "short_close": "Au plaisir, {name}!",
+    "thanks": "Merci pour votre message!",
+    "praise": "Merci beaucoup, ça nous fait vraiment plaisir! Nous transmettons vos bons mots à l'équipe.",
+    "praise_short": "Un immense merci, {name}, ça fait notre journée!",
+    "banter": "Merci pour le sourire!",
+    "sorry": "Nous sommes vraiment désolés de lire ça.",
+    "calm": "Si vous avez vécu un problème avec une commande, écrivez-nous en message privé : nous allons regarder ça.",
+    "sorry_short": "Vraiment désolés, {name}.",
+    "sac_handoff": "Écrivez-nous en message privé avec votre numéro de commande : notre service à la clientèle va "
+    "regarder votre dossier.",
+    "dm_invite": "Bonne question! Écrivez-nous en message privé et notre équipe vous répondra avec les bonnes "
+    "informations.",
+    "dm_short": "Écrivez-nous en message privé, on vérifie pour vous.",
+    "distress": "Nous sommes vraiment désolés de lire ce que vous traversez. Écrivez-nous en message privé : une "
+    "personne de notre équipe va s'occuper de votre demande avec vous.",
+    "distress_short": "{name}, toutes nos pensées sont avec vous. Écrivez-nous en message privé, nous allons vous aider "
+    "personnellement.",
+    "distress_close": "Prenez soin de vous.",
+    "private_data": "Pour protéger vos renseignements personnels, évitez de les publier ici : écrivez-nous plutôt en "
+    "message privé et notre service à la clientèle s'occupera de votre dossier.",
+    "neutral": "Merci pour votre message! Écrivez-nous en message privé si vous avez une question.",
+    "helpline": "Si vous avez des idées suicidaires, appelez ou textez le 988 (Canada) ou le 3114 (France), en tout "
+    "temps.",
+    "sober_greeting": "Bonjour {name},",
+    "other_lang_note": "La réponse n'existe qu'en {other} dans la base ({id}) : « {answer} » — à traduire avant de "
+    "répondre publiquement.",
+    "register_note": "Le texte de la FAQ vouvoie : à adapter au tutoiement.",
+    "avoid_note": "Contient un mot à éviter pour ce persona : {words}.",
+    "adapt_marker": "[À adapter]",
+    "adapt_note": "À adapter : inspiration tirée d'une réponse virale passée ({id}), à réécrire pour ce commentaire "
+    "— pas une réponse générée.",
+    "shortened_note": "Raccourcie pour tenir dans la limite de la plateforme.",
+}
+_FR_TU = {
+    **_FR_VOUS,
+    "more_help": "N'hésite pas si tu as d'autres questions.",
+    "thanks": "Merci pour ton message!",
+    "praise": "Merci beaucoup, ça nous fait vraiment plaisir! On transmet tes bons mots à l'équipe.",
+    "sorry": "On est vraiment désolés de lire ça.",
+    "calm": "Si tu as vécu un problème avec une commande, écris-nous en message privé : on va regarder ça.",
+    "sac_handoff": "Écris-nous en message privé avec ton numéro de commande : notre service à la clientèle va "
+    "regarder ton dossier.",
+    "dm_invite": "Bonne question! Écris-nous en message privé et notre équipe va te répondre avec les bonnes "
+    "informations.",
+    "dm_short": "Écris-nous en message privé, on vérifie pour toi.",
+    "distress": "On est vraiment désolés de lire ce que tu traverses. Écris-nous en message privé : une personne de "
+    "notre équipe va s'occuper de ta demande avec toi.",
+    "distress_short": "{name}, toutes nos pensées sont avec toi. Écris-nous en message privé, on va t'aider "
+    "personnellement.",
+    "distress_close": "Prends soin de toi.",
+    "private_data": "Pour protéger tes renseignements personnels, évite de les publier ici : écris-nous plutôt en "
+    "message privé et notre service à la clientèle s'occupera de ton dossier.",
+    "neutral": "Merci pour ton message! Écris-nous en message privé si tu as une question.",
+    "helpline": "Si tu as des idées suicidaires, appelle ou texte le 988 (Canada) ou le 3114 (France), en tout temps.",
+}
+_EN = {
+    "more_help": "Let us know if you have any other questions.",
+    "short_close": "Hope this helps, {name}!",
+    "thanks": "Thanks for your message!",
+    "praise": "Thank you so much, this really made our day! We'll pass your kind words on to the team.",
+    "praise_short": "Thank you, {name}, you made our day!",
+    "banter": "Thanks for the smile!",
+    "sorry": "We're really sorry to read this.",
+    "calm": "If something went wrong with an order, send us a private message and we'll look into it.",
+    "sorry_short": "Really sorry, {name}.",
+    "sac_handoff": "Please send us a private message with your order number: our customer care team will look into "
+    "your account.",
+    "dm_invite": "Good question! Send us a private message and our team will get back to you with the right details.",
+    "dm_short": "Send us a private message and we'll check for you.",
+    "distress": "We're so sorry to read what you're going through. Please send us a private message: someone from our "
+    "team will take care of this with you.",
+    "distress_short": "{name}, our thoughts are with you. Please send us a private message, we'll help you personally.",
+    "distress_close": "Take care.",
+    "private_data": "To protect your personal information, please don't post it here: send us a private message "
+    "instead and our customer care team will take care of your file.",
+    "neutral": "Thanks for your message! Send us a private message if you have any question.",
+    "helpline": "If you're thinking about suicide, call or text 988 (Canada, US), any time.",
+    "sober_greeting": "Hello {name},",
+    "other_lang_note": "The answer only exists in {other} in the knowledge base ({id}): “{answer}” — translate it "
+    "before replying in public.",
+    "register_note": "",
+    "avoid_note": "Contains a word this persona avoids: {words}.",
+    "adapt_marker": "[To adapt]",
+    "adapt_note": "To adapt: inspiration from a past viral reply ({id}), to rewrite for this comment — not a generated "
+    "reply.",
+    "shortened_note": "Shortened to fit the platform's limit.",
+}
+LANG_NAMES = {"fr": {"fr": "français", "en": "anglais"}, "en": {"fr": "French", "en": "English"}}
+
+
+def fill(template: str, name: str | None, **values: str) -> str:
+    """Put the first name in; without one, drop `{name}` and the comma or space that goes with it."""
+    if name:
+        text = template.replace("{name}", name)
+    else:
+        text = re.sub(r",\s*\{name\}\s*,", ",", template)  # "merci, {name}, ça" → "merci, ça"
+        text = re.sub(r",\s*\{name\}", "", text)  # "Au plaisir, {name}!" → "Au plaisir!"
+        text = re.sub(r"^\s*\{name\}\s*,?\s*", "", text)  # "{name}, toutes…" → "toutes…"
+        text = re.sub(r"\s*\{name\}", "", text).strip()  # "Bonjour {name}," → "Bonjour,"
+        text = text[:1].upper() + text[1:]
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def phrase(key: str, lang: str, persona: Persona, name: str | None = None, **values: str) -> str:
+    """A phrase in the comment's language and the persona's register (its own wording if it has one)."""
+    own = persona.phrases.get(key)
+    if own is not None:
+        template = own.get(lang)
+    elif lang == "fr":
+        template = (_FR_TU if persona.tu_vous == "tu" else _FR_VOUS)[key]
+    else:
+        template = _EN[key]
+    return fill(template, name, **values)

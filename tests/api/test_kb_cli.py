@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from api.commands import kb
+from bot.settings import get_settings
+
+SAMPLES = Path(__file__).resolve().parents[2] / "knowledge/samples/panier_boreal"
+runner = CliRunner()
+_real_connect = socket.socket.connect
+
+
+@pytest.fixture(autouse=True)
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    def guard(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else address
+        if self.family != socket.AF_UNIX and str(host) not in ("127.0.0.1", "::1", "localhost"):
+            raise OSError(f"test tried to reach the network: {address!r}")
+        return _real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guard)
+    monkeypatch.setenv("SOWANA_CHROMA_PATH", str(tmp_path / "chroma"))
+    monkeypatch.delenv("SOWANA_CHROMA_URL", raising=False)
+    monkeypatch.chdir(tmp_path)  # keep any .env of the repo out
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_import_twice_then_search_in_french_and_english() -> None:
+    first = runner.invoke(kb.app, ["import", str(SAMPLES), "--brand", "ignored"])
+    assert first.exit_code == 0, first.output
+    assert "imported 32 entries into panier_boreal" in first.output
+    assert "imported 32" in runner.invoke(kb.app, ["import", str(SAMPLES)]).output
+    fr = runner.invoke(kb.app, ["search", "Est-ce que je peux payer avec Amex?", "--brand", "panier_boreal", "-k", "3"])
+    assert fr.exit_code == 0 and "paiement" in fr.output and "score" in fr.output
+    en = runner.invoke(
+        kb.app, ["search", "Where does my basket go if I'm out?", "--brand", "panier_boreal", "--lang", "en"]
+    )
+    assert "absence" in en.output  # only in French in the FAQ
+    off = runner.invoke(kb.app, ["search", "Who won the hockey game?", "--brand", "panier_boreal"])
+    assert "nothing good enough" in off.output
+
+
+def test_row_errors_are_printed_with_file_and_line(env: Path) -> None:
+    bad = env / "faq.jsonl"
+    bad.write_text(
+        '{"id": "a", "question": "Q?", "answer": "Réponse."}\n{"id": "b", "question": "no answer"}\n', encoding="utf-8"
+    )
+    partly = runner.invoke(kb.app, ["import", str(bad), "--collection", "faq"])
+    assert partly.exit_code == 0 and f"{bad}:2" in partly.output and "imported 1" in partly.output
+    bad.write_text("not json\n", encoding="utf-8")
+    nothing = runner.invoke(kb.app, ["import", str(bad)])
+    assert nothing.exit_code == 1 and f"{bad}:1" in nothing.output
+
+
+def test_delete_and_reindex() -> None:
+    runner.invoke(kb.app, ["import", str(SAMPLES / "viral.yaml"), "--brand", "panier_boreal"])
+    assert runner.invoke(kb.app, ["delete", "viral-ugly-carrot", "--brand", "panier_boreal"]).exit_code == 0
+    assert runner.invoke(kb.app, ["delete", "viral-ugly-carrot", "--brand", "panier_boreal"]).exit_code == 1
+    done = runner.invoke(kb.app, ["reindex", "--brand", "panier_boreal"])
+    assert done.exit_code == 0 and "5 entries reindexed" in done.output
+
+
+def test_eval_retrieval_prints_three_modes_and_json_last(env: Path) -> None:
+    def jsonl(name: str, rows: list[dict[str, object]]) -> Path:
+        path = env / name
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        return path
+
+    kbf = jsonl(
+        "kb.jsonl",
+        [
+            {"id": "gift", "lang": "en", "question": "Do you sell gift cards?", "answer": "Yes, from $20."},
+            {"id": "bio", "lang": "fr", "question": "Vos légumes sont-ils bios?", "answer": "Oui, Ecocert."},
+        ],
+    )
+    comments = jsonl("comments.jsonl", [{"id": "1", "lang": "fr", "text": "Vendez-vous des cartes-cadeaux?"}])
+    labels = jsonl("labels.jsonl", [{"id": "1", "kb_ids": ["gift"]}])
+    app = typer.Typer()
+    app.command()(kb.eval_retrieval)
+    out = runner.invoke(app, ["--kb", str(kbf), "--comments", str(comments), "--labels", str(labels), "--json"])
+    assert out.exit_code == 0, out.output
+    assert all(mode in out.output for mode in ("vector", "keyword", "hybrid"))
+    metrics = json.loads(out.output.strip().splitlines()[-1])
+    assert metrics["hit@1"] == 1.0 and metrics["hit@3"] == 1.0 and metrics["mrr"] == 1.0
+    assert metrics["no_answer_precision"] == 1.0 and "vector_hit@3" in metrics
