@@ -98,6 +98,8 @@ class Proposal(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     persona: str = Field(max_length=64)
     kind: str = Field(max_length=16)  # serious | creative
+    variant: str = Field(default="main", max_length=16)  # main | alternative
+    note: str | None = Field(default=None, sa_column=Column(Text))  # e.g. "À adapter · to adapt"
     cited_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     source: str | None = Field(default=None, max_length=32)
     round: int = Field(default=1)  # a redraft adds a new round; the message shows the latest

@@ -63,6 +63,8 @@ class ProposalSpec:
     persona: str
     cited_ids: list[str] = field(default_factory=list)
     source: str = "offline"
+    variant: str = "main"
+    note: str | None = None
 
 
 class Drafter(Protocol):
@@ -89,6 +91,8 @@ def draft_step(drafter: Drafter, persona_for: Callable[[Comment], str]) -> Step:
                         kind=spec.kind,
                         cited_ids=list(spec.cited_ids),
                         source=spec.source,
+                        variant=spec.variant,
+                        note=spec.note,
                         round=(latest or 0) + 1,
                     )
                 )

@@ -94,6 +94,8 @@ def triage_chips(triage: TriageRecord | None) -> str:
 
 def _proposal_blocks(p: Proposal, index: int, actionable: bool) -> list[Block]:
     kind = ":performing_arts: Créatif · creative" if p.kind == "creative" else ":memo: Sérieux · serious"
+    if p.variant == "alternative":
+        kind += " (variante · alternative)"
     head = f"*{index}. {kind}* · persona _{escape_mrkdwn(p.persona)}_"
     blocks: list[Block] = [
         SectionBlock(
@@ -102,7 +104,8 @@ def _proposal_blocks(p: Proposal, index: int, actionable: bool) -> list[Block]:
         )
     ]
     sources = ", ".join(f"`{c}`" for c in p.cited_ids) if p.cited_ids else "_aucune · none_"
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(f":books: Sources : {sources}", 2000))]))
+    note = f" · :bulb: {escape_mrkdwn(p.note)}" if p.note else ""
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(f":books: Sources : {sources}{note}", 2000))]))
     if actionable:
         blocks.append(
             ActionsBlock(

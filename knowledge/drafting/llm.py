@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from knowledge.drafting.text import first_name
 from knowledge.drafting.types import CommentIn, PassageLike
 from knowledge.personas.model import Persona
 
@@ -98,6 +99,7 @@ def build_messages(
     author: str | None = None,
 ) -> list[tuple[str, str]]:
     knowledge = [p for p in passages if p.collection in ("faq", "viral")]
+    author = author or first_name(comment.author_name)
     parts = [
         _persona_block(persona, lang),
         f"Write every proposal in {LANG_FULL.get(lang, lang)}, at most {limit} characters each.",

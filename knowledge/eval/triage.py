@@ -68,7 +68,7 @@ def evaluate_triage(comments_path: Path, labels_path: Path, triager: _Triages) -
     ]
     results = triager.triage_many(inputs)
 
-    intents = [(str(g["intent"]), r.intent) for g, r in zip(labels, results, strict=True)]
+    intents: list[tuple[str, str]] = [(str(g["intent"]), str(r.intent)) for g, r in zip(labels, results, strict=True)]
     sentiment_ok = sum(1 for g, r in zip(labels, results, strict=True) if g.get("sentiment") == r.sentiment)
     sac_tp = sum(1 for g, r in zip(labels, results, strict=True) if g.get("needs_sac") and r.needs_sac)
     sac_fp = sum(1 for g, r in zip(labels, results, strict=True) if not g.get("needs_sac") and r.needs_sac)
@@ -82,8 +82,8 @@ def evaluate_triage(comments_path: Path, labels_path: Path, triager: _Triages) -
     hide_fp = sum(
         1 for g, r in zip(labels, results, strict=True) if g.get("moderation") != "hide" and r.moderation == "hide"
     )
-    classes = list(INTENTS)
-    confusion = {gold: {pred: 0 for pred in classes} for gold in classes}
+    classes: list[str] = list(INTENTS)
+    confusion: dict[str, dict[str, int]] = {gold: {pred: 0 for pred in classes} for gold in classes}
     for gold, pred in intents:
         confusion.setdefault(gold, {p: 0 for p in classes})[pred] += 1
     n = len(labels)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from knowledge.triage.detectors import Signals
-from knowledge.triage.types import Intent, Lang, Sentiment, Source, TriageResult
+from knowledge.triage.types import Intent, Lang, Priority, Sentiment, Source, TriageResult
 
 HUMOR_MIN_INTENT_CONFIDENCE = 0.55
 HUMOR_MIN_PROB = 0.5
@@ -35,7 +35,7 @@ class RawLabels:
 
 def _choose_intent(raw: RawLabels, s: Signals) -> tuple[Intent, float]:
     probs = raw.intent_probs
-    best: Intent = max(probs, key=lambda k: probs[k])  # type: ignore[assignment]
+    best: Intent = max(probs, key=lambda k: probs[k])  # type: ignore[arg-type,assignment]
     conf = probs[best]
     forced: Intent | None = None
     if s.injection:
@@ -44,9 +44,7 @@ def _choose_intent(raw: RawLabels, s: Signals) -> tuple[Intent, float]:
         forced = "distress"
     elif s.hate:
         forced = "toxic"
-    elif s.links and (s.lure or probs.get("spam", 0.0) >= 0.15):
-        forced = "spam"
-    elif s.lure and probs.get("spam", 0.0) >= 0.3:
+    elif s.links and (s.lure or probs.get("spam", 0.0) >= 0.15) or s.lure and probs.get("spam", 0.0) >= 0.3:
         forced = "spam"
     elif s.insult and probs.get("toxic", 0.0) >= 0.2 and best not in ("praise", "banter"):
         forced = "toxic"
@@ -163,7 +161,7 @@ def decide(raw: RawLabels, s: Signals, lang: Lang, source: Source) -> TriageResu
     urgent = bool({"distress", "safety", "legal_threat"} & set(priority_reasons)) or (
         s.traction and intent in ("complaint", "toxic")  # an angry comment spreading: early bad buzz
     )
-    priority = "urgent" if urgent else "high" if s.traction else "normal"
+    priority: Priority = "urgent" if urgent else "high" if s.traction else "normal"
 
     topics = list(dict.fromkeys([*s.topics, *raw.topics]))
     if s.safety:

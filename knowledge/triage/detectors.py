@@ -107,7 +107,8 @@ def has_lure(text: str) -> bool:
 # --- distress, safety, legal, minors, injection, hate, insults -----------------------------------
 
 _DISTRESS = re.compile(
-    r"(suicid|me suicider|(je vais|je veux|envie de|pens\w* (à|a)) me tuer|en finir\b|mettre fin (à|a) (mes jours|ma vie)|"
+    r"(suicid|me suicider|(je vais|je veux|envie de|pens\w* (à|a)) me tuer|en finir\b|"
+    r"mettre fin (à|a) (mes jours|ma vie)|"
     r"(veux|envie de|aimerais) mourir|me faire du mal|me scarifi|plus (de|aucune) raisons? de vivre|"
     r"(pu|plus) la force de continuer|j'?aimerais (juste )?dispara[iî]tre|plus [eê]tre l[àa]\b|"
     r"kill(ing)? myself|\bkms\b|end(ing)? it all|thinking about ending it|want(ed)? to die|wanna die|"
@@ -217,14 +218,102 @@ def has_insult(text: str) -> bool:
 # Phonetic spellings of common words (not texting shorthand such as "mdr" or "lol", and not
 # Québec or France informal registers such as "chu", "pis", "tsé", which are fluent writing).
 _PHONETIC = frozenset(
-    """
-    jai cest kan koi ke komen koman coment conpri compri resu encor bocou bokou tro jador jadore jatend
-    jattend japel pouri laiser dehor raizon argen anulé anule abonemen labonement comande persone persones
-    magazin avé avez-vou lété ouvré vouvré dan ya til sé cé chépa kelke kelkun pk pkoi mintenan tanpi
-    recieve recieved ordr subscribtion understnad organik veggis tomorow wen roten trow outsid everyting
-    mony acount reson funy realy evrything becuz becaus becuse wat definately alot sumthing thier wich
-    wierd untill beleive adress buisness sed dont_no thx_u pleez plz ppl ur noe tho enuf nite
-    """.split()
+    [
+        "jai",
+        "cest",
+        "kan",
+        "koi",
+        "ke",
+        "komen",
+        "koman",
+        "coment",
+        "conpri",
+        "compri",
+        "resu",
+        "encor",
+        "bocou",
+        "bokou",
+        "tro",
+        "jador",
+        "jadore",
+        "jatend",
+        "jattend",
+        "japel",
+        "pouri",
+        "laiser",
+        "dehor",
+        "raizon",
+        "argen",
+        "anulé",
+        "anule",
+        "abonemen",
+        "labonement",
+        "comande",
+        "persone",
+        "persones",
+        "magazin",
+        "avé",
+        "avez-vou",
+        "lété",
+        "ouvré",
+        "vouvré",
+        "dan",
+        "ya",
+        "til",
+        "sé",
+        "cé",
+        "chépa",
+        "kelke",
+        "kelkun",
+        "pk",
+        "pkoi",
+        "mintenan",
+        "tanpi",
+        "recieve",
+        "recieved",
+        "ordr",
+        "subscribtion",
+        "understnad",
+        "organik",
+        "veggis",
+        "tomorow",
+        "wen",
+        "roten",
+        "trow",
+        "outsid",
+        "everyting",
+        "mony",
+        "acount",
+        "reson",
+        "funy",
+        "realy",
+        "evrything",
+        "becuz",
+        "becaus",
+        "becuse",
+        "wat",
+        "definately",
+        "alot",
+        "sumthing",
+        "thier",
+        "wich",
+        "wierd",
+        "untill",
+        "beleive",
+        "adress",
+        "buisness",
+        "sed",
+        "dont_no",
+        "thx_u",
+        "pleez",
+        "plz",
+        "ppl",
+        "ur",
+        "noe",
+        "tho",
+        "enuf",
+        "nite",
+    ]
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 

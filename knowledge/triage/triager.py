@@ -141,6 +141,7 @@ class Triager:
     def _structured_llm(self) -> Any:
         with self._structured_lock:
             if self._structured is None:
+                assert self._llm is not None
                 self._structured = self._llm.with_structured_output(LLMTriage)
             return self._structured
 

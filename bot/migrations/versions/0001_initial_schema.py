@@ -138,6 +138,8 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("persona", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("variant", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
         sa.Column("cited_ids", sa.JSON(), nullable=False),
         sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("round", sa.Integer(), nullable=False),

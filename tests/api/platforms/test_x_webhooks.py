@@ -83,7 +83,7 @@ def test_duplicate_delivery_blocked_author_and_deletion(stack: Stack) -> None:
     assert c.deleted_at is not None
 
 
-def test_unknown_account_and_malformed_payloads(stack: Stack) -> None:
+def test_malformed_payloads_are_400_and_store_nothing(stack: Stack) -> None:
     def post(payload: object) -> object:
         body = json.dumps(payload).encode()
         return stack.client.post(
@@ -92,7 +92,6 @@ def test_unknown_account_and_malformed_payloads(stack: Stack) -> None:
             headers={"x-twitter-webhooks-signature": x_signature(X_SECRET, body)},
         )
 
-    # No META_PAGE_IDS-like list for X in the single-brand fallback: every account is the brand's.
     assert post({"tweet_create_events": []}).status_code == 400  # type: ignore[attr-defined]
     assert post(["not", "an", "object"]).status_code == 400  # type: ignore[attr-defined]
     assert stored(stack) == []

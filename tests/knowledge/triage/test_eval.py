@@ -32,8 +32,15 @@ def dataset(tmp_path: Path) -> tuple[Path, Path]:
     labels.write_text(
         "\n".join(
             json.dumps(
-                {"id": r[0], "intent": r[3], "sentiment": r[4], "needs_sac": r[5], "humor_ok": r[6], "moderation": r[7],
-                 "kb_ids": []}
+                {
+                    "id": r[0],
+                    "intent": r[3],
+                    "sentiment": r[4],
+                    "needs_sac": r[5],
+                    "humor_ok": r[6],
+                    "moderation": r[7],
+                    "kb_ids": [],
+                }
             )
             for r in ROWS
         )
@@ -46,8 +53,14 @@ def dataset(tmp_path: Path) -> tuple[Path, Path]:
 def test_metrics_have_the_contract_keys(dataset: tuple[Path, Path], triager: Triager) -> None:
     metrics = evaluate_triage(*dataset, triager)
     for key in (
-        "intent_accuracy", "intent_macro_f1", "sentiment_accuracy", "needs_sac_precision", "needs_sac_recall",
-        "humor_fp_rate", "humor_fp_rate_distress", "hide_recall",
+        "intent_accuracy",
+        "intent_macro_f1",
+        "sentiment_accuracy",
+        "needs_sac_precision",
+        "needs_sac_recall",
+        "humor_fp_rate",
+        "humor_fp_rate_distress",
+        "hide_recall",
     ):
         assert 0.0 <= metrics[key] <= 1.0
     assert metrics["n"] == 6 and metrics["hide_count"] == 2 and metrics["distress_count"] == 1

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.triage import Triager, TriageInput
+from knowledge.triage import TriageInput, Triager
 
 # A Québec expression the shipped examples do not know: "c'est de la bouette" (it's mud) about a product.
 MISREAD = "Le nouveau smoothie vert goûte la bouette de printemps, mais mes enfants le boivent quand même 😂"

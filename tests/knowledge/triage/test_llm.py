@@ -11,9 +11,8 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatResult
 
-from knowledge.triage import Triager, TriageInput, make_chat_model
+from knowledge.triage import TriageInput, Triager, make_chat_model
 from knowledge.triage.llm import build_messages
-
 
 SEEN: list[list[BaseMessage]] = []
 
@@ -93,9 +92,7 @@ def test_the_comment_is_framed_as_data(llm_triager: Any) -> None:
 
 def test_the_llm_can_never_turn_humor_on_for_distress(llm_triager: Any) -> None:
     fake = ToolCallingFake(
-        messages=answers(
-            tool_answer(intent="banter", sentiment="pos", needs_sac=False, humor_ok=True, confidence=0.99)
-        )
+        messages=answers(tool_answer(intent="banter", sentiment="pos", needs_sac=False, humor_ok=True, confidence=0.99))
     )
     result = llm_triager(fake).triage(TriageInput(text="Haha I just want to die, this week is too much 😂"))
     assert result.source == "llm"

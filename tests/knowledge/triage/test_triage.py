@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from knowledge.triage import Triager, TriageInput, TriageResult
+from knowledge.triage import TriageInput, Triager, TriageResult
 
 INTENT_CASES = [
     ("question", "fr", "Bonjour, est-ce que vous livrez à Drummondville le mercredi?"),
