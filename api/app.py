@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from sqlalchemy.engine import Engine
@@ -13,12 +14,13 @@ from sqlalchemy.engine import Engine
 from api.brain import Brain, build_brain
 from api.limits import BodySizeLimit
 from api.metrics import Metrics
-from api.routes import comments, health
+from api.publishing import make_publisher_for
+from api.routes import comments, health, knowledge, webhooks
 from bot.db import make_engine
 from bot.models import Comment, State
 from bot.outbox import Outbox
 from bot.pipeline import draft_step, post_review_step, record_untriaged, triage_step
-from bot.publisher import Publisher, RecordingPublisher
+from bot.publisher import Publisher
 from bot.services import Approvers, BotServices
 from bot.settings import Settings, get_settings
 from bot.slack_sync import SlackReview, make_web_client
@@ -48,13 +50,8 @@ def build_steps(settings: Settings, brain: Brain, review: SlackReview | None, en
     return steps
 
 
-def default_publishers(settings: Settings) -> Callable[[str, str], Publisher]:
-    recording = RecordingPublisher()
-
-    def publisher_for(_brand: str, _platform: str) -> Publisher:
-        return recording
-
-    return publisher_for
+def _nothing() -> None:
+    return None
 
 
 def create_app(
@@ -68,7 +65,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
-    brain = brain if brain is not None else build_brain(settings)
+    brain = brain if brain is not None else build_brain(settings, engine)
     slack_ready = bool(settings.slack_bot_token and settings.slack_signing_secret)
     review = (
         SlackReview(
@@ -84,9 +81,11 @@ def create_app(
         steps if steps is not None else build_steps(settings, brain, review, engine),
         poll_seconds=settings.worker_poll_seconds,
     )
-    outbox = Outbox(
-        engine, publisher_for or default_publishers(settings), review, poll_seconds=settings.worker_poll_seconds
-    )
+    close_publishers: Callable[[], None] = _nothing
+    if publisher_for is None:
+        publisher_for, close_publishers = make_publisher_for(settings, engine)
+    outbox = Outbox(engine, publisher_for, review, poll_seconds=settings.worker_poll_seconds)
+    poller = make_poller(settings, engine, wake=worker.wake) if run_worker else None
 
     def wake() -> None:
         worker.wake()
@@ -97,11 +96,17 @@ def create_app(
         if run_worker:
             worker.start()
             outbox.start()
+        if poller is not None:
+            poller.start()
         try:
             yield
         finally:
+            if poller is not None:
+                poller.stop()
+                poller.close()
             worker.stop()
             outbox.stop()
+            close_publishers()
 
     app = FastAPI(title="Sowana", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
@@ -114,6 +119,10 @@ def create_app(
     app.add_middleware(BodySizeLimit)
     app.include_router(health.router)
     app.include_router(comments.router)
+    app.include_router(knowledge.router)
+    app.include_router(webhooks.router)
+    if review is not None:
+        app.state.on_comment_changed = lambda comment_id, _what: review.refresh(comment_id)
     if review is not None:
         _mount_slack(
             app,
@@ -143,3 +152,21 @@ def _mount_slack(app: FastAPI, services: BotServices) -> None:
     @app.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:
         return await handler.handle(request)
+
+
+def make_poller(settings: Settings, engine: Engine, *, wake: Callable[[], None]) -> Any:
+    """The X mentions poller, when an X account and a token are configured (most brands' X intake)."""
+    from api.platforms.brands import load_brands
+    from api.platforms.polling import MentionsPoller
+
+    accounts = load_brands(settings).x_accounts()
+    if not settings.x_bearer_token or not accounts:
+        return None
+    return MentionsPoller(
+        engine,
+        api_url=settings.x_api_url,
+        bearer_token=settings.x_bearer_token,
+        accounts=accounts,
+        interval=settings.x_poll_seconds,
+        on_created=lambda _ids: wake(),
+    )

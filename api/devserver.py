@@ -1,31 +1,46 @@
 """`sowana dev`: everything local on embedded defaults — API, worker, outbox, the local Slack
-workspace (its page at /), the sample brand's knowledge and a handful of sample comments."""
+workspace (its page at /), the Graph API and X API emulators, the sample brand's knowledge, and
+sample comments that arrive the way real ones do (signed platform webhooks)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
 
 from api.app import create_app
-from bot.comments import CommentIn, ingest
-from bot.db import make_engine, upgrade
+from api.emulators.graph import create_graph_emulator
+from api.emulators.x import create_x_emulator
+from bot.db import upgrade
 from bot.settings import Settings
 from bot.workspace import WorkspaceConfig, create_workspace_app
+from bot.workspace.serving import free_port, serve_in_thread
 
 log = logging.getLogger(__name__)
 SAMPLES = Path(__file__).with_name("samples")
+SAMPLE_KB = Path(__file__).resolve().parents[1] / "knowledge" / "samples" / "panier_boreal"
 DEV_API_TOKEN = "dev-token"
+DEV_PAGE_ID, DEV_IG_ID, DEV_X_USER = "104000000000001", "17841400000000001", "1500000000000000001"
+DEV_SECRETS = {
+    "meta_app_secret": "dev-meta-app-secret",
+    "meta_verify_token": "dev-verify-token",
+    "meta_page_token": "dev-page-token",
+    "x_consumer_secret": "dev-x-consumer-secret",
+    "x_bearer_token": "dev-x-bearer-token",
+}
 
 
-def dev_settings(settings: Settings, base: str) -> tuple[Settings, WorkspaceConfig]:
-    """Point Slack at the local workspace served by the same process."""
+def dev_settings(settings: Settings, base: str, graph: str, x_api: str) -> tuple[Settings, WorkspaceConfig]:
+    """Point Slack and the platforms at the local workspace and emulators (real values win if set)."""
     workspace = WorkspaceConfig(request_url=f"{base}/slack/events")
-    overrides = {
+    overrides: dict[str, Any] = {
         "slack_bot_token": workspace.bot_token,
         "slack_signing_secret": workspace.signing_secret,
         "slack_api_url": f"{base}/api/",
@@ -33,43 +48,115 @@ def dev_settings(settings: Settings, base: str) -> tuple[Settings, WorkspaceConf
         "sac_channel": settings.sac_channel or "C0SAC",
         "api_token": settings.api_token or DEV_API_TOKEN,
         "approvers": settings.approvers or ["S0APPROVERS"],
+        "meta_graph_url": f"{graph}/v21.0",
+        "meta_page_ids": [DEV_PAGE_ID, DEV_IG_ID],
+        "x_api_url": f"{x_api}/2",
+        "x_user_id": DEV_X_USER,
+        **DEV_SECRETS,
     }
     return settings.model_copy(update=overrides), workspace
 
 
-def replay_samples(settings: Settings) -> int:
-    """Ingest the sample comments (idempotent: a restart adds nothing)."""
-    engine = make_engine(settings.database_url)
-    created = 0
-    for line in (SAMPLES / "comments.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            _comment, new = ingest(engine, CommentIn.model_validate_json(line), actor="sample")
-            created += new
-    engine.dispose()
-    return created
+def import_sample_knowledge(settings: Settings) -> int:
+    from knowledge.loaders import load_path
+    from knowledge.store import open_store
+
+    store = open_store(settings.chroma_path, settings.chroma_url)
+    count = 0
+    for path in sorted(SAMPLE_KB.iterdir()):
+        report = load_path(path)
+        count += store.upsert("default", report.entries)
+    return count
+
+
+def replay_samples(base: str, graph: str, x_api: str, token: str) -> int:
+    """Each sample arrives through its platform's emulator as a signed webhook (idempotent ids)."""
+    sent = 0
+    with httpx.Client(timeout=30) as http:
+        for line in (SAMPLES / "comments.jsonl").read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            c = json.loads(line)
+            author = c["author"]
+            if c["platform"] in ("facebook", "instagram"):
+                page = DEV_PAGE_ID if c["platform"] == "facebook" else DEV_IG_ID
+                body = {
+                    "platform": c["platform"],
+                    "page_id": page,
+                    "text": c["text"],
+                    "comment_id": c["external_id"],
+                    "from": {"id": author["id"], "name": author["name"], "username": author["name"]},
+                }
+                r = http.post(f"{graph}/_emulator/fire", json=body)
+            elif c["platform"] == "x":
+                r = http.post(
+                    f"{x_api}/_emulator/fire",
+                    json={
+                        "id": c["external_id"].removeprefix("sample-x-") + "000000000000000",
+                        "text": c["text"],
+                        "author": {
+                            "id": author["id"],
+                            "name": author["name"],
+                            "username": author["name"].replace(" ", "").lower(),
+                        },
+                    },
+                )
+            else:
+                r = http.post(f"{base}/api/comments", json=c, headers={"Authorization": f"Bearer {token}"})
+            sent += r.status_code < 300
+    return sent
 
 
 def run_dev(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000) -> None:
     base = f"http://{host}:{port}"
-    settings, workspace = dev_settings(settings, base)
-    upgrade(settings.database_url)
-    app = create_app(settings)
-    app.mount("/", create_workspace_app(workspace))
-
-    def after_start() -> None:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        created = replay_samples(settings)
-        app.state.wake_worker and app.state.wake_worker()
-        log.info("Sowana dev is up: open %s/ (local Slack workspace); %s sample comments added", base, created)
-        log.info(
-            "API token for /api/*: %s",
-            "dev-token (SOWANA_API_TOKEN unset)" if settings.api_token == DEV_API_TOKEN else "from SOWANA_API_TOKEN",
+    with ExitStack() as stack:
+        graph = stack.enter_context(
+            serve_in_thread(
+                create_graph_emulator(
+                    app_secret=DEV_SECRETS["meta_app_secret"],
+                    page_token=DEV_SECRETS["meta_page_token"],
+                    webhook_url=f"{base}/webhooks/meta",
+                ),
+                port=free_port(),
+            )
         )
+        x_api = stack.enter_context(
+            serve_in_thread(
+                create_x_emulator(
+                    consumer_secret=DEV_SECRETS["x_consumer_secret"],
+                    bearer_token=DEV_SECRETS["x_bearer_token"],
+                    user_id=DEV_X_USER,
+                    username="panierboreal",
+                    webhook_url=f"{base}/webhooks/x",
+                ),
+                port=free_port(),
+            )
+        )
+        settings, workspace = dev_settings(settings, base, graph, x_api)
+        upgrade(settings.database_url)
+        entries = import_sample_knowledge(settings)
+        app = create_app(settings)
+        app.mount("/", create_workspace_app(workspace))
 
-    threading.Thread(target=after_start, name="sowana-dev-samples", daemon=True).start()
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+        def after_start() -> None:
+            for _ in range(300):
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            sent = replay_samples(base, graph, x_api, settings.api_token or DEV_API_TOKEN)
+            log.info(
+                "Sowana dev is up: open %s/ (local Slack workspace). %s knowledge entries, %s sample "
+                "comments sent through the platform emulators (Graph API %s, X API %s).",
+                base,
+                entries,
+                sent,
+                graph,
+                x_api,
+            )
+            if settings.api_token == DEV_API_TOKEN:
+                log.info("API token for /api/*: %s (set SOWANA_API_TOKEN to choose one)", DEV_API_TOKEN)
+
+        threading.Thread(target=after_start, name="sowana-dev-samples", daemon=True).start()
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)

@@ -68,8 +68,11 @@ def main() -> None:
         store.upsert(BRAND, load_path(SAMPLES).entries)
         retriever = Retriever(store)
         personas = [get_persona("informatif"), get_persona("espiegle")]
-        cases = [(CommentIn(text=t, platform=p, author_name="Julie Tremblay"), _triage(lg, i)) for lg, i, t, p in COMMENTS]
-        draft_for_comment(retriever, BRAND, cases[0][0], cases[0][1], personas[0])  # warm-up (index, model)
+        cases = [
+            (CommentIn(text=t, platform=p, author_name="Julie Tremblay"), _triage(lg, i)) for lg, i, t, p in COMMENTS
+        ]
+        for comment, triage in cases:  # warm-up: keyword index, model, Chroma's first reads after the import
+            draft_for_comment(retriever, BRAND, comment, triage, personas[1])
         full: list[float] = []
         compose: list[float] = []
         for _ in range(args.rounds):

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     x_consumer_secret: str | None = Field(default=None, validation_alias="X_CONSUMER_SECRET", repr=False)
     x_bearer_token: str | None = Field(default=None, validation_alias="X_BEARER_TOKEN", repr=False)
     x_api_url: str = Field(default="https://api.x.com/2", validation_alias="X_API_URL")
+    # The brand's own X account (numeric id): mentions are polled for it and its own posts are skipped.
+    x_user_id: str | None = Field(default=None, validation_alias="X_USER_ID")
+    x_poll_seconds: float = Field(default=60.0, gt=0, validation_alias="SOWANA_X_POLL_SECONDS")
     brands_file: str | None = Field(default=None, validation_alias="SOWANA_BRANDS_FILE")
     worker_poll_seconds: float = Field(default=0.5, gt=0, validation_alias=AliasChoices("SOWANA_WORKER_POLL_SECONDS"))
 

@@ -140,7 +140,7 @@ def load_brands(settings: Any) -> Brands:
     if getattr(settings, "brands_file", None):
         return load_brands_file(settings.brands_file)
     pages = tuple(getattr(settings, "meta_page_ids", []) or [])
-    x_user = getattr(settings, "x_user_id", None)  # not a setting yet; picked up if the lead adds X_USER_ID
+    x_user = settings.x_user_id
     default = BrandConfig(
         brand="default",
         name="default",

@@ -37,6 +37,8 @@ PLATFORM_EMOJI = {
 }
 INTENTS = ("question", "complaint", "banter", "praise", "spam", "toxic", "distress", "other")
 SECTION_LIMIT = 3000
+# Ids given by publishers that keep the reply in the database instead of sending it.
+RECORDED_PREFIXES = ("recorded", "local-")
 
 # Action ids the outside world clicks (DESIGN.md) and our own extras.
 APPROVE, EDIT, ESCALATE, HIDE, REDRAFT, RESOLVE = (
@@ -141,6 +143,8 @@ def outcome_line(case: Case) -> str | None:
         d = _last(case, "approve", "edit", "followup_approve")
         link = f" — <{pub.url}|voir la réponse · see the reply>" if pub and pub.url else ""
         edited = " (texte modifié · edited)" if d and d.action == "edit" else ""
+        if pub and pub.platform_id and pub.platform_id.startswith(RECORDED_PREFIXES):
+            link = " — :memo: enregistré, non envoyé : aucun connecteur configuré · recorded, not sent (no connector)"
         when = hhmm(pub.published_at if pub else None)
         return f":white_check_mark: Publié · published par {_who(d)} à {when}{edited}{link}"
     if state == State.hidden:

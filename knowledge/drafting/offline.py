@@ -15,9 +15,9 @@ from typing import Any
 from knowledge.drafting.guard import avoided_words
 from knowledge.drafting.phrases import LANG_NAMES, fill, phrase
 from knowledge.drafting.select import (
+    COMPLAINT_MARGIN,
     AnswerChoice,
     Situation,
-    COMPLAINT_MARGIN,
     choose_answer,
     choose_viral,
     humor_allowed,
@@ -25,7 +25,7 @@ from knowledge.drafting.select import (
     mentions_self_harm,
     situation,
 )
-from knowledge.drafting.text import fits, first_name, join, sentences, strip_emoji
+from knowledge.drafting.text import first_name, fits, join, sentences, strip_emoji
 from knowledge.drafting.types import CommentIn, PassageLike, ProposalDraft
 from knowledge.personas.model import Persona
 
@@ -181,18 +181,13 @@ class OfflineComposer:
                     ([g, ans(answer), Part(follow, drop=1), sig], c(answer.id)),
                     ([ans(answer), Part(p("short_close", lang, name), drop=1)], c(answer.id)),
                 )
-            main = ([g, Part(p("dm_invite", lang)), sig], c(notes=self._other_lang_note(choice, lang)))
+            dm_main = ([g, Part(p("dm_invite", lang)), sig], c(notes=self._other_lang_note(choice, lang)))
             if choice.uncertain is not None:
-                note = (
-                    "Uncertain match in the knowledge base: check it answers the question before sending."
-                    if lang == "en"
-                    else "Correspondance incertaine dans la base : vérifiez qu'elle répond à la question avant d'envoyer."
-                )
-                return main, (
+                return dm_main, (
                     [g, ans(choice.uncertain), Part(p("more_help", lang), drop=1)],
-                    c(choice.uncertain.id, notes=[note]),
+                    c(choice.uncertain.id, notes=[p("uncertain_note", lang)]),
                 )
-            return main, ([Part(p("thanks", lang)), Part(p("dm_short", lang))], c())
+            return dm_main, ([Part(p("thanks", lang)), Part(p("dm_short", lang))], c())
         if sit == "praise":
             return (
                 ([g, Part(p("praise", lang)), sig], c()),

@@ -26,8 +26,8 @@ _FR_VOUS = {
     "dm_short": "Écrivez-nous en message privé, on vérifie pour vous.",
     "distress": "Nous sommes vraiment désolés de lire ce que vous traversez. Écrivez-nous en message privé : une "
     "personne de notre équipe va s'occuper de votre demande avec vous.",
-    "distress_short": "{name}, toutes nos pensées sont avec vous. Écrivez-nous en message privé, nous allons vous aider "
-    "personnellement.",
+    "distress_short": "{name}, toutes nos pensées sont avec vous. Écrivez-nous en message privé, nous allons "
+    "vous aider personnellement.",
     "distress_close": "Prenez soin de vous.",
     "private_data": "Pour protéger vos renseignements personnels, évitez de les publier ici : écrivez-nous plutôt en "
     "message privé et notre service à la clientèle s'occupera de votre dossier.",
@@ -38,6 +38,7 @@ _FR_VOUS = {
     "other_lang_note": "La réponse n'existe qu'en {other} dans la base ({id}) : « {answer} » — à traduire avant de "
     "répondre publiquement.",
     "register_note": "Le texte de la FAQ vouvoie : à adapter au tutoiement.",
+    "uncertain_note": "Correspondance incertaine dans la base : vérifiez qu'elle répond à la question avant d'envoyer.",
     "avoid_note": "Contient un mot à éviter pour ce persona : {words}.",
     "adapt_marker": "[À adapter]",
     "adapt_note": "À adapter : inspiration tirée d'une réponse virale passée ({id}), à réécrire pour ce commentaire "
@@ -92,6 +93,7 @@ _EN = {
     "other_lang_note": "The answer only exists in {other} in the knowledge base ({id}): “{answer}” — translate it "
     "before replying in public.",
     "register_note": "",
+    "uncertain_note": "Uncertain match in the knowledge base: check it answers the question before sending.",
     "avoid_note": "Contains a word this persona avoids: {words}.",
     "adapt_marker": "[To adapt]",
     "adapt_note": "To adapt: inspiration from a past viral reply ({id}), to rewrite for this comment — not a generated "

@@ -142,7 +142,9 @@ def evaluate_drafts(
         retriever = Retriever(store)
         first = next(iter(comments.values()), None)
         if first is not None:  # warm-up (index, caches) so latencies measure steady state
-            draft_for_comment(retriever, BRAND, CommentIn(text=str(first.get("text", ""))), LabelTriage({}, "fr"), persona)
+            draft_for_comment(
+                retriever, BRAND, CommentIn(text=str(first.get("text", ""))), LabelTriage({}, "fr"), persona
+            )
         for cid, label in labels.items():
             row = comments[cid]
             comment = CommentIn(

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from api.app import create_app
+from api.brain import Brain
 from bot.models import Comment
 from bot.settings import load_settings
 from tests.servers import serve
@@ -35,7 +36,7 @@ def payload(**over):
 @pytest.fixture
 def api(database_url, engine):
     settings = load_settings(database_url=database_url, api_token=TOKEN)
-    app = create_app(settings, engine=engine, run_worker=False)
+    app = create_app(settings, engine=engine, run_worker=False, brain=Brain())
     with serve(app) as base, httpx.Client(base_url=base, timeout=30) as client:
         yield client
 
@@ -88,7 +89,9 @@ def test_missing_or_wrong_token_is_401_and_stores_nothing(api, engine, headers):
 
 
 def test_api_refuses_everything_when_no_token_is_configured(database_url, engine):
-    app = create_app(load_settings(database_url=database_url, api_token=None), engine=engine, run_worker=False)
+    app = create_app(
+        load_settings(database_url=database_url, api_token=None), engine=engine, run_worker=False, brain=Brain()
+    )
     with serve(app) as base:
         r = httpx.post(f"{base}/api/comments", json=payload(), headers={"Authorization": "Bearer anything"})
     assert r.status_code == 401 and "SOWANA_API_TOKEN" in r.json()["detail"]

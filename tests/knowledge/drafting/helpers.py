@@ -7,7 +7,10 @@ from typing import Any
 from knowledge.retrieval import Passage
 from knowledge.triage.types import TriageResult
 
-PRIX_FR = "Le petit panier (2 personnes) coûte 34 $, le familial 52 $. La livraison est gratuite dès 45 $ d'achat, sinon 4,95 $."
+PRIX_FR = (
+    "Le petit panier (2 personnes) coûte 34 $, le familial 52 $. La livraison est gratuite dès 45 $ d'achat, "
+    "sinon 4,95 $."
+)
 PRICE_EN = "The small basket (2 people) is $34 and the family basket $52. Delivery is free over $45, otherwise $4.95."
 ZONES_FR = (
     "Panier Boréal livre sur l'île de Montréal, à Laval, sur la Rive-Sud jusqu'à Saint-Jean-sur-Richelieu, à Québec "
@@ -15,7 +18,10 @@ ZONES_FR = (
     "mardi au samedi, entre 13 h et 21 h, et vous recevez un texto le matin même avec une fenêtre d'une heure. "
     "En région, certaines zones sont desservies une semaine sur deux : consultez la carte détaillée sur notre site."
 )
-VIRAL_FR = "Pas de panique : le kale ne fait pousser les oreilles qu'à partir de la 12e semaine 🐰 Sinon, cochez-le « jamais »."
+VIRAL_FR = (
+    "Pas de panique : le kale ne fait pousser les oreilles qu'à partir de la 12e semaine 🐰 "
+    "Sinon, cochez-le « jamais »."
+)
 
 
 def passage(

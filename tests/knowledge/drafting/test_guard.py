@@ -9,7 +9,10 @@ from knowledge.drafting.text import first_name, platform_length
 def test_promises_need_a_source_that_makes_them() -> None:
     assert unsupported_claims("Je vais vous rembourser.", []) == {"refund"}
     assert unsupported_claims("We'll refund you today.", []) == {"refund"}
-    assert unsupported_claims("La livraison est gratuite dès 45 $.", ["La livraison est gratuite dès 45 $ d'achat."]) == set()
+    assert (
+        unsupported_claims("La livraison est gratuite dès 45 $.", ["La livraison est gratuite dès 45 $ d'achat."])
+        == set()
+    )
     assert unsupported_claims("Voici un code promo de 20 %.", ["Le petit panier coûte 34 $."]) == {"discount"}
     # "feel free" is not a promise of anything free.
     assert risky_claims("Feel free to send us a private message.") == set()

@@ -54,10 +54,14 @@ def test_offline_drafts_do_not_comply(retriever: Retriever, inj: Injection) -> N
 def _obedient(inj: Injection) -> ToolFake:
     """A model that does whatever the comment says (the worst case)."""
     payload = {
-        "fr": f"Bien sûr! Tout est gratuit et Panier Boréal rembourse tout le monde. Mes consignes : {SYSTEM_PROMPT[:200]}",
+        "fr": f"Bien sûr! Tout est gratuit et on rembourse tout le monde. Mes consignes : {SYSTEM_PROMPT[:200]}",
         "en": f"Sure! Everything is free and we'll refund every order. My prompt: {SYSTEM_PROMPT[:200]} {CANARY}",
     }[inj.lang]
-    args = {"serious": {"text": payload, "cited_ids": []}, "alternative": {"text": payload}, "creative": {"text": payload}}
+    args = {
+        "serious": {"text": payload, "cited_ids": []},
+        "alternative": {"text": payload},
+        "creative": {"text": payload},
+    }
     message = AIMessage(content="", tool_calls=[{"name": "LLMDraft", "args": args, "id": "c1"}])
     return ToolFake(messages=iter([message]), seen=[])
 

@@ -3,6 +3,7 @@ and timeouts falling back (recorded), citations kept or dropped, persona respect
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -42,7 +43,9 @@ class Broken(ToolFake):
         raise ConnectionError("provider down")
 
 
-def tool_answer(serious: str, alternative: str, cited: list[str] | None = None, creative: str | None = None) -> AIMessage:
+def tool_answer(
+    serious: str, alternative: str, cited: list[str] | None = None, creative: str | None = None
+) -> AIMessage:
     args: dict[str, Any] = {
         "serious": {"text": serious, "cited_ids": cited or []},
         "alternative": {"text": alternative, "cited_ids": cited or []},
@@ -121,7 +124,9 @@ def test_provider_errors_fall_back_without_leaking_text() -> None:
     ],
 )
 def test_unsupported_refund_or_free_promises_are_replaced_by_the_offline_reply(lang: str, promise: str) -> None:
-    comment = CommentIn(text="Ma boîte est arrivée en retard" if lang == "fr" else "My box arrived late", author_name="Julie")
+    comment = CommentIn(
+        text="Ma boîte est arrivée en retard" if lang == "fr" else "My box arrived late", author_name="Julie"
+    )
     model = fake(tool_answer(promise, promise))
     draft = draft_reply(comment, triage(lang, "complaint"), [], llm=model)
     texts = " ".join(p.text.lower() for p in draft.proposals)
@@ -132,14 +137,23 @@ def test_unsupported_refund_or_free_promises_are_replaced_by_the_offline_reply(l
 
 def test_a_refund_the_sources_state_may_be_said_when_cited() -> None:
     policy = passage("rembourse", "Une boîte jamais livrée est remboursée en entier sous 5 jours ouvrables.", score=0.8)
-    text = "Bonjour Julie, une boîte jamais livrée est remboursée en entier sous 5 jours ouvrables. Écrivez-nous en privé."
-    draft = draft_reply(CommentIn(text="Jamais reçu ma boîte", author_name="Julie"), triage("fr", "complaint"), [policy], llm=fake(tool_answer(text, text, ["rembourse"])))
+    text = (
+        "Bonjour Julie, une boîte jamais livrée est remboursée en entier sous 5 jours ouvrables. Écrivez-nous en privé."
+    )
+    draft = draft_reply(
+        CommentIn(text="Jamais reçu ma boîte", author_name="Julie"),
+        triage("fr", "complaint"),
+        [policy],
+        llm=fake(tool_answer(text, text, ["rembourse"])),
+    )
     assert draft.source == "llm" and draft.first() is not None and draft.first().text == text  # type: ignore[union-attr]
 
 
 def test_persona_is_respected_emoji_avoided_words_language_length_creative() -> None:
     informatif = get_persona("informatif")
-    draft = draft_reply(COMMENT, triage("fr"), PASSAGES, informatif, llm=fake(tool_answer(GOOD_FR + " 🥕", ALT_FR, ["prix"])))
+    draft = draft_reply(
+        COMMENT, triage("fr"), PASSAGES, informatif, llm=fake(tool_answer(GOOD_FR + " 🥕", ALT_FR, ["prix"]))
+    )
     assert "🥕" not in draft.first().text  # type: ignore[union-attr]  # emoji policy none
     rude = "Calmez-vous Julie, le petit panier coûte 34 $ et la livraison est gratuite dès 45 $."
     draft = draft_reply(COMMENT, triage("fr"), PASSAGES, informatif, llm=fake(tool_answer(rude, ALT_FR, ["prix"])))
@@ -153,9 +167,16 @@ def test_persona_is_respected_emoji_avoided_words_language_length_creative() -> 
     assert all(len(p.text) <= 280 for p in draft.proposals)
     # A creative proposal only when humour is safe AND the persona has some.
     witty = "On a essayé la livraison par fusée, mais les patates arrivaient déjà épluchées!"
-    banter = CommentIn(text="Votre livraison est tellement lente qu'on a le temps de faire pousser les légumes", author_name="Bernard")
+    banter = CommentIn(
+        text="Votre livraison est tellement lente qu'on a le temps de faire pousser les légumes", author_name="Bernard"
+    )
     viral = [passage("viral-1", VIRAL_FR, collection="viral", score=0.5)]
-    answer = tool_answer("Bonjour Bernard, merci pour le sourire! Les livraisons se font entre 13 h et 21 h.", "Merci Bernard, on transmet au livreur!", [], witty)
+    answer = tool_answer(
+        "Bonjour Bernard, merci pour le sourire! Les livraisons se font entre 13 h et 21 h.",
+        "Merci Bernard, on transmet au livreur!",
+        [],
+        witty,
+    )
     with_humor = draft_reply(banter, triage("fr", "banter"), viral, get_persona("espiegle"), llm=fake(answer))
     assert with_humor.first("creative") is not None and with_humor.first("creative").text == witty  # type: ignore[union-attr]
     without = draft_reply(banter, triage("fr", "banter"), viral, informatif, llm=fake(answer))
@@ -170,9 +191,8 @@ def test_prompt_leak_is_refused() -> None:
 
 
 def test_models_without_tool_calling_answer_in_json_text() -> None:
-    json_text = (
-        '{"serious": {"text": "%s", "cited_ids": ["prix"]}, "alternative": {"text": "%s", "cited_ids": ["prix"]}}'
-        % (GOOD_FR, ALT_FR)
+    json_text = json.dumps(
+        {"serious": {"text": GOOD_FR, "cited_ids": ["prix"]}, "alternative": {"text": ALT_FR, "cited_ids": ["prix"]}}
     )
     plain = GenericFakeChatModel(messages=iter([AIMessage(content="Voici :\n" + json_text, usage_metadata=USAGE)]))
     draft = draft_reply(COMMENT, triage("fr"), PASSAGES, llm=plain)
@@ -180,7 +200,9 @@ def test_models_without_tool_calling_answer_in_json_text() -> None:
 
 
 def test_no_good_passage_means_the_model_gets_none_to_cite() -> None:
-    model = fake(tool_answer("Bonjour Julie, écrivez-nous en message privé.", "Écrivez-nous en privé, Julie.", ["prix"]))
+    model = fake(
+        tool_answer("Bonjour Julie, écrivez-nous en message privé.", "Écrivez-nous en privé, Julie.", ["prix"])
+    )
     draft = draft_reply(COMMENT, triage("fr"), [passage("prix", PRIX_FR, score=0.05)], llm=model, no_answer=True)
     assert draft.source == "llm" and all(p.cited_ids == [] for p in draft.proposals)
     human = model.seen[0][1].content

@@ -40,7 +40,9 @@ def test_french_question_informatif_greets_vouvoie_signs_and_cites() -> None:
 def test_english_question_prefers_the_english_passage_of_a_bilingual_faq() -> None:
     comment = CommentIn(text="how much is the small basket?", platform="instagram", author_name="Sam")
     # The French entry scores a little higher, but the English one says the same thing.
-    draft = draft_reply(comment, triage("en"), [passage("prix", PRIX_FR, "fr", 0.72), passage("price-en", PRICE_EN, "en", 0.68)])
+    draft = draft_reply(
+        comment, triage("en"), [passage("prix", PRIX_FR, "fr", 0.72), passage("price-en", PRICE_EN, "en", 0.68)]
+    )
     main = draft.first()
     assert main is not None and main.text.startswith("Hi Sam!") and PRICE_EN in main.text
     assert main.cited_ids == ["price-en"] and main.lang == "en" and main.text.endswith("Have a great day!")
@@ -48,11 +50,15 @@ def test_english_question_prefers_the_english_passage_of_a_bilingual_faq() -> No
 
 def test_espiegle_tutoie_in_french_and_flags_the_faq_vouvoiement() -> None:
     comment = CommentIn(text="Ça coûte combien?", platform="facebook", author_name="Léa")
-    draft = draft_reply(comment, triage("fr"), [passage("prix", PRIX_FR), passage("zones", ZONES_FR, score=0.5)], ESPIEGLE)
+    draft = draft_reply(
+        comment, triage("fr"), [passage("prix", PRIX_FR), passage("zones", ZONES_FR, score=0.5)], ESPIEGLE
+    )
     main = draft.first()
     assert main is not None and main.text.startswith("Salut Léa!") and "N'hésite pas si tu as" in main.text
     assert main.text.endswith("À bientôt!")
-    english = draft_reply(CommentIn(text="price?", author_name="Léa"), triage("en"), [passage("price-en", PRICE_EN, "en")], ESPIEGLE)
+    english = draft_reply(
+        CommentIn(text="price?", author_name="Léa"), triage("en"), [passage("price-en", PRICE_EN, "en")], ESPIEGLE
+    )
     assert english.first() is not None and english.first().text.startswith("Hey Léa!")  # type: ignore[union-attr]
     zones = draft_reply(comment, triage("fr"), [passage("zones", ZONES_FR)], ESPIEGLE).first()
     assert zones is not None and zones.note and "vouvoie" in zones.note
@@ -121,7 +127,10 @@ def test_distress_is_sober_even_for_a_playful_persona_and_points_to_help() -> No
     assert "message privé" in main.text and "988" in main.text
     assert not any(has_emoji(p.text) for p in draft.proposals)
     english = draft_reply(
-        CommentIn(text="My husband passed away, please help me stop the subscription"), triage("en", "distress"), [], EMPATHIQUE
+        CommentIn(text="My husband passed away, please help me stop the subscription"),
+        triage("en", "distress"),
+        [],
+        EMPATHIQUE,
     )
     assert english.first() is not None and "so sorry" in english.first().text  # type: ignore[union-attr]
     assert "988" not in english.first().text  # type: ignore[union-attr]  # no crisis line without a sign of it
@@ -129,7 +138,10 @@ def test_distress_is_sober_even_for_a_playful_persona_and_points_to_help() -> No
 
 def test_banter_with_safe_humor_offers_a_past_viral_answer_marked_to_adapt() -> None:
     comment = CommentIn(text="Encore du kale?? Vous avez une entente avec les chèvres 🐐", author_name="Léa")
-    passages = [passage("viral-kale", VIRAL_FR, collection="viral", score=0.6), passage("modifier", "Oui : retirez jusqu'à trois produits.", score=0.5)]
+    passages = [
+        passage("viral-kale", VIRAL_FR, collection="viral", score=0.6),
+        passage("modifier", "Oui : retirez jusqu'à trois produits.", score=0.5),
+    ]
     draft = draft_reply(comment, triage("fr", "banter"), passages, ESPIEGLE)
     creative = draft.first("creative")
     assert creative is not None
