@@ -15,7 +15,7 @@ from api.brain import Brain, build_brain
 from api.limits import BodySizeLimit
 from api.metrics import Metrics
 from api.publishing import make_publisher_for
-from api.routes import comments, health, knowledge, webhooks
+from api.routes import comments, health, knowledge, personas, webhooks
 from bot.db import make_engine
 from bot.models import Comment, State
 from bot.outbox import Outbox
@@ -115,11 +115,14 @@ def create_app(
     app.state.worker = worker
     app.state.outbox = outbox
     app.state.brain = brain
+    if brain.store is not None:
+        app.state.knowledge = brain.store
     app.state.wake_worker = wake if run_worker else None
     app.add_middleware(BodySizeLimit)
     app.include_router(health.router)
     app.include_router(comments.router)
     app.include_router(knowledge.router)
+    app.include_router(personas.router)
     app.include_router(webhooks.router)
     if review is not None:
         app.state.on_comment_changed = lambda comment_id, _what: review.refresh(comment_id)

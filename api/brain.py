@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from bot.db import session_scope
 from bot.models import Comment, TriageCorrection
-from bot.pipeline import Classify, Drafter
+from bot.pipeline import Classify, Drafter, ProposalSpec
 from bot.services import KbHit, PersonaInfo
 from bot.settings import Settings, SettingsError
 
@@ -30,6 +30,7 @@ class Brain:
     on_correction: Callable[[str, dict[str, Any]], None] | None = None
     personas: Callable[[], Sequence[PersonaInfo]] = field(default=tuple)
     default_persona: str = "informatif"
+    store: Any | None = None  # the knowledge store, shared with /api/knowledge
 
 
 def chat_model(settings: Settings) -> Any | None:
@@ -84,15 +85,94 @@ def build_triage(engine: Engine, llm: Any | None) -> tuple[Classify, Callable[[s
     return classify, learn
 
 
-def build_personas() -> Callable[[], Sequence[PersonaInfo]]:
-    from knowledge.personas.loader import load_personas
-
-    loaded = load_personas()
+def build_personas(loaded: dict[str, Any]) -> Callable[[], Sequence[PersonaInfo]]:
     infos = [PersonaInfo(name=p.name, description=p.describe("fr"), humor=p.humor) for p in loaded.values()]
     return lambda: infos
 
 
+def author_history(engine: Engine, comment: Comment, limit: int = 5) -> list[str]:
+    """The author's earlier comments with this brand only (no profiling from anywhere else)."""
+    with session_scope(engine) as s:
+        rows = s.exec(
+            select(Comment.text)
+            .where(
+                col(Comment.brand) == comment.brand,
+                col(Comment.platform) == comment.platform,
+                col(Comment.author_id) == comment.author_id,
+                col(Comment.id) < (comment.id or 0),
+            )
+            .order_by(col(Comment.id).desc())
+            .limit(limit)
+        ).all()
+    return list(reversed(rows))
+
+
+def build_drafter(engine: Engine, retriever: Any, personas: dict[str, Any], default: str, llm: Any | None) -> Drafter:
+    from knowledge.drafting import CommentIn, draft_for_comment
+    from knowledge.triage import TriageResult
+
+    def drafter(comment: Comment, triage: dict[str, Any] | None, persona: str) -> Sequence[ProposalSpec]:
+        if triage is None:
+            return []  # nothing to draft from without a triage; the message says "no proposal"
+        chosen = personas.get(persona) or personas[default]
+        draft = draft_for_comment(
+            retriever,
+            comment.brand,
+            CommentIn(
+                text=comment.text,
+                platform=comment.platform,
+                author_name=comment.author_name,
+                parent_text=parent_text(engine, comment),
+                brand=comment.brand,
+            ),
+            TriageResult.model_validate(triage),
+            chosen,
+            llm=llm,
+            history=author_history(engine, comment),
+        )
+        return [
+            ProposalSpec(
+                text=p.text,
+                kind=p.kind,
+                persona=p.persona,
+                cited_ids=list(p.cited_ids),
+                source=draft.source,
+                variant=p.variant,
+                note=p.note,
+            )
+            for p in draft.proposals
+        ]
+
+    return drafter
+
+
+def build_kb_search(retriever: Any) -> Callable[[str, str], Sequence[KbHit]]:
+    def search(brand: str, question: str) -> Sequence[KbHit]:
+        result = retriever.search(brand, question, k=3)
+        if result.no_answer:
+            return []
+        return [KbHit(id=p.id, score=p.score, question=p.question, answer=p.answer) for p in result.passages]
+
+    return search
+
+
 def build_brain(settings: Settings, engine: Engine) -> Brain:
+    from knowledge.personas.loader import load_personas
+    from knowledge.retrieval import Retriever
+    from knowledge.store import open_store
+
     llm = chat_model(settings)
     classify, learn = build_triage(engine, llm)
-    return Brain(classify=classify, on_correction=learn, personas=build_personas())
+    personas = load_personas()
+    store = open_store(settings.chroma_path, settings.chroma_url)
+    retriever = Retriever(store)
+    default = "informatif" if "informatif" in personas else next(iter(personas))
+    return Brain(
+        classify=classify,
+        drafter=build_drafter(engine, retriever, personas, default, llm),
+        kb_search=build_kb_search(retriever),
+        on_correction=learn,
+        personas=build_personas(personas),
+        default_persona=default,
+        store=store,
+    )

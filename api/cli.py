@@ -119,6 +119,12 @@ def _register_optional() -> None:
         pass
     else:
         eval_app.command("triage")(triage.eval_triage)
+    try:
+        from api.commands import drafts
+    except ImportError:
+        pass
+    else:
+        eval_app.command("drafts")(drafts.eval_drafts)
 
 
 _register_optional()
