@@ -9,7 +9,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
 
+import bot.models  # noqa: F401  (the tables, for truncation)
 from bot.db import make_engine, upgrade
 
 PG_ADMIN_URL = os.environ.get("SOWANA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -59,13 +61,10 @@ def pg_database_url() -> Iterator[str]:
 
 
 def _truncate_all(engine: Engine) -> None:
+    tables = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE auditlog DISABLE TRIGGER auditlog_append_only"))
-        conn.execute(text(
-            "TRUNCATE auditlog, publication, decision, proposal, triagerecord, escalation, slackpost, comment, brand, "
-            "inboundevent, platformcursor, channelsetting, threadmessage, triagecorrection, slackevent "
-            "RESTART IDENTITY CASCADE"
-        ))
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         conn.execute(text("ALTER TABLE auditlog ENABLE TRIGGER auditlog_append_only"))
 
 

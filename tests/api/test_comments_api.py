@@ -103,24 +103,27 @@ def test_body_over_64_kib_is_413(api, engine):
     r = api.post("/api/comments", json=big, headers=AUTH)
     assert r.status_code == 413
     # also when the client streams it without a Content-Length
-    chunks = iter([json.dumps(big).encode()[i:i + 8192] for i in range(0, 90_000, 8192)])
+    chunks = iter([json.dumps(big).encode()[i : i + 8192] for i in range(0, 90_000, 8192)])
     r = api.post("/api/comments", content=chunks, headers=AUTH | {"Content-Type": "application/json"})
     assert r.status_code == 413
     assert _count(engine) == 0
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"text": ""}, "text"),
-    ({"text": "   \n\t "}, "text"),
-    ({"text": "\u200b\u200b"}, "text"),
-    ({"platform": "tiktok"}, "platform"),
-    ({"external_id": ""}, "external_id"),
-    ({"author": {"id": "1"}}, "name"),
-    ({"created_at": "yesterday"}, "created_at"),
-    ({"brand": "Not A Slug!"}, "brand"),
-    ({"url": "javascript:alert(1)"}, "url"),
-    ({"unexpected": 1}, "unexpected"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"text": ""}, "text"),
+        ({"text": "   \n\t "}, "text"),
+        ({"text": "\u200b\u200b"}, "text"),
+        ({"platform": "tiktok"}, "platform"),
+        ({"external_id": ""}, "external_id"),
+        ({"author": {"id": "1"}}, "name"),
+        ({"created_at": "yesterday"}, "created_at"),
+        ({"brand": "Not A Slug!"}, "brand"),
+        ({"url": "javascript:alert(1)"}, "url"),
+        ({"unexpected": 1}, "unexpected"),
+    ],
+)
 def test_invalid_fields_are_422_naming_the_field(api, engine, change, field):
     r = api.post("/api/comments", json=payload(**change), headers=AUTH)
     assert r.status_code == 422
@@ -137,14 +140,17 @@ def test_missing_text_and_non_json_bodies(api, engine):
     assert _count(engine) == 0
 
 
-@pytest.mark.parametrize("text", [
-    "Merci Panier Boréal 🥕🥬 vous êtes les meilleurs!!",
-    "👩🏽‍🌾 famille: 👨‍👩‍👧‍👦",  # zero-width joiners inside emoji sequences
-    "مرحبا، هل توصلون إلى مونتريال؟",  # right-to-left
-    "caf\u0065\u0301 vs café",  # decomposed and precomposed accents stay as sent
-    "a\u200bb\u200dc\ufeff",
-    "ligne 1\r\nligne 2\n\n  indentée",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Merci Panier Boréal 🥕🥬 vous êtes les meilleurs!!",
+        "👩🏽‍🌾 famille: 👨‍👩‍👧‍👦",  # zero-width joiners inside emoji sequences
+        "مرحبا، هل توصلون إلى مونتريال؟",  # right-to-left
+        "caf\u0065\u0301 vs café",  # decomposed and precomposed accents stay as sent
+        "a\u200bb\u200dc\ufeff",
+        "ligne 1\r\nligne 2\n\n  indentée",
+    ],
+)
 def test_unicode_is_stored_byte_exact(api, engine, text):
     r = api.post("/api/comments", json=payload(external_id=f"u-{hash(text)}", text=text), headers=AUTH)
     assert r.status_code == 202

@@ -12,10 +12,17 @@ from bot.models import AuditLog, Comment, State
 
 
 def _comment(engine, external_id: str = "c1", text_: str = "Livrez-vous à Laval ?") -> int:
-    comment, _ = ingest(engine, CommentIn.model_validate({
-        "platform": "facebook", "external_id": external_id,
-        "author": {"id": "u1", "name": "Julie Tremblay"}, "text": text_,
-    }))
+    comment, _ = ingest(
+        engine,
+        CommentIn.model_validate(
+            {
+                "platform": "facebook",
+                "external_id": external_id,
+                "author": {"id": "u1", "name": "Julie Tremblay"},
+                "text": text_,
+            }
+        ),
+    )
     assert comment.id is not None
     return comment.id
 
@@ -31,18 +38,25 @@ def test_happy_path_writes_one_audit_row_per_move(engine):
     for state in (State.triaged, State.proposed, State.posted, State.approved, State.published):
         transition(engine, cid, state, actor="U0CM")
     assert _audit(engine, cid) == [
-        (None, "received"), ("received", "triaged"), ("triaged", "proposed"), ("proposed", "posted"),
-        ("posted", "approved"), ("approved", "published"),
+        (None, "received"),
+        ("received", "triaged"),
+        ("triaged", "proposed"),
+        ("proposed", "posted"),
+        ("posted", "approved"),
+        ("approved", "published"),
     ]
 
 
-@pytest.mark.parametrize(("path", "illegal"), [
-    ([], State.published),                      # cannot publish what nobody approved
-    ([], State.approved),
-    ([State.triaged], State.approved),          # approval needs a posted review message
-    ([State.triaged, State.proposed, State.posted, State.approved, State.published], State.approved),
-    ([State.triaged, State.escalated], State.posted),
-])
+@pytest.mark.parametrize(
+    ("path", "illegal"),
+    [
+        ([], State.published),  # cannot publish what nobody approved
+        ([], State.approved),
+        ([State.triaged], State.approved),  # approval needs a posted review message
+        ([State.triaged, State.proposed, State.posted, State.approved, State.published], State.approved),
+        ([State.triaged, State.escalated], State.posted),
+    ],
+)
 def test_illegal_moves_raise_and_change_nothing(engine, path, illegal):
     cid = _comment(engine)
     for state in path:
@@ -61,7 +75,11 @@ def test_failure_keeps_reason_and_retry_returns_where_it_failed(engine):
     with pytest.raises(ValueError):
         transition(engine, cid, State.failed, actor="worker")  # a failure without a reason is refused
     failed = transition(engine, cid, State.failed, actor="worker", reason="Slack: channel_not_found")
-    assert (failed.state, failed.failure_reason, failed.failed_from) == ("failed", "Slack: channel_not_found", "triaged")
+    assert (failed.state, failed.failure_reason, failed.failed_from) == (
+        "failed",
+        "Slack: channel_not_found",
+        "triaged",
+    )
     with pytest.raises(IllegalTransition):
         transition(engine, cid, State.received, actor="worker")  # not where it failed
     back = transition(engine, cid, State.triaged, actor="U0CM")

@@ -18,11 +18,17 @@ from bot.worker import PermanentError, RetryPolicy, Worker
 def add_comments(engine, n: int, prefix: str = "c") -> list[int]:
     ids = []
     for i in range(n):
-        comment, _ = ingest(engine, CommentIn.model_validate({
-            "platform": "instagram", "external_id": f"{prefix}{i}",
-            "author": {"id": f"a{i}", "name": f"Client {i}"},
-            "text": f"Question numéro {i} : livrez-vous le samedi ?",
-        }))
+        comment, _ = ingest(
+            engine,
+            CommentIn.model_validate(
+                {
+                    "platform": "instagram",
+                    "external_id": f"{prefix}{i}",
+                    "author": {"id": f"a{i}", "name": f"Client {i}"},
+                    "text": f"Question numéro {i} : livrez-vous le samedi ?",
+                }
+            ),
+        )
         ids.append(comment.id)
     return ids
 
@@ -54,8 +60,10 @@ def test_restart_resumes_half_processed_comments(engine):
         posted.append((channel, comment_id))
         return f"1700000000.{len(posted):06d}"
 
-    steps = {State.received: record_untriaged,
-             State.triaged: post_review_step(post, lambda c: "C0REVIEW", from_state=State.triaged)}
+    steps = {
+        State.received: record_untriaged,
+        State.triaged: post_review_step(post, lambda c: "C0REVIEW", from_state=State.triaged),
+    }
     steps[State.triaged](engine, Session(engine).get(Comment, ids[0]))
     assert states(engine)[ids[0]] == "posted"
 
@@ -90,10 +98,13 @@ def test_two_workers_never_take_the_same_comment(database_url, engine):
             with lock:
                 seen[name].append(comment.id)
             record_untriaged(eng, comment)
+
         return step
 
     engines = [make_engine(database_url), make_engine(database_url)]
-    workers = [Worker(e, {State.received: make_step(n)}, owner=n, batch_size=5) for e, n in zip(engines, seen)]
+    workers = [
+        Worker(e, {State.received: make_step(n)}, owner=n, batch_size=5) for e, n in zip(engines, seen, strict=True)
+    ]
     threads = [threading.Thread(target=w.drain) for w in workers]
     for t in threads:
         t.start()

@@ -24,17 +24,31 @@ from bot.workspace.serving import free_port, serve_in_thread
 API_TOKEN = "flow-token-123"
 REVIEW, SAC = "C0REVIEW", "C0SAC"
 CM, SAC_AGENT, GUEST = "U0CM", "U0SAC", "U0GUEST"
-PERSONAS = (PersonaInfo("informatif", "Sérieux et exact · serious"), PersonaInfo("espiegle", "Taquin · playful", 2),
-            PersonaInfo("empathique", "Pour les moments durs · for hard moments"))
+PERSONAS = (
+    PersonaInfo("informatif", "Sérieux et exact · serious"),
+    PersonaInfo("espiegle", "Taquin · playful", 2),
+    PersonaInfo("empathique", "Pour les moments durs · for hard moments"),
+)
 
 
 def simple_drafter(comment: Comment, triage: dict[str, Any] | None, persona: str) -> Sequence[ProposalSpec]:
     """Stands in for knowledge's drafting in these Slack-side tests (drafting is tested on its own)."""
     first = comment.author_name.split()[0]
-    return [ProposalSpec(text=f"Bonjour {first}, merci ! Voici la réponse ({persona}).", kind="serious",
-                         persona=persona, cited_ids=["zones"]),
-            ProposalSpec(text=f"Merci {first} ! Réponse courte ({persona}).", kind="serious", persona=persona,
-                         cited_ids=["zones"], variant="alternative")]
+    return [
+        ProposalSpec(
+            text=f"Bonjour {first}, merci ! Voici la réponse ({persona}).",
+            kind="serious",
+            persona=persona,
+            cited_ids=["zones"],
+        ),
+        ProposalSpec(
+            text=f"Merci {first} ! Réponse courte ({persona}).",
+            kind="serious",
+            persona=persona,
+            cited_ids=["zones"],
+            variant="alternative",
+        ),
+    ]
 
 
 @dataclass
@@ -51,7 +65,9 @@ class CountingPublisher:
             if self.fail_with:
                 raise self.fail_with
             self.replies.append((comment.external_id, text))
-            return Published(platform_id=f"reply-{len(self.replies)}", url=f"https://example.test/r/{len(self.replies)}")
+            return Published(
+                platform_id=f"reply-{len(self.replies)}", url=f"https://example.test/r/{len(self.replies)}"
+            )
 
     def private_reply(self, comment: CommentRef, text: str) -> Published:
         return self.reply(comment, text)
@@ -74,9 +90,15 @@ class Flow:
 
     def comment(self, text: str, *, author: str = "Julie Tremblay", platform: str = "facebook") -> int:
         self.counter += 1
-        r = self.api.post("/api/comments", json={
-            "platform": platform, "external_id": f"flow-{self.counter}-{abs(hash(text))}",
-            "author": {"id": f"a{self.counter}", "name": author}, "text": text})
+        r = self.api.post(
+            "/api/comments",
+            json={
+                "platform": platform,
+                "external_id": f"flow-{self.counter}-{abs(hash(text))}",
+                "author": {"id": f"a{self.counter}", "name": author},
+                "text": text,
+            },
+        )
         assert r.status_code == 202, r.text
         return int(r.json()["id"])
 
@@ -84,8 +106,11 @@ class Flow:
         return dict(self.api.get(f"/api/comments/{comment_id}").json())
 
     def wait_state(self, comment_id: int, state: str, timeout: float = 15.0) -> dict[str, Any]:
-        return self.ws.wait_for(lambda: (c := self.case(comment_id))["state"] == state and c, timeout=timeout,
-                                what=f"comment {comment_id} in state {state}")
+        return self.ws.wait_for(
+            lambda: (c := self.case(comment_id))["state"] == state and c,
+            timeout=timeout,
+            what=f"comment {comment_id} in state {state}",
+        )
 
     def review_message(self, comment_id: int, timeout: float = 15.0) -> dict[str, Any]:
         def find() -> dict[str, Any] | None:
@@ -93,6 +118,7 @@ class Flow:
                 if f"cas #{comment_id}" in str(m.get("blocks")) and _has_action(m, "approve_reply"):
                     return m
             return None
+
         found = self.ws.wait_for(find, timeout=timeout, what=f"review message of comment {comment_id}")
         self.wait_state(comment_id, "posted")  # the message is posted just before the state records it
         return found
@@ -118,26 +144,41 @@ def action_ids(message: dict[str, Any]) -> list[str]:
 
 
 def button_value(message: dict[str, Any], action_id: str, index: int = 0) -> str:
-    values = [el["value"] for b in message.get("blocks") or [] for el in b.get("elements") or []
-              if isinstance(el, dict) and el.get("action_id") == action_id]
+    values = [
+        el["value"]
+        for b in message.get("blocks") or []
+        for el in b.get("elements") or []
+        if isinstance(el, dict) and el.get("action_id") == action_id
+    ]
     return str(values[index])
 
 
 @pytest.fixture
 def flow(database_url, engine) -> Iterator[Flow]:
     port = free_port()
-    ws_config = WorkspaceConfig(request_url=f"http://127.0.0.1:{port}/slack/events", rate_limit=RateLimit(enabled=False),
-                                event_retry_delays_s=(0.3, 1.0, 2.0))
+    ws_config = WorkspaceConfig(
+        request_url=f"http://127.0.0.1:{port}/slack/events",
+        rate_limit=RateLimit(enabled=False),
+        event_retry_delays_s=(0.3, 1.0, 2.0),
+    )
     publisher = CountingPublisher()
     with run_workspace(ws_config) as ws_url:
         settings = load_settings(
-            database_url=database_url, slack_bot_token=ws_config.bot_token,
-            slack_signing_secret=ws_config.signing_secret, slack_api_url=f"{ws_url}/api/",
-            review_channel=REVIEW, sac_channel=SAC, api_token=API_TOKEN, approvers=["S0APPROVERS"],
-            worker_poll_seconds=0.05)
+            database_url=database_url,
+            slack_bot_token=ws_config.bot_token,
+            slack_signing_secret=ws_config.signing_secret,
+            slack_api_url=f"{ws_url}/api/",
+            review_channel=REVIEW,
+            sac_channel=SAC,
+            api_token=API_TOKEN,
+            approvers=["S0APPROVERS"],
+            worker_poll_seconds=0.05,
+        )
         brain = Brain(drafter=simple_drafter, personas=lambda: PERSONAS)
         app = create_app(settings, engine=engine, brain=brain, publisher_for=lambda _b, _p: publisher)
-        with serve_in_thread(app, port=port) as base, WorkspaceClient(ws_url) as ws, httpx.Client(
-            base_url=base, headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=30
-        ) as api:
+        with (
+            serve_in_thread(app, port=port) as base,
+            WorkspaceClient(ws_url) as ws,
+            httpx.Client(base_url=base, headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=30) as api,
+        ):
             yield Flow(ws=ws, api=api, publisher=publisher, engine=engine)

@@ -16,8 +16,15 @@ def test_a_comment_becomes_a_review_message_with_every_action(flow: Flow):
     cid = flow.comment("Bonjour! Livrez-vous à Sherbrooke? 😊")
     msg = flow.review_message(cid)
     ids = action_ids(msg)
-    for needed in ("approve_reply", "edit_reply", "escalate_case", "hide_comment", "redraft", "redraft_persona",
-                   "correct_triage"):
+    for needed in (
+        "approve_reply",
+        "edit_reply",
+        "escalate_case",
+        "hide_comment",
+        "redraft",
+        "redraft_persona",
+        "correct_triage",
+    ):
         assert needed in ids
     text = str(msg["blocks"])
     assert "Julie Tremblay" in text and "Livrez-vous à Sherbrooke? 😊" in text
@@ -80,8 +87,12 @@ def test_redraft_with_another_persona_updates_the_same_message(flow: Flow):
     msg = flow.review_message(cid)
     flow.ws.select(CM, REVIEW, msg["ts"], "redraft_persona", f"{cid}:espiegle")
     updated = flow.ws.wait_for(
-        lambda: "persona _espiegle_" in str((m := flow.message(msg["ts"]))["blocks"]) and "approve_reply" in
-        action_ids(m) and m)
+        lambda: (
+            "persona _espiegle_" in str((m := flow.message(msg["ts"]))["blocks"])
+            and "approve_reply" in action_ids(m)
+            and m
+        )
+    )
     assert updated["ts"] == msg["ts"]
     assert len([m for m in flow.ws.messages(REVIEW) if f"cas #{cid}" in str(m.get("blocks"))]) == 1
     case = flow.case(cid)
@@ -94,8 +105,11 @@ def test_persona_command_switches_the_next_proposals(flow: Flow):
     listed = flow.ws.wait_for(lambda: [e for e in flow.ws.ephemerals(CM) if "espiegle" in e.get("text", "")])
     assert "informatif" in listed[0]["text"]
     flow.ws.slash(CM, REVIEW, "/persona", "espiegle")
-    flow.ws.wait_for(lambda: any("espiegle" in m.get("text", "") and "<@U0CM>" in m.get("text", "")
-                                 for m in flow.ws.messages(REVIEW)))
+    flow.ws.wait_for(
+        lambda: any(
+            "espiegle" in m.get("text", "") and "<@U0CM>" in m.get("text", "") for m in flow.ws.messages(REVIEW)
+        )
+    )
     cid = flow.comment("Le chou kale, légume ou punition? 😂")
     assert "persona _espiegle_" in str(flow.review_message(cid)["blocks"])
     flow.ws.slash(CM, REVIEW, "/persona", "")
@@ -118,8 +132,9 @@ def test_someone_without_approval_rights_is_refused_and_nothing_happens(flow: Fl
     flow.ws.click(GUEST, REVIEW, msg["ts"], "approve_reply", value=button_value(msg, "approve_reply"))
     flow.ws.react(GUEST, REVIEW, msg["ts"], "white_check_mark")
     flow.ws.click(GUEST, REVIEW, msg["ts"], "hide_comment", value=str(cid))
-    refusals = flow.ws.wait_for(lambda: len(e := [x for x in flow.ws.ephemerals(GUEST) if "droits" in x["text"]]) >= 3
-                                and e)
+    refusals = flow.ws.wait_for(
+        lambda: len(e := [x for x in flow.ws.ephemerals(GUEST) if "droits" in x["text"]]) >= 3 and e
+    )
     assert "not allowed" in refusals[0]["text"]
     assert flow.case(cid)["state"] == "posted" and flow.publisher.replies == [] and flow.publisher.hides == []
 
@@ -140,11 +155,13 @@ def test_twenty_concurrent_approvals_and_a_reaction_publish_exactly_once(flow: F
     flow.wait_state(cid, "published")
     flow.ws.wait_for(lambda: flow.publisher.replies)
     import time
+
     time.sleep(1.0)  # let every straggler land
     assert len(flow.publisher.replies) == 1
     with Session(flow.engine) as s:
-        assert s.exec(select(func.count()).select_from(Publication)
-                      .where(col(Publication.comment_id) == cid)).one() == 1
+        assert (
+            s.exec(select(func.count()).select_from(Publication).where(col(Publication.comment_id) == cid)).one() == 1
+        )
     told = [e for e in flow.ws.ephemerals(CM) + flow.ws.ephemerals(SAC_AGENT) if "Nothing done" in e["text"]]
     assert told  # the losers were told it was already approved
 
@@ -185,8 +202,9 @@ def test_a_platform_refusal_is_told_in_the_thread_and_retry_publishes(flow: Flow
     flow.ws.click(CM, REVIEW, msg["ts"], "approve_reply", value=button_value(msg, "approve_reply"))
     case = flow.wait_state(cid, "failed")
     assert "token has expired" in case["failure_reason"]
-    notice = flow.ws.wait_for(lambda: next((m for m in flow.ws.thread(REVIEW, msg["ts"])
-                                            if "token has expired" in m.get("text", "")), None))
+    notice = flow.ws.wait_for(
+        lambda: next((m for m in flow.ws.thread(REVIEW, msg["ts"]) if "token has expired" in m.get("text", "")), None)
+    )
     flow.publisher.fail_with = None
     flow.ws.click(CM, REVIEW, notice["ts"], "retry_publication", value=str(cid))
     flow.wait_state(cid, "published")
