@@ -94,11 +94,13 @@ def triage_chips(triage: TriageRecord | None) -> str:
     return " · ".join(chips)
 
 
-def _proposal_blocks(p: Proposal, index: int, actionable: bool) -> list[Block]:
+def _proposal_blocks(p: Proposal, index: int, actionable: bool, chosen: bool = False) -> list[Block]:
     kind = ":performing_arts: Créatif · creative" if p.kind == "creative" else ":memo: Sérieux · serious"
     if p.variant == "alternative":
         kind += " (variante · alternative)"
     head = f"*{index}. {kind}* · persona _{escape_mrkdwn(p.persona)}_"
+    if chosen:
+        head += " · :white_check_mark: *choisie · chosen*"
     blocks: list[Block] = [
         SectionBlock(
             block_id=f"proposal-{p.id}",
@@ -191,8 +193,10 @@ def review_message(case: Case, personas: Sequence[str] = ()) -> tuple[str, list[
         ContextBlock(elements=[MarkdownTextObject(text=clip(triage_chips(case.triage), 2000))]),
         DividerBlock(),
     ]
+    pub = case.publication()
+    chosen = pub.proposal_id if pub else None
     for i, p in enumerate(case.proposals, start=1):
-        blocks.extend(_proposal_blocks(p, i, actionable))
+        blocks.extend(_proposal_blocks(p, i, actionable, chosen=p.id == chosen))
     if not case.proposals and state not in (State.received, State.triaged):
         blocks.append(SectionBlock(text=MarkdownTextObject(text="_Aucune proposition · no proposal_")))
     outcome = outcome_line(case)
