@@ -20,8 +20,10 @@ def test_review_message_and_approval_in_the_page(tmp_path):
         comment = product.comment_by_external(external)
         product.wait_state(comment["id"], "posted")
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=executable, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+            browser = p.chromium.launch(
+                executable_path=executable,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+            )
             page = browser.new_page(viewport={"width": 1300, "height": 1000})
             page.goto(product.ws.base_url + "/")
             message = page.locator(".msg", has_text="Julie Tremblay").first
