@@ -12,6 +12,7 @@ import contextlib
 import functools
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -21,6 +22,7 @@ import numpy as np
 from knowledge.embeddings import Embedder, get_embedder
 
 KINDS = ("faq", "viral", "replies")
+COUNT_TTL = 2.0  # seconds a collection size is trusted (see KnowledgeStore._size)
 MetaValue = str | int | float | bool
 # Keys the store writes itself; everything else in `Entry.meta` is the source's (platform, url, likes…).
 _RESERVED = {"question", "answer", "lang", "kind", "brand"}
@@ -123,6 +125,7 @@ def _retry_stale(method: _F) -> _F:
             if not _is_missing(exc) or not self._handles:
                 raise
             self._handles.clear()
+            self._sizes.clear()
             return method(self, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -136,6 +139,7 @@ class KnowledgeStore:
         self.embedder = embedder
         self._lock = threading.Lock()
         self._revision: dict[str, int] = {}
+        self._sizes: dict[tuple[str, str], tuple[float, int]] = {}
         # Checked collection handles: one lookup per collection instead of one per call.
         self._handles: dict[str, Any] = {}
 
@@ -202,6 +206,8 @@ class KnowledgeStore:
     def _bump(self, brand: str) -> None:
         with self._lock:
             self._revision[brand] = self._revision.get(brand, 0) + 1
+            for key in [k for k in self._sizes if k[0] == brand]:
+                del self._sizes[key]
 
     # -- writes ----------------------------------------------------------------------------------
 
@@ -294,12 +300,21 @@ class KnowledgeStore:
 
     @_retry_stale
     def count(self, brand: str, kind: str | None = None) -> int:
-        total = 0
-        for k in [kind] if kind else list(KINDS):
-            collection = self._existing(brand, k)
-            if collection is not None:
-                total += collection.count()
-        return total
+        return sum(self._size(brand, k) for k in ([kind] if kind else list(KINDS)))
+
+    def _size(self, brand: str, kind: str) -> int:
+        """A collection's size, remembered for COUNT_TTL seconds: every search needs it, and asking
+        Chroma each time costs more than the search itself. This process's writes forget it at once;
+        another process's writes are seen within the TTL."""
+        key = (brand, kind)
+        cached = self._sizes.get(key)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < COUNT_TTL:
+            return cached[1]
+        collection = self._existing(brand, kind)
+        size = collection.count() if collection is not None else 0
+        self._sizes[key] = (now, size)
+        return size
 
     @_retry_stale
     def query(
@@ -312,7 +327,7 @@ class KnowledgeStore:
             collection = self._existing(brand, kind)
             if collection is None:
                 continue
-            size = collection.count()
+            size = self._size(brand, kind)
             if size == 0:
                 continue
             result = collection.query(

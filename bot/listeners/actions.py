@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -22,7 +23,7 @@ from bot.blocks.review import (
 )
 from bot.case import load_case
 from bot.db import session_scope
-from bot.listeners.common import NOT_ALLOWED, after_decision, blocking, parse_id, tell
+from bot.listeners.common import NOT_ALLOWED, after_decision, blocking, parse_id, record_then_ack, tell
 from bot.models import Comment, Proposal
 from bot.services import BotServices
 
@@ -32,9 +33,11 @@ def _who(body: dict[str, Any]) -> tuple[str, str | None]:
 
 
 def register(app: AsyncApp, services: BotServices) -> None:
-    async def guarded(body: dict[str, Any], client: AsyncWebClient) -> tuple[str, str | None] | None:
+    async def guarded(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> tuple[str, str | None] | None:
+        """The acting user and channel when they may approve; else refused (acked, told, audited)."""
         user, channel = _who(body)
         if not await services.approvers.allowed(user, client):
+            await ack()
             await blocking(_audit_refusal, services, user, body)
             await tell(client, channel, user, NOT_ALLOWED)
             return None
@@ -42,20 +45,22 @@ def register(app: AsyncApp, services: BotServices) -> None:
 
     @app.action(APPROVE)
     async def approve(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        who = await guarded(body, client)
+        who = await guarded(ack, body, client)
         proposal_id = parse_id(action.get("value"))
         if who is None or proposal_id is None:
+            await ack()
             return
-        outcome = await blocking(decisions.approve, services.engine, proposal_id, who[0])
+        outcome = await record_then_ack(ack, decisions.approve, services.engine, proposal_id, who[0])
         await after_decision(services, client, outcome, *who)
 
     @app.action(EDIT)
     async def edit(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        who = await guarded(body, client)
+        who = await guarded(ack, body, client)
+        if who is None:
+            return
+        await ack()  # opens a modal, records nothing: the trigger_id is better used fast
         proposal_id = parse_id(action.get("value"))
-        if who is None or proposal_id is None:
+        if proposal_id is None:
             return
         found = await blocking(_proposal_and_comment, services, proposal_id)
         if found is None:
@@ -67,60 +72,60 @@ def register(app: AsyncApp, services: BotServices) -> None:
 
     @app.action(HIDE)
     async def hide(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        who = await guarded(body, client)
+        who = await guarded(ack, body, client)
         comment_id = parse_id(action.get("value"))
         if who is None or comment_id is None:
+            await ack()
             return
-        await after_decision(
-            services, client, await blocking(decisions.hide, services.engine, comment_id, who[0]), *who
-        )
+        outcome = await record_then_ack(ack, decisions.hide, services.engine, comment_id, who[0])
+        await after_decision(services, client, outcome, *who)
 
     @app.action(ESCALATE)
     async def escalate(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
         user, channel = _who(body)
         comment_id = parse_id(action.get("value"))
         if comment_id is None:
+            await ack()
             return
-        await escalate_comment(services, client, comment_id, user, channel, via="button")
+        await escalate_comment(services, client, comment_id, user, channel, via="button", ack=ack)
 
     @app.action(REDRAFT)
     async def redraft(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
         user, channel = _who(body)
         comment_id = parse_id(action.get("value"))
-        if comment_id is not None:
-            outcome = await blocking(decisions.redraft, services.engine, comment_id, user)
-            await after_decision(services, client, outcome, user, channel)
+        if comment_id is None:
+            await ack()
+            return
+        outcome = await record_then_ack(ack, decisions.redraft, services.engine, comment_id, user)
+        await after_decision(services, client, outcome, user, channel)
 
     @app.action(REDRAFT_PERSONA)
     async def redraft_persona(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        await ack()
         user, channel = _who(body)
         value = str((action.get("selected_option") or {}).get("value") or "")
         comment_id, _, persona = value.partition(":")
         if not comment_id.isdigit() or persona not in services.persona_names():
+            await ack()
             await tell(client, channel, user, "Persona inconnue · unknown persona")
             return
-        outcome = await blocking(decisions.redraft, services.engine, int(comment_id), user, persona=persona)
+        outcome = await record_then_ack(
+            ack, functools.partial(decisions.redraft, persona=persona), services.engine, int(comment_id), user
+        )
         await after_decision(services, client, outcome, user, channel)
 
     @app.action(CORRECT_TRIAGE)
     async def correct(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
         user, channel = _who(body)
         value = str((action.get("selected_option") or {}).get("value") or "")
         field, _, raw = value.partition(":")
-        if field not in ("intent", "humor_ok") or not raw:
+        comment_id = await blocking(_comment_for_message, services, body)
+        if field not in ("intent", "humor_ok") or not raw or comment_id is None:
+            await ack()
             return
         label: str | bool = (raw == "true") if field == "humor_ok" else raw
-        comment_id = await blocking(_comment_for_message, services, body)
-        if comment_id is None:
-            return
-        outcome = await blocking(decisions.correct_triage, services.engine, comment_id, user, field, label)
+        outcome = await record_then_ack(ack, decisions.correct_triage, services.engine, comment_id, user, field, label)
         if outcome.ok and services.on_correction is not None:
             case = await blocking(load_case, services.engine, comment_id)
             if case is not None:
@@ -133,14 +138,13 @@ def register(app: AsyncApp, services: BotServices) -> None:
 
     @app.action(RETRY)
     async def retry(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        who = await guarded(body, client)
+        who = await guarded(ack, body, client)
         comment_id = parse_id(action.get("value"))
         if who is None or comment_id is None:
+            await ack()
             return
-        await after_decision(
-            services, client, await blocking(decisions.retry, services.engine, comment_id, who[0]), *who
-        )
+        outcome = await record_then_ack(ack, decisions.retry, services.engine, comment_id, who[0])
+        await after_decision(services, client, outcome, *who)
 
     @app.action(RESOLVE)
     async def resolve(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
@@ -161,9 +165,15 @@ async def escalate_comment(
     *,
     via: str,
     note: str | None = None,
+    ack: AsyncAck | None = None,
 ) -> None:
-    """Record the escalation, post the case card in the SAC channel and a line in the review thread."""
-    outcome = await blocking(decisions.escalate, services.engine, comment_id, user, note=note, via=via)
+    """Record the escalation (then ack, for a button), post the case card in the SAC channel and a line
+    in the review thread."""
+    escalate = functools.partial(decisions.escalate, note=note, via=via)
+    if ack is not None:
+        outcome = await record_then_ack(ack, escalate, services.engine, comment_id, user)
+    else:
+        outcome = await blocking(escalate, services.engine, comment_id, user)
     await after_decision(services, client, outcome, user, channel)
     if not outcome.ok:
         return

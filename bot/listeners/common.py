@@ -29,6 +29,15 @@ async def blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await asyncio.to_thread(fn, *args, **kwargs)
 
 
+async def record_then_ack(ack: Any, fn: Callable[..., T], *args: Any) -> T:
+    """Record the person's decision in the database, then ack. Work after an ack dies with the
+    process, so the intent is persisted first (a database write takes milliseconds; Slack waits 3 s)."""
+    try:
+        return await blocking(fn, *args)
+    finally:
+        await ack()
+
+
 async def tell(client: AsyncWebClient, channel: str | None, user: str, text: str) -> None:
     """An ephemeral note only `user` sees (refusals, 'already done', errors)."""
     if not channel:

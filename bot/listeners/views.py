@@ -18,7 +18,7 @@ from bot.blocks.modals import (
     RESOLVE_CALLBACK,
     submitted_value,
 )
-from bot.listeners.common import NOT_ALLOWED, after_decision, blocking
+from bot.listeners.common import NOT_ALLOWED, after_decision, blocking, record_then_ack
 from bot.services import BotServices
 
 
@@ -33,12 +33,12 @@ def register(app: AsyncApp, services: BotServices) -> None:
         if not await services.approvers.allowed(user, client):
             await ack(response_action="errors", errors={REPLY_BLOCK: NOT_ALLOWED})
             return
-        await ack()
         meta = _meta(view)
         proposal_id, channel = meta.get("proposal_id"), meta.get("channel")
         if not isinstance(proposal_id, int):
+            await ack()
             return
-        outcome = await blocking(decisions.approve_edited, services.engine, proposal_id, user, text)
+        outcome = await record_then_ack(ack, decisions.approve_edited, services.engine, proposal_id, user, text)
         await after_decision(services, client, outcome, user, channel or None)
 
     @app.view(RESOLVE_CALLBACK)
@@ -47,12 +47,12 @@ def register(app: AsyncApp, services: BotServices) -> None:
         if not note.strip():
             await ack(response_action="errors", errors={NOTE_BLOCK: "Dites ce qui a été fait · say what was done"})
             return
-        await ack()
         user = body["user"]["id"]
         comment_id = _meta(view).get("comment_id")
         if not isinstance(comment_id, int):
+            await ack()
             return
-        outcome = await blocking(decisions.resolve, services.engine, comment_id, user, note)
+        outcome = await record_then_ack(ack, decisions.resolve, services.engine, comment_id, user, note)
         await after_decision(services, client, outcome, user, services.settings.sac_channel)
         if outcome.ok:
             sac = services.settings.sac_channel

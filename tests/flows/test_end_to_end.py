@@ -101,3 +101,25 @@ def test_deleted_by_its_author_cannot_be_answered(product: Product):
         lambda: any("deleted by its author" in e["text"] for e in product.ws.ephemerals(CM)), timeout=10, what="refusal"
     )
     assert [p for p in product.graph.get("/_emulator/published").json() if p["kind"] == "reply"] == []
+
+
+def test_an_expired_page_token_is_told_in_the_thread_and_retry_publishes_once(product: Product):
+    external = product.fire_facebook("Do you deliver to Laval on Saturdays?", author="Sarah Kim", comment_id="123_9003")
+    comment = product.comment_by_external(external)
+    msg = review_message_for(product, comment["id"])
+    product.wait_state(comment["id"], "posted")
+    assert product.graph.post("/_emulator/faults", json={"expired_token": True}).status_code == 200
+    product.ws.click(CM, REVIEW, msg["ts"], "approve_reply", value=button_value(msg, "approve_reply"))
+    case = product.wait_state(comment["id"], "failed")
+    assert "token has expired" in case["failure_reason"]
+    assert case["publications"][0]["status"] == "failed"
+    notice = product.ws.wait_for(
+        lambda: next((m for m in product.ws.thread(REVIEW, msg["ts"]) if "reconnect it" in m.get("text", "")), None),
+        timeout=15,
+    )
+    assert "retry_publication" in action_ids(notice)
+    product.graph.delete("/_emulator/faults")
+    product.ws.click(CM, REVIEW, notice["ts"], "retry_publication", value=str(comment["id"]))
+    product.wait_state(comment["id"], "published")
+    replies = [p for p in product.graph.get("/_emulator/published").json() if p["kind"] == "reply"]
+    assert len(replies) == 1 and replies[0]["target"] == "123_9003"
