@@ -107,31 +107,38 @@ def replay_samples(base: str, graph: str, x_api: str, token: str) -> int:
     return sent
 
 
+def start_platform_emulators(stack: ExitStack, base: str) -> tuple[str, str]:
+    """Serve the Graph API and X API emulators on free loopback ports, their webhooks signed and
+    aimed at the app on `base`; returns their base URLs (closed with `stack`)."""
+    graph = stack.enter_context(
+        serve_in_thread(
+            create_graph_emulator(
+                app_secret=DEV_SECRETS["meta_app_secret"],
+                page_token=DEV_SECRETS["meta_page_token"],
+                webhook_url=f"{base}/webhooks/meta",
+            ),
+            port=free_port(),
+        )
+    )
+    x_api = stack.enter_context(
+        serve_in_thread(
+            create_x_emulator(
+                consumer_secret=DEV_SECRETS["x_consumer_secret"],
+                bearer_token=DEV_SECRETS["x_bearer_token"],
+                user_id=DEV_X_USER,
+                username="panierboreal",
+                webhook_url=f"{base}/webhooks/x",
+            ),
+            port=free_port(),
+        )
+    )
+    return graph, x_api
+
+
 def run_dev(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000) -> None:
     base = f"http://{host}:{port}"
     with ExitStack() as stack:
-        graph = stack.enter_context(
-            serve_in_thread(
-                create_graph_emulator(
-                    app_secret=DEV_SECRETS["meta_app_secret"],
-                    page_token=DEV_SECRETS["meta_page_token"],
-                    webhook_url=f"{base}/webhooks/meta",
-                ),
-                port=free_port(),
-            )
-        )
-        x_api = stack.enter_context(
-            serve_in_thread(
-                create_x_emulator(
-                    consumer_secret=DEV_SECRETS["x_consumer_secret"],
-                    bearer_token=DEV_SECRETS["x_bearer_token"],
-                    user_id=DEV_X_USER,
-                    username="panierboreal",
-                    webhook_url=f"{base}/webhooks/x",
-                ),
-                port=free_port(),
-            )
-        )
+        graph, x_api = start_platform_emulators(stack, base)
         settings, workspace = dev_settings(settings, base, graph, x_api)
         upgrade(settings.database_url)
         entries = import_sample_knowledge(settings)

@@ -39,9 +39,6 @@ TRANSITIONS: Mapping[State, frozenset[State]] = {
     S.failed: frozenset({S.received, S.triaged, S.proposed, S.posted, S.approved, S.edited}),
 }
 
-# States the worker still has work for; everything else waits for a human or is done.
-WORKER_STATES: frozenset[State] = frozenset({S.received, S.triaged, S.proposed, S.approved, S.edited})
-
 
 class IllegalTransition(Exception):
     def __init__(self, comment_id: int, from_state: str, to_state: str, why: str = "") -> None:

@@ -122,8 +122,3 @@ def ingest(engine: Engine, data: CommentIn, *, actor: str = "api") -> tuple[Comm
             )
         comment = session.execute(select(Comment).where(*key)).scalar_one()
         return comment, new_id is not None
-
-
-def get_comment(engine: Engine, comment_id: int) -> Comment | None:
-    with session_scope(engine) as session:
-        return session.get(Comment, comment_id)

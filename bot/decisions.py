@@ -8,10 +8,11 @@ crash after the click loses nothing and a second click publishes nothing twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, func, select
+from sqlmodel import Session, col, func, select
 
 from bot.cases import IllegalTransition, audit, transition_in
 from bot.db import session_scope
@@ -58,6 +59,29 @@ def _busy(comment: Comment) -> Outcome:
     )
 
 
+def _move_or_refuse(
+    s: Session,
+    comment_id: int,
+    to_state: State,
+    actor: str,
+    *,
+    expected_from: State | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Outcome:
+    """Write the rows added to `s` and move the comment, or refuse when someone was faster: the
+    unique constraints (one publication per comment and target, one escalation per comment) and the
+    state's compare-and-set make a second click stop here, whatever the timing."""
+    try:
+        s.flush()
+        transition_in(s, comment_id, to_state, actor=actor, expected_from=expected_from, detail=detail)
+    except (IntegrityError, IllegalTransition):
+        s.rollback()
+        fresh = s.get(Comment, comment_id)
+        assert fresh is not None
+        return _busy(fresh)
+    return Outcome(True, "", comment_id)
+
+
 def _approve(engine: Engine, proposal_id: int, actor: str, text: str | None, via: str) -> Outcome:
     edited = text is not None
     with session_scope(engine, write=True) as s:
@@ -95,22 +119,14 @@ def _approve(engine: Engine, proposal_id: int, actor: str, text: str | None, via
                 requested_by=actor,
             )
         )
-        try:
-            s.flush()  # the unique (comment, target) constraint: a second approval stops here
-            transition_in(
-                s,
-                comment.id,
-                State.edited if edited else State.approved,
-                actor=actor,
-                expected_from=State.posted,
-                detail={"proposal_id": proposal_id, "via": via},
-            )
-        except (IntegrityError, IllegalTransition):
-            s.rollback()
-            fresh = s.get(Comment, proposal.comment_id)
-            assert fresh is not None
-            return _busy(fresh)
-        return Outcome(True, "", comment.id)
+        return _move_or_refuse(
+            s,
+            comment.id,
+            State.edited if edited else State.approved,
+            actor,
+            expected_from=State.posted,
+            detail={"proposal_id": proposal_id, "via": via},
+        )
 
 
 def approve(engine: Engine, proposal_id: int, actor: str, *, via: str = "button") -> Outcome:
@@ -141,15 +157,7 @@ def hide(engine: Engine, comment_id: int, actor: str, *, via: str = "button") ->
             return _busy(comment)
         s.add(Decision(brand=comment.brand, comment_id=comment_id, actor=actor, action="hide"))
         s.add(Publication(brand=comment.brand, comment_id=comment_id, target="hide", text="", requested_by=actor))
-        try:
-            s.flush()
-            transition_in(s, comment_id, State.hidden, actor=actor, detail={"via": via})
-        except (IntegrityError, IllegalTransition):
-            s.rollback()
-            fresh = s.get(Comment, comment_id)
-            assert fresh is not None
-            return _busy(fresh)
-        return Outcome(True, "", comment_id)
+        return _move_or_refuse(s, comment_id, State.hidden, actor, detail={"via": via})
 
 
 def escalate(engine: Engine, comment_id: int, actor: str, *, note: str | None = None, via: str = "button") -> Outcome:
@@ -161,15 +169,7 @@ def escalate(engine: Engine, comment_id: int, actor: str, *, note: str | None = 
             return _busy(comment)
         s.add(Decision(brand=comment.brand, comment_id=comment_id, actor=actor, action="escalate", edited_text=note))
         s.add(Escalation(brand=comment.brand, comment_id=comment_id, requested_by=actor, note=note))
-        try:
-            s.flush()
-            transition_in(s, comment_id, State.escalated, actor=actor, detail={"via": via})
-        except (IntegrityError, IllegalTransition):
-            s.rollback()
-            fresh = s.get(Comment, comment_id)
-            assert fresh is not None
-            return _busy(fresh)
-        return Outcome(True, "", comment_id)
+        return _move_or_refuse(s, comment_id, State.escalated, actor, detail={"via": via})
 
 
 def resolve(engine: Engine, comment_id: int, actor: str, note: str) -> Outcome:
@@ -295,13 +295,3 @@ def record_thread_message(
             s.rollback()
             return False
         return True
-
-
-def is_thread_message_known(engine: Engine, channel: str, ts: str) -> bool:
-    with session_scope(engine) as s:
-        return (
-            s.exec(
-                select(ThreadMessage.id).where(col(ThreadMessage.channel) == channel, col(ThreadMessage.ts) == ts)
-            ).first()
-            is not None
-        )

@@ -9,7 +9,6 @@ comment with a plain reason, told in the Slack thread with a retry button.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -20,6 +19,7 @@ from sqlmodel import col, select
 
 from bot.cases import transition_in
 from bot.db import session_scope
+from bot.loop import PollingLoop
 from bot.models import Comment, Publication, State, utcnow
 from bot.publisher import CommentRef, Publisher, PublishError
 from bot.worker import RetryPolicy, claim_rows, default_owner
@@ -55,7 +55,9 @@ def comment_ref(comment: Comment) -> CommentRef:
     )
 
 
-class Outbox:
+class Outbox(PollingLoop):
+    name = "sowana-outbox"
+
     def __init__(
         self,
         engine: Engine,
@@ -67,16 +69,13 @@ class Outbox:
         retry: RetryPolicy | None = None,
         poll_seconds: float = 0.5,
     ) -> None:
+        super().__init__(poll_seconds)
         self.engine = engine
         self.publisher_for = publisher_for
         self.notifier = notifier or NullNotifier()
         self.owner = owner or default_owner()
         self.lease_seconds = lease_seconds
         self.retry = retry or RetryPolicy()
-        self.poll_seconds = poll_seconds
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:
         ids = claim_rows(
@@ -182,29 +181,3 @@ class Outbox:
                         return
                 time.sleep(0.02)
         raise TimeoutError("publications still pending")
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def run_forever(self) -> None:
-        while not self._stop.is_set():
-            try:
-                busy = self.run_once()
-            except Exception:
-                log.exception("outbox loop error; retrying")
-                busy = 0
-            if not busy:
-                self._wake.wait(self.poll_seconds)
-                self._wake.clear()
-
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run_forever, name="sowana-outbox", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None

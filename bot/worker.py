@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from sqlmodel import col
 
 from bot.cases import transition
 from bot.db import session_scope
+from bot.loop import PollingLoop
 from bot.models import Comment, State, utcnow
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,9 @@ def claim_rows(
         return sorted(session.execute(stmt).scalars().all())
 
 
-class Worker:
+class Worker(PollingLoop):
+    name = "sowana-worker"
+
     def __init__(
         self,
         engine: Engine,
@@ -94,16 +96,13 @@ class Worker:
         batch_size: int = 20,
         retry: RetryPolicy | None = None,
     ) -> None:
+        super().__init__(poll_seconds)
         self.engine = engine
         self.steps = dict(steps)
         self.owner = owner or default_owner()
         self.lease_seconds = lease_seconds
-        self.poll_seconds = poll_seconds
         self.batch_size = batch_size
         self.retry = retry or RetryPolicy()
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # -- claiming ---------------------------------------------------------------------------
 
@@ -197,7 +196,7 @@ class Worker:
     def run_once(self) -> int:
         ids = self.claim()
         for comment_id in ids:
-            if self._stop.is_set():
+            if self.stopping:
                 self._release(comment_id)
                 continue
             self.process(comment_id)
@@ -223,30 +222,5 @@ class Worker:
 
     # -- lifecycle --------------------------------------------------------------------------
 
-    def run_forever(self) -> None:
+    def on_start(self) -> None:
         self.release_own_leases()
-        while not self._stop.is_set():
-            try:
-                busy = self.run_once()
-            except Exception:  # the database may be away for a moment; keep the loop alive
-                log.exception("worker loop error; retrying")
-                busy = 0
-            if not busy:
-                self._wake.wait(self.poll_seconds)
-                self._wake.clear()
-
-    def wake(self) -> None:
-        """New work arrived: look now instead of at the next poll."""
-        self._wake.set()
-
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run_forever, name="sowana-worker", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None

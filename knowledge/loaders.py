@@ -14,12 +14,12 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from knowledge.lang import detect_lang as detect_lang  # re-exported for this module's callers
 from knowledge.store import KINDS, Entry, MetaValue
 
 SUFFIXES = {
@@ -52,22 +52,6 @@ class LoadReport:
     def extend(self, other: LoadReport) -> None:
         self.entries.extend(other.entries)
         self.errors.extend(other.errors)
-
-
-@lru_cache(maxsize=1)
-def _detector() -> Any:
-    from lingua import Language, LanguageDetectorBuilder
-
-    # Built for French and English only: all languages is slower and wrong on short texts.
-    return LanguageDetectorBuilder.from_languages(Language.FRENCH, Language.ENGLISH).build()
-
-
-def detect_lang(text: str) -> str | None:
-    """'fr', 'en', or None when the text has no letters to judge by (emoji only)."""
-    if not re.search(r"[^\W\d_]", text):
-        return None
-    found = _detector().detect_language_of(text)
-    return None if found is None else found.iso_code_639_1.name.lower()
 
 
 def slugify(text: str) -> str:

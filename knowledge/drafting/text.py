@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
-from typing import Any
+
+from knowledge.lang import detect_lang as detect_lang  # re-exported for this module's callers
 
 # Public reply limits. X counts most non-Latin characters and emoji double (weighted length).
 PLATFORM_LIMITS = {"x": 280, "twitter": 280}
@@ -72,19 +72,3 @@ def join(*parts: str | None) -> str:
 def fold(text: str) -> str:
     """Lower case without accents ('Remboursé' → 'rembourse')."""
     return unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
-
-
-@lru_cache(maxsize=1)
-def _detector() -> Any:
-    from lingua import Language, LanguageDetectorBuilder
-
-    # French and English only: faster, and right on short texts ("Merci!").
-    return LanguageDetectorBuilder.from_languages(Language.FRENCH, Language.ENGLISH).build()
-
-
-def detect_lang(text: str) -> str | None:
-    """'fr', 'en', or None when there are no letters to judge by."""
-    if not re.search(r"[^\W\d_]", text):
-        return None
-    found = _detector().detect_language_of(text)
-    return None if found is None else ("fr" if found.name == "FRENCH" else "en")

@@ -13,9 +13,14 @@ from typing import Any
 import httpx
 
 from api.app import create_app
-from api.devserver import DEV_IG_ID, DEV_PAGE_ID, DEV_SECRETS, DEV_X_USER, import_sample_knowledge
-from api.emulators.graph import create_graph_emulator
-from api.emulators.x import create_x_emulator
+from api.devserver import (
+    DEV_IG_ID,
+    DEV_PAGE_ID,
+    DEV_SECRETS,
+    DEV_X_USER,
+    import_sample_knowledge,
+    start_platform_emulators,
+)
 from bot.db import upgrade
 from bot.settings import load_settings
 from bot.workspace import RateLimit, WorkspaceConfig
@@ -71,26 +76,7 @@ def run_product(database_url: str, tmp: Path) -> Iterator[Product]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with ExitStack() as stack:
-        graph = stack.enter_context(
-            serve_in_thread(
-                create_graph_emulator(
-                    app_secret=DEV_SECRETS["meta_app_secret"],
-                    page_token=DEV_SECRETS["meta_page_token"],
-                    webhook_url=f"{base}/webhooks/meta",
-                )
-            )
-        )
-        x_api = stack.enter_context(
-            serve_in_thread(
-                create_x_emulator(
-                    consumer_secret=DEV_SECRETS["x_consumer_secret"],
-                    bearer_token=DEV_SECRETS["x_bearer_token"],
-                    user_id=DEV_X_USER,
-                    username="panierboreal",
-                    webhook_url=f"{base}/webhooks/x",
-                )
-            )
-        )
+        graph, x_api = start_platform_emulators(stack, base)
         ws_config = WorkspaceConfig(request_url=f"{base}/slack/events", rate_limit=RateLimit(enabled=False))
         ws_url = stack.enter_context(run_workspace(ws_config))
         settings = load_settings(
