@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from api.brain import Brain, build_brain
 from api.limits import BodySizeLimit
 from api.metrics import Metrics
+from api.platforms.brands import Brands, load_brands
 from api.publishing import make_publisher_for
 from api.routes import comments, health, knowledge, personas, webhooks
 from bot.db import make_engine
@@ -29,25 +30,44 @@ from bot.worker import Step, Worker
 log = logging.getLogger(__name__)
 
 
-def build_steps(settings: Settings, brain: Brain, review: SlackReview | None, engine: Engine) -> dict[State, Step]:
+def build_steps(
+    settings: Settings, brain: Brain, review: SlackReview | None, engine: Engine, brands: Brands
+) -> dict[State, Step]:
     """received → triaged → proposed → posted, each step only where its part is configured."""
     from bot.case import channel_persona
 
     steps: dict[State, Step] = {State.received: triage_step(brain.classify) if brain.classify else record_untriaged}
-    channel = settings.review_channel
 
-    def channel_for(_comment: Comment) -> str | None:
-        return channel
+    def channel_for(comment: Comment) -> str | None:
+        brand = brands.get(comment.brand)
+        return (brand.review_channel if brand else None) or settings.review_channel
 
-    def persona_for(_comment: Comment) -> str:
-        return (channel_persona(engine, channel) if channel else None) or brain.default_persona
+    def persona_for(comment: Comment) -> str:
+        channel = channel_for(comment)
+        brand = brands.get(comment.brand)
+        chosen = channel_persona(engine, channel) if channel else None
+        return chosen or (brand.persona if brand else None) or brain.default_persona
 
     if brain.drafter is not None:
         steps[State.triaged] = draft_step(brain.drafter, persona_for)
-    if review is not None and channel:
+    if review is not None and (settings.review_channel or any(b.review_channel for b in brands.items)):
         post_from = State.proposed if brain.drafter is not None else State.triaged
         steps[post_from] = post_review_step(review.publish_review, channel_for, from_state=post_from)
     return steps
+
+
+def brand_rules(settings: Settings, brands: Brands) -> tuple[Callable[[str], str], Callable[[str], int]]:
+    """(brand of a Slack channel, distinct approvers a brand's creative replies need)."""
+
+    def brand_for_channel(channel: str) -> str:
+        found = next((b for b in brands.items if channel in (b.review_channel, b.sac_channel)), None)
+        return found.brand if found else "default"
+
+    def creative_approvals(brand: str) -> int:
+        found = brands.get(brand)
+        return (found.creative_approvals if found else None) or settings.creative_approvals
+
+    return brand_for_channel, creative_approvals
 
 
 def _nothing() -> None:
@@ -76,9 +96,10 @@ def create_app(
         if slack_ready
         else None
     )
+    brands = load_brands(settings)
     worker = Worker(
         engine,
-        steps if steps is not None else build_steps(settings, brain, review, engine),
+        steps if steps is not None else build_steps(settings, brain, review, engine, brands),
         poll_seconds=settings.worker_poll_seconds,
     )
     close_publishers: Callable[[], None] = _nothing
@@ -127,6 +148,7 @@ def create_app(
     if review is not None:
         app.state.on_comment_changed = lambda comment_id, _what: review.refresh(comment_id)
     if review is not None:
+        brand_for_channel, creative_approvals = brand_rules(settings, brands)
         _mount_slack(
             app,
             BotServices(
@@ -139,6 +161,8 @@ def create_app(
                 default_persona=brain.default_persona,
                 kb_search=brain.kb_search,
                 on_correction=brain.on_correction,
+                brand_for_channel=brand_for_channel,
+                creative_approvals=creative_approvals,
             ),
         )
     return app

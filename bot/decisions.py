@@ -7,6 +7,7 @@ crash after the click loses nothing and a second click publishes nothing twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,12 @@ from bot.models import (
     TriageCorrection,
     TriageRecord,
     utcnow,
+)
+
+VOTE = "approve_vote"  # one person's approval of a creative proposal that needs two
+ALREADY_VOTED = (
+    "Vous avez déjà approuvé : une deuxième personne doit approuver cette réponse créative. · "
+    "You already approved: a second person must approve this creative reply."
 )
 
 
@@ -82,13 +89,21 @@ def _move_or_refuse(
     return Outcome(True, "", comment_id)
 
 
-def _approve(engine: Engine, proposal_id: int, actor: str, text: str | None, via: str) -> Outcome:
+def _one(_brand: str) -> int:
+    return 1
+
+
+def _approve(
+    engine: Engine, proposal_id: int, actor: str, text: str | None, via: str, approvals_for: Callable[[str], int] = _one
+) -> Outcome:
     edited = text is not None
     with session_scope(engine, write=True) as s:
         proposal = s.get(Proposal, proposal_id)
         if proposal is None:
             return Outcome(False, f"Proposition {proposal_id} introuvable · proposal not found")
-        comment = s.get(Comment, proposal.comment_id)
+        # Lock the comment (PostgreSQL): decisions on one comment happen one after the other, so two
+        # people approving at once are counted as two.
+        comment = s.get(Comment, proposal.comment_id, with_for_update=True)
         assert comment is not None and comment.id is not None
         if comment.state != State.posted or comment.deleted_at:
             return _busy(comment)
@@ -97,6 +112,35 @@ def _approve(engine: Engine, proposal_id: int, actor: str, text: str | None, via
         latest = s.exec(select(func.max(Proposal.round)).where(col(Proposal.comment_id) == comment.id)).one()
         if proposal.round != latest:
             return Outcome(False, "Cette proposition a été remplacée · this proposal was replaced", comment.id)
+        approvals = approvals_for(comment.brand)
+        if proposal.kind == "creative" and approvals > 1 and not edited:
+            voters = set(
+                s.exec(
+                    select(Decision.actor).where(col(Decision.proposal_id) == proposal_id, col(Decision.action) == VOTE)
+                ).all()
+            )
+            if actor in voters:
+                return Outcome(False, ALREADY_VOTED, comment.id)
+            if len(voters) + 1 < approvals:
+                s.add(
+                    Decision(
+                        brand=comment.brand,
+                        comment_id=comment.id,
+                        proposal_id=proposal_id,
+                        actor=actor,
+                        action=VOTE,
+                        original_text=proposal.text,
+                    )
+                )
+                audit(
+                    s,
+                    brand=comment.brand,
+                    actor=actor,
+                    action=VOTE,
+                    comment_id=comment.id,
+                    detail={"proposal_id": proposal_id, "votes": len(voters) + 1, "needed": approvals},
+                )
+                return Outcome(True, "", comment.id)
         decision = Decision(
             brand=comment.brand,
             comment_id=comment.id,
@@ -129,8 +173,12 @@ def _approve(engine: Engine, proposal_id: int, actor: str, text: str | None, via
         )
 
 
-def approve(engine: Engine, proposal_id: int, actor: str, *, via: str = "button") -> Outcome:
-    return _approve(engine, proposal_id, actor, None, via)
+def approve(
+    engine: Engine, proposal_id: int, actor: str, *, via: str = "button", approvals_for: Callable[[str], int] = _one
+) -> Outcome:
+    """Approve a proposal for publication. A brand may want its creative proposals approved by
+    `approvals_for(brand)` distinct people: before the last one, each approval is recorded as a vote."""
+    return _approve(engine, proposal_id, actor, None, via, approvals_for)
 
 
 def approve_edited(engine: Engine, proposal_id: int, actor: str, text: str) -> Outcome:

@@ -76,6 +76,8 @@ class BotServices:
     kb_search: Callable[[str, str], Sequence[KbHit]] | None = None  # (brand, question)
     on_correction: Callable[[str, dict[str, Any]], None] | None = None  # (text, labels)
     brand_for_channel: Callable[[str], str] = field(default=lambda _channel: "default")
+    # Distinct approvers a brand's creative replies need (SOWANA_CREATIVE_APPROVALS, or its brand entry).
+    creative_approvals: Callable[[str], int] = field(default=lambda _brand: 1)
 
     def persona_names(self) -> list[str]:
         return [p.name for p in self.personas()]

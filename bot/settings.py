@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     # The brand's own X account (numeric id): mentions are polled for it and its own posts are skipped.
     x_user_id: str | None = Field(default=None, validation_alias="X_USER_ID")
     x_poll_seconds: float = Field(default=60.0, gt=0, validation_alias="SOWANA_X_POLL_SECONDS")
+    # How many distinct approvers a creative (witty) reply needs before it is published (1 or 2).
+    creative_approvals: int = Field(default=1, ge=1, le=2, validation_alias="SOWANA_CREATIVE_APPROVALS")
     brands_file: str | None = Field(default=None, validation_alias="SOWANA_BRANDS_FILE")
     worker_poll_seconds: float = Field(default=0.5, gt=0, validation_alias=AliasChoices("SOWANA_WORKER_POLL_SECONDS"))
 

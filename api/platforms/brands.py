@@ -25,10 +25,12 @@ from typing import Any
 
 import yaml
 
+from bot.settings import SettingsError
+
 BRAND_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
-class BrandsError(ValueError):
+class BrandsError(SettingsError):
     """The brands file is wrong; the message names the file and the entry."""
 
 
@@ -41,6 +43,7 @@ class BrandConfig:
     meta_page_ids: tuple[str, ...] = ()
     x_user_id: str | None = None
     persona: str | None = None
+    creative_approvals: int | None = None  # distinct approvers a creative reply needs (1 or 2)
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,9 @@ def parse_brands(data: Any, source: str = "brands file") -> Brands:
                 raise BrandsError(f"{where}: page {page} already belongs to brand {seen_pages[page]!r}")
             seen_pages[page] = key
         x_user = raw.get("x_user_id")
+        approvals = raw.get("creative_approvals")
+        if approvals not in (None, 1, 2):
+            raise BrandsError(f"{where}: 'creative_approvals' must be 1 or 2, got {approvals!r}")
         items.append(
             BrandConfig(
                 brand=key,
@@ -119,6 +125,7 @@ def parse_brands(data: Any, source: str = "brands file") -> Brands:
                 meta_page_ids=pages,
                 x_user_id=str(x_user).strip() if x_user not in (None, "") else None,
                 persona=raw.get("persona") or None,
+                creative_approvals=approvals,
             )
         )
     return Brands(tuple(items))

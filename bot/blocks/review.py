@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.case import Case
+from bot.decisions import VOTE
 from bot.models import Decision, Proposal, State, TriageRecord
 
 PLATFORM_LABEL = {"facebook": "Facebook", "instagram": "Instagram", "x": "X", "other": "Web"}
@@ -94,7 +95,9 @@ def triage_chips(triage: TriageRecord | None) -> str:
     return " · ".join(chips)
 
 
-def _proposal_blocks(p: Proposal, index: int, actionable: bool, chosen: bool = False) -> list[Block]:
+def _proposal_blocks(
+    p: Proposal, index: int, actionable: bool, chosen: bool = False, voters: Sequence[str] = ()
+) -> list[Block]:
     kind = ":performing_arts: Créatif · creative" if p.kind == "creative" else ":memo: Sérieux · serious"
     if p.variant == "alternative":
         kind += " (variante · alternative)"
@@ -109,6 +112,12 @@ def _proposal_blocks(p: Proposal, index: int, actionable: bool, chosen: bool = F
     ]
     sources = ", ".join(f"`{c}`" for c in p.cited_ids) if p.cited_ids else "_aucune · none_"
     note = f" · :bulb: {escape_mrkdwn(p.note)}" if p.note else ""
+    if voters and not chosen:
+        who = ", ".join(f"<@{v}>" for v in voters)
+        note += (
+            f" · :white_check_mark: approuvée par {who} — une deuxième approbation est requise"
+            " · needs a second approval"
+        )
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(f":books: Sources : {sources}{note}", 2000))]))
     if actionable:
         blocks.append(
@@ -196,7 +205,8 @@ def review_message(case: Case, personas: Sequence[str] = ()) -> tuple[str, list[
     pub = case.publication()
     chosen = pub.proposal_id if pub else None
     for i, p in enumerate(case.proposals, start=1):
-        blocks.extend(_proposal_blocks(p, i, actionable, chosen=p.id == chosen))
+        voters = [d.actor for d in case.decisions if d.action == VOTE and d.proposal_id == p.id]
+        blocks.extend(_proposal_blocks(p, i, actionable, chosen=p.id == chosen, voters=voters))
     if not case.proposals and state not in (State.received, State.triaged):
         blocks.append(SectionBlock(text=MarkdownTextObject(text="_Aucune proposition · no proposal_")))
     outcome = outcome_line(case)

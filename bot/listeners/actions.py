@@ -50,7 +50,8 @@ def register(app: AsyncApp, services: BotServices) -> None:
         if who is None or proposal_id is None:
             await ack()
             return
-        outcome = await record_then_ack(ack, decisions.approve, services.engine, proposal_id, who[0])
+        approve = functools.partial(decisions.approve, approvals_for=services.creative_approvals)
+        outcome = await record_then_ack(ack, approve, services.engine, proposal_id, who[0])
         await after_decision(services, client, outcome, *who)
 
     @app.action(EDIT)

@@ -41,7 +41,14 @@ def register(app: AsyncApp, services: BotServices) -> None:
             if proposal_id is None:
                 await tell(client, channel, user, "Aucune proposition à approuver · no proposal to approve")
                 return
-            outcome = await blocking(decisions.approve, services.engine, proposal_id, user, via="reaction")
+            outcome = await blocking(
+                decisions.approve,
+                services.engine,
+                proposal_id,
+                user,
+                via="reaction",
+                approvals_for=services.creative_approvals,
+            )
         await after_decision(services, client, outcome, user, channel)
 
     @app.event("reaction_removed")

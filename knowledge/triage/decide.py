@@ -92,8 +92,12 @@ def decide(raw: RawLabels, s: Signals, lang: Lang, source: Source) -> TriageResu
     elif intent in ("spam", "toxic"):
         needs_sac = False
     else:
-        needs_sac = raw.needs_sac_prob >= NEEDS_SAC_THRESHOLD or (
-            intent in ("question", "complaint") and s.sac_hint and raw.needs_sac_prob >= 0.2
+        needs_sac = (
+            raw.needs_sac_prob >= NEEDS_SAC_THRESHOLD
+            or (intent in ("question", "complaint") and s.sac_hint and raw.needs_sac_prob >= 0.2)
+            # "commande #48213", "prélevé deux fois", "can't log in": only the account can resolve these,
+            # however the examples vote (an injected order such as "refund me now" is not a customer need).
+            or (s.account_marker and intent in ("question", "complaint", "other") and not s.injection)
         )
         if s.personal_data and intent in ("question", "complaint", "other"):
             needs_sac = True

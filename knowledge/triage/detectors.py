@@ -403,6 +403,38 @@ _SAC_HINT = re.compile(
     _F,
 )
 
+# Unambiguous markers that the person's own order, bill or account is involved: a reference number,
+# a double charge, a login that fails, an order or refund that never came. Unlike `_SAC_HINT` ("refund",
+# "my order" also appear in general questions and thanks), these are enough on their own in a question
+# or a complaint. A four-digit number that reads as a year ("#2024") is not a reference.
+_ACCOUNT_MARKER = re.compile(
+    r"("
+    # a reference number: "commande #48213", "order 48213", "colis n° 7781-22", "#30914"
+    r"\b(?:commande|order|colis|parcel|package|facture|invoice|r[ée]servation|booking|dossier|ticket|confirmation|"
+    r"suivi|tracking)\s*(?:(?:number|num[ée]ro|no\.?|n[°º]|#)\s*)?[:#]?\s*[A-Z]{0,3}-?(?!(?:19|20)\d{2}\b)\d{4,}(?:-\d+)?\b|"
+    r"#\s?(?!(?:19|20)\d{2}\b)\d{4,}\b|"
+    # billed twice: "prélevé deux fois", "charged twice", "débitée en double", "double charge"
+    r"(?<!be )(?<![êe]tre )(?:factur|pr[ée]lev|d[ée]bit|charged|billed|paid|pay[ée])\w*\b[^.!?\n]{0,25}?"
+    r"(?:deux fois|2 ?fois|twice|two times|en double)|"
+    r"double (?:charge|billing|facturation|pr[ée]l[èe]vement|paiement|payment|d[ée]bit)|deux pr[ée]l[èe]vements|"
+    # cannot get into one's account
+    r"(?:arrive|peux|pouvons|r[ée]ussis)\s+(?:pas|plus)\s+(?:[àa]\s+|de\s+)?me\s+(?:re)?conn?ecter|"
+    r"(?:pas|plus) capable de me (?:re)?conn?ecter|impossible de me (?:re)?conn?ecter|"
+    r"(?:can'?t|cannot|can not|unable to|couldn'?t) (?:log|sign) ?(?:in|on)|"
+    r"locked out|bloqu[ée]e? hors de mon compte|"
+    r"(?:mon|my) (?:compte|account) (?:est |a été |is |was |got |has been )?(?:encore |still )?"
+    r"(?:bloqu|suspendu|verrouill|pirat|hack|locked|blocked|suspended|frozen|gel[ée])|"
+    # an order, parcel or refund that did not arrive
+    r"(?:pas|jamais|toujours pas|rien) re[çc]u (?:ma|mon|mes) (?:commande|colis|panier|bo[iî]te|remboursement|carte)|"
+    r"(?:never|haven'?t|have not|didn'?t|did not|still not|not yet) (?:received|recieved|got|gotten|get) my "
+    r"(?:order|package|parcel|box|refund|card|delivery)|"
+    r"where(?:'s| is) my (?:order|package|parcel|box|refund|delivery)|"
+    r"o[ùu] (?:est|en est) (?:rendue? )?(?:ma commande|mon colis|mon remboursement|mon panier|ma bo[iî]te)|"
+    r"(?:says|shows|marked(?: as)?|indiqu[ée]e?|marqu[ée]e?) (?:as )?(?:delivered|livr[ée]e?)"
+    r")",
+    _F,
+)
+
 
 # Words that describe something that went wrong: a joke on top of them would mock a real problem.
 _PROBLEM = re.compile(
@@ -420,6 +452,11 @@ def has_problem(text: str) -> bool:
 
 def topics_of(text: str) -> list[str]:
     return [name for name, pattern in _TOPICS.items() if pattern.search(text)]
+
+
+def has_account_marker(text: str) -> bool:
+    """A clear sign that resolving this needs the person's account or order ("commande #48213", "charged twice")."""
+    return bool(_ACCOUNT_MARKER.search(text))
 
 
 def has_sac_hint(text: str) -> bool:
@@ -460,6 +497,7 @@ class Signals:
     insult: bool = False
     literacy: LiteracySignals = LiteracySignals(0, 0, False)
     sac_hint: bool = False
+    account_marker: bool = False
     problem: bool = False
     traction: bool = False
     topics: list[str] = field(default_factory=list)
@@ -480,6 +518,7 @@ def detect(text: str, engagement: Mapping[str, Any] | None = None, vocab: frozen
         insult=has_insult(text),
         literacy=literacy_signals(text, vocab),
         sac_hint=has_sac_hint(text),
+        account_marker=has_account_marker(text),
         problem=has_problem(text),
         traction=traction_score(engagement) >= TRACTION_THRESHOLD,
         topics=topics_of(text),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,8 +154,8 @@ def button_value(message: dict[str, Any], action_id: str, index: int = 0) -> str
     return str(values[index])
 
 
-@pytest.fixture
-def flow(database_url, engine) -> Iterator[Flow]:
+@contextmanager
+def run_flow(database_url: str, engine: Any, drafter: Any = None, **overrides: Any) -> Iterator[Flow]:
     port = free_port()
     ws_config = WorkspaceConfig(
         request_url=f"http://127.0.0.1:{port}/slack/events",
@@ -173,8 +174,9 @@ def flow(database_url, engine) -> Iterator[Flow]:
             api_token=API_TOKEN,
             approvers=["S0APPROVERS"],
             worker_poll_seconds=0.05,
+            **overrides,
         )
-        brain = Brain(drafter=simple_drafter, personas=lambda: PERSONAS)
+        brain = Brain(drafter=drafter or simple_drafter, personas=lambda: PERSONAS)
         app = create_app(settings, engine=engine, brain=brain, publisher_for=lambda _b, _p: publisher)
         with (
             serve_in_thread(app, port=port) as base,
@@ -182,3 +184,9 @@ def flow(database_url, engine) -> Iterator[Flow]:
             httpx.Client(base_url=base, headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=30) as api,
         ):
             yield Flow(ws=ws, api=api, publisher=publisher, engine=engine)
+
+
+@pytest.fixture
+def flow(database_url, engine) -> Iterator[Flow]:
+    with run_flow(database_url, engine) as running:
+        yield running

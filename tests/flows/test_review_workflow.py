@@ -8,8 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlmodel import Session, col, func, select
 
 from bot.models import Publication, ThreadMessage
+from bot.pipeline import ProposalSpec
 from bot.publisher import PublishError
-from tests.flows.conftest import CM, GUEST, REVIEW, SAC, SAC_AGENT, Flow, action_ids, button_value
+from tests.flows.conftest import CM, GUEST, REVIEW, SAC, SAC_AGENT, Flow, action_ids, button_value, run_flow
 
 
 def test_a_comment_becomes_a_review_message_with_every_action(flow: Flow):
@@ -224,3 +225,39 @@ def test_triage_correction_from_the_message_is_recorded(flow: Flow):
     msg = flow.review_message(cid)
     flow.ws.select(CM, REVIEW, msg["ts"], "correct_triage", "intent:banter")
     flow.ws.wait_for(lambda: any("intent = banter" in e.get("text", "") for e in flow.ws.ephemerals(CM)))
+
+
+def witty_drafter(comment, triage, persona):
+    return [
+        ProposalSpec(
+            text="Le kale, c'est un légume qui a fait de la muscu 💪",
+            kind="creative",
+            persona="espiegle",
+            note="À adapter · To adapt",
+        ),
+        ProposalSpec(text="Merci pour le sourire!", kind="serious", persona="espiegle"),
+    ]
+
+
+def test_a_brand_can_require_two_distinct_approvers_for_creative_replies(database_url, engine):
+    with run_flow(database_url, engine, drafter=witty_drafter, creative_approvals=2) as flow:
+        cid = flow.comment("Le kale, légume ou punition? 😂")
+        msg = flow.review_message(cid)
+        creative = button_value(msg, "approve_reply", 0)
+        flow.ws.click(CM, REVIEW, msg["ts"], "approve_reply", value=creative)
+        waiting = flow.ws.wait_for(
+            lambda: "deuxième approbation" in str((m := flow.message(msg["ts"]))["blocks"]) and m
+        )
+        assert "<@U0CM>" in str(waiting["blocks"]) and flow.case(cid)["state"] == "posted"
+        flow.ws.react(CM, REVIEW, msg["ts"], "white_check_mark")  # the same person again does not count
+        flow.ws.wait_for(lambda: any("second person" in e["text"] for e in flow.ws.ephemerals(CM)))
+        assert flow.publisher.replies == [] and flow.case(cid)["state"] == "posted"
+        flow.ws.click(SAC_AGENT, REVIEW, msg["ts"], "approve_reply", value=creative)
+        case = flow.wait_state(cid, "published")
+        assert flow.publisher.replies == [(case["external_id"], "Le kale, c'est un légume qui a fait de la muscu 💪")]
+        assert [d["action"] for d in case["decisions"]] == ["approve_vote", "approve"]
+        # serious replies still need one person
+        cid2 = flow.comment("Livrez-vous à Laval?")
+        msg2 = flow.review_message(cid2)
+        flow.ws.click(CM, REVIEW, msg2["ts"], "approve_reply", value=button_value(msg2, "approve_reply", 1))
+        flow.wait_state(cid2, "published")
