@@ -81,7 +81,7 @@ def _insert(engine: Engine) -> Any:
 def ingest(engine: Engine, data: CommentIn, *, actor: str = "api") -> tuple[Comment, bool]:
     """Store a comment once. Returns (comment, created); the same external id again returns the
     stored comment and writes nothing — also when many identical requests race."""
-    values = {
+    values: dict[str, Any] = {
         "brand": data.brand,
         "platform": data.platform.value,
         "external_id": data.external_id,
@@ -120,5 +120,5 @@ def ingest(engine: Engine, data: CommentIn, *, actor: str = "api") -> tuple[Comm
                 to_state=State.received.value,
                 detail={"platform": data.platform.value},
             )
-        comment = session.execute(select(Comment).where(*key)).scalar_one()
-        return comment, new_id is not None
+            return Comment.model_validate(values | {"id": new_id}), True  # just written: no need to read it back
+        return session.execute(select(Comment).where(*key)).scalar_one(), False
