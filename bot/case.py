@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
@@ -72,6 +73,32 @@ def load_case(engine: Engine, comment_id: int) -> Case | None:
             review_post=next((p for p in posts if p.kind == "review"), None),
             sac_post=next((p for p in posts if p.kind == "sac"), None),
         )
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    comment_id: int
+    when: datetime
+    text: str
+    state: str
+
+
+def author_history(engine: Engine, comment: Comment, limit: int = 20) -> list[HistoryItem]:
+    """The author's earlier comments with this brand on this platform, newest first. Only what the
+    brand itself received: Sowana never looks the person up anywhere else."""
+    with session_scope(engine) as s:
+        rows = s.exec(
+            select(Comment)
+            .where(
+                col(Comment.brand) == comment.brand,
+                col(Comment.platform) == comment.platform,
+                col(Comment.author_id) == comment.author_id,
+                col(Comment.id) != comment.id,
+            )
+            .order_by(col(Comment.id).desc())
+            .limit(limit)
+        ).all()
+    return [HistoryItem(r.id or 0, r.received_at, r.text, r.state) for r in rows]
 
 
 def find_by_message(engine: Engine, channel: str, ts: str) -> SlackPost | None:

@@ -220,6 +220,22 @@ def escalate(engine: Engine, comment_id: int, actor: str, *, note: str | None = 
         return _move_or_refuse(s, comment_id, State.escalated, actor, detail={"via": via})
 
 
+def claim(engine: Engine, comment_id: int, actor: str) -> Outcome:
+    """Someone in customer service takes the case: everyone sees who owns it."""
+    with session_scope(engine, write=True) as s:
+        esc = s.exec(select(Escalation).where(col(Escalation.comment_id) == comment_id).with_for_update()).first()
+        if esc is None:
+            return Outcome(False, "Cas introuvable · case not found")
+        if esc.status != "open":
+            owner = f"<@{esc.owner}>" if esc.owner else "?"
+            return Outcome(False, f"Déjà pris en charge par {owner} · already claimed by {owner}", comment_id)
+        esc.status, esc.owner, esc.claimed_at = "claimed", actor, utcnow()
+        s.add(esc)
+        s.add(Decision(brand=esc.brand, comment_id=comment_id, actor=actor, action="claim"))
+        audit(s, brand=esc.brand, actor=actor, action="claim", comment_id=comment_id)
+        return Outcome(True, "", comment_id)
+
+
 def resolve(engine: Engine, comment_id: int, actor: str, note: str) -> Outcome:
     """Customer service closes the case with a note of what was done."""
     with session_scope(engine, write=True) as s:

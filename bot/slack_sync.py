@@ -17,7 +17,7 @@ from sqlmodel import col, select
 
 from bot.blocks.review import RETRY, review_message
 from bot.blocks.sac import sac_card
-from bot.case import Case, load_case
+from bot.case import Case, author_history, load_case
 from bot.db import session_scope
 from bot.models import SlackPost
 
@@ -83,7 +83,7 @@ class SlackReview:
             link = self.client.chat_getPermalink(channel=case.review_post.channel, message_ts=case.review_post.ts).get(
                 "permalink"
             )
-        text, blocks = sac_card(case, link)
+        text, blocks = sac_card(case, link, author_history(self.engine, case.comment))
         if case.sac_post and case.sac_post.ts:
             self.client.chat_update(channel=case.sac_post.channel, ts=case.sac_post.ts, text=text, blocks=blocks)
             return case.sac_post.ts

@@ -51,6 +51,7 @@ APPROVE, EDIT, ESCALATE, HIDE, REDRAFT, RESOLVE = (
     "resolve_case",
 )
 REDRAFT_PERSONA, CORRECT_TRIAGE, RETRY = "redraft_persona", "correct_triage", "retry_publication"
+CLAIM = "claim_case"
 
 
 def escape_mrkdwn(text: str) -> str:

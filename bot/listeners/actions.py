@@ -12,6 +12,7 @@ from bot import decisions
 from bot.blocks.modals import edit_modal, resolve_modal
 from bot.blocks.review import (
     APPROVE,
+    CLAIM,
     CORRECT_TRIAGE,
     EDIT,
     ESCALATE,
@@ -146,6 +147,24 @@ def register(app: AsyncApp, services: BotServices) -> None:
             return
         outcome = await record_then_ack(ack, decisions.retry, services.engine, comment_id, who[0])
         await after_decision(services, client, outcome, *who)
+
+    @app.action(CLAIM)
+    async def claim(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        user, channel = _who(body)
+        comment_id = parse_id(action.get("value"))
+        if comment_id is None:
+            await ack()
+            return
+        outcome = await record_then_ack(ack, decisions.claim, services.engine, comment_id, user)
+        if not outcome.ok:
+            await tell(client, channel, user, outcome.message)
+            return
+        if services.settings.sac_channel:
+            await blocking(services.review.post_sac_card, comment_id, services.settings.sac_channel)
+        await blocking(services.review.refresh, comment_id)
+        await blocking(
+            services.review.thread, comment_id, f":wave: <@{user}> (SAC) s'occupe du cas · is on it."
+        )
 
     @app.action(RESOLVE)
     async def resolve(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:

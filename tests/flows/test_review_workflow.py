@@ -181,7 +181,7 @@ def _thread_count(flow: Flow, cid: int) -> int:
         return s.exec(select(func.count()).select_from(ThreadMessage).where(col(ThreadMessage.comment_id) == cid)).one()
 
 
-def test_escalate_posts_a_case_card_and_sac_resolves_it(flow: Flow):
+def test_escalate_posts_a_case_card_and_sac_claims_and_resolves_it(flow: Flow):
     cid = flow.comment("Mon panier n'est jamais arrivé, commande 48213")
     msg = flow.review_message(cid)
     flow.ws.click(CM, REVIEW, msg["ts"], "escalate_case", value=str(cid))
@@ -189,6 +189,13 @@ def test_escalate_posts_a_case_card_and_sac_resolves_it(flow: Flow):
     card = flow.ws.wait_for(lambda: next((m for m in flow.ws.messages(SAC) if f"#{cid}" in str(m.get("blocks"))), None))
     assert "resolve_case" in action_ids(card) and "<@U0CM>" in str(card["blocks"])
     flow.ws.wait_for(lambda: any("escaladé" in m.get("text", "") for m in flow.ws.thread(REVIEW, msg["ts"])))
+    assert "Premier contact" in str(card["blocks"])  # no earlier comment from this author
+    flow.ws.click(SAC_AGENT, SAC, card["ts"], "claim_case", value=str(cid))
+    claimed = flow.ws.wait_for(
+        lambda: "claimed by <@U0SAC>" in str((m := flow.message(card["ts"], SAC))["blocks"]) and m
+    )
+    assert "claim_case" not in action_ids(claimed) and "resolve_case" in action_ids(claimed)
+    flow.ws.wait_for(lambda: any("s'occupe du cas" in m.get("text", "") for m in flow.ws.thread(REVIEW, msg["ts"])))
     flow.ws.click(SAC_AGENT, SAC, card["ts"], "resolve_case", value=str(cid))
     view = flow.ws.wait_for(lambda: flow.ws.open_view(SAC_AGENT))
     flow.ws.submit_view(SAC_AGENT, view["id"], {"resolution_note": "Panier relivré ce matin, crédit de 10 $ appliqué"})
@@ -261,3 +268,25 @@ def test_a_brand_can_require_two_distinct_approvers_for_creative_replies(databas
         msg2 = flow.review_message(cid2)
         flow.ws.click(CM, REVIEW, msg2["ts"], "approve_reply", value=button_value(msg2, "approve_reply", 1))
         flow.wait_state(cid2, "published")
+
+
+def test_the_case_card_shows_the_authors_history_with_the_brand(flow: Flow):
+    first = flow.comment("Vous livrez à Gatineau?", author="Paul Roy")
+    flow.review_message(first)
+    # the same author (same platform id) writes again
+    r = flow.api.post(
+        "/api/comments",
+        json={
+            "platform": "facebook",
+            "external_id": "again-1",
+            "author": {"id": flow.case(first)["author"]["id"], "name": "Paul Roy"},
+            "text": "Toujours pas de réponse, mon panier est en retard",
+        },
+    )
+    second = r.json()["id"]
+    msg = flow.review_message(second)
+    flow.ws.react(CM, REVIEW, msg["ts"], "sos")
+    card = flow.ws.wait_for(
+        lambda: next((m for m in flow.ws.messages(SAC) if f"#{second}" in str(m.get("blocks"))), None)
+    )
+    assert "Historique" in str(card["blocks"]) and "Vous livrez à Gatineau?" in str(card["blocks"])
