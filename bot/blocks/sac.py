@@ -48,9 +48,7 @@ def sac_card(
         blocks.append(
             ContextBlock(
                 elements=[
-                    MarkdownTextObject(
-                        text=f":wave: Pris en charge par <@{esc.owner}> · claimed by <@{esc.owner}>"
-                    )
+                    MarkdownTextObject(text=f":wave: Pris en charge par <@{esc.owner}> · claimed by <@{esc.owner}>")
                 ]
             )
         )

@@ -162,9 +162,7 @@ def register(app: AsyncApp, services: BotServices) -> None:
         if services.settings.sac_channel:
             await blocking(services.review.post_sac_card, comment_id, services.settings.sac_channel)
         await blocking(services.review.refresh, comment_id)
-        await blocking(
-            services.review.thread, comment_id, f":wave: <@{user}> (SAC) s'occupe du cas · is on it."
-        )
+        await blocking(services.review.thread, comment_id, f":wave: <@{user}> (SAC) s'occupe du cas · is on it.")
 
     @app.action(RESOLVE)
     async def resolve(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
