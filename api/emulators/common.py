@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from fastapi import Request
+from fastapi import FastAPI, Request
 
 
 @dataclass
@@ -109,3 +110,37 @@ async def read_body(request: Request) -> dict[str, Any]:
         form = await request.form()
         return {k: v for k, v in form.items() if isinstance(v, str)}
     return {}
+
+
+def add_control_routes(app: FastAPI, record: Record, faults: Faults, forget: Callable[[], None]) -> None:
+    """The control routes both emulators share: what was published and called, the webhooks sent,
+    fault injection, and a reset (`forget` clears the emulator's own objects)."""
+
+    @app.get("/_emulator/published")
+    def published() -> list[dict[str, Any]]:
+        return record.published
+
+    @app.get("/_emulator/calls")
+    def calls() -> list[dict[str, Any]]:
+        return record.calls
+
+    @app.get("/_emulator/deliveries")
+    def deliveries() -> list[dict[str, Any]]:
+        return record.deliveries
+
+    @app.post("/_emulator/faults")
+    async def set_faults(request: Request) -> dict[str, Any]:
+        faults.configure(await read_body(request))
+        return faults.as_dict()
+
+    @app.delete("/_emulator/faults")
+    def clear_faults() -> dict[str, Any]:
+        faults.reset()
+        return faults.as_dict()
+
+    @app.post("/_emulator/reset")
+    def reset() -> dict[str, bool]:
+        forget()
+        faults.reset()
+        record.reset()
+        return {"ok": True}

@@ -31,7 +31,7 @@ from typing import Any
 from fastapi import BackgroundTasks, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.emulators.common import Faults, Record, deliver, read_body
+from api.emulators.common import Faults, Record, add_control_routes, deliver, read_body
 from api.platforms.signatures import meta_signature
 
 _VERSION = re.compile(r"^/v\d+\.\d+(?=/)")
@@ -121,18 +121,6 @@ def create_graph_emulator(
 
     # ---- control -------------------------------------------------------------------------------
 
-    @app.get("/_emulator/published")
-    def published() -> list[dict[str, Any]]:
-        return st.record.published
-
-    @app.get("/_emulator/calls")
-    def calls() -> list[dict[str, Any]]:
-        return st.record.calls
-
-    @app.get("/_emulator/deliveries")
-    def deliveries() -> list[dict[str, Any]]:
-        return st.record.deliveries
-
     @app.get("/_emulator/comments")
     def comments() -> dict[str, dict[str, Any]]:
         return st.comments
@@ -146,23 +134,11 @@ def create_graph_emulator(
             st.echo_replies = bool(body["echo_replies"])
         return {"webhook_url": st.webhook_url, "echo_replies": st.echo_replies}
 
-    @app.post("/_emulator/faults")
-    async def set_faults(request: Request) -> dict[str, Any]:
-        st.faults.configure(await read_body(request))
-        return st.faults.as_dict()
-
-    @app.delete("/_emulator/faults")
-    def clear_faults() -> dict[str, Any]:
-        st.faults.reset()
-        return st.faults.as_dict()
-
-    @app.post("/_emulator/reset")
-    def reset() -> dict[str, bool]:
+    def forget() -> None:
         st.comments.clear()
         st.private_replied.clear()
-        st.faults.reset()
-        st.record.reset()
-        return {"ok": True}
+
+    add_control_routes(app, st.record, st.faults, forget)
 
     def _change(ev: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
         """(object, page id, change) for one fired comment; remembers the comment."""

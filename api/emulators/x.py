@@ -28,7 +28,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.emulators.common import Faults, Record, deliver, read_body
+from api.emulators.common import Faults, Record, add_control_routes, deliver, read_body
 from api.platforms.signatures import x_signature
 
 TWEET_FIELDS = {"conversation_id", "in_reply_to_user_id", "created_at", "referenced_tweets", "author_id"}
@@ -120,18 +120,6 @@ def create_x_emulator(
 
     # ---- control -------------------------------------------------------------------------------
 
-    @app.get("/_emulator/published")
-    def published() -> list[dict[str, Any]]:
-        return st.record.published
-
-    @app.get("/_emulator/calls")
-    def calls() -> list[dict[str, Any]]:
-        return st.record.calls
-
-    @app.get("/_emulator/deliveries")
-    def deliveries() -> list[dict[str, Any]]:
-        return st.record.deliveries
-
     @app.get("/_emulator/tweets")
     def tweets() -> dict[str, dict[str, Any]]:
         return st.tweets
@@ -143,22 +131,7 @@ def create_x_emulator(
             st.webhook_url = body["webhook_url"] or None
         return {"webhook_url": st.webhook_url}
 
-    @app.post("/_emulator/faults")
-    async def set_faults(request: Request) -> dict[str, Any]:
-        st.faults.configure(await read_body(request))
-        return st.faults.as_dict()
-
-    @app.delete("/_emulator/faults")
-    def clear_faults() -> dict[str, Any]:
-        st.faults.reset()
-        return st.faults.as_dict()
-
-    @app.post("/_emulator/reset")
-    def reset() -> dict[str, bool]:
-        st.tweets.clear()
-        st.faults.reset()
-        st.record.reset()
-        return {"ok": True}
+    add_control_routes(app, st.record, st.faults, st.tweets.clear)
 
     async def send_activity(payload: dict[str, Any], forge: bool) -> dict[str, Any]:
         if not st.webhook_url:

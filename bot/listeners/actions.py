@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -44,16 +45,24 @@ def register(app: AsyncApp, services: BotServices) -> None:
             return None
         return user, channel
 
-    @app.action(APPROVE)
-    async def approve(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        who = await guarded(ack, body, client)
-        proposal_id = parse_id(action.get("value"))
-        if who is None or proposal_id is None:
-            await ack()
-            return
-        approve = functools.partial(decisions.approve, approvals_for=services.creative_approvals)
-        outcome = await record_then_ack(ack, approve, services.engine, proposal_id, who[0])
-        await after_decision(services, client, outcome, *who)
+    def approver_decision(action_id: str, decide: Callable[..., decisions.Outcome]) -> None:
+        """A button only approvers may use, whose value is the id `decide(engine, id, user)` acts on."""
+
+        @app.action(action_id)
+        async def handler(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+            who = await guarded(ack, body, client)
+            if who is None:
+                return  # refused (and acked) by `guarded`
+            target = parse_id(action.get("value"))
+            if target is None:
+                await ack()
+                return
+            outcome = await record_then_ack(ack, decide, services.engine, target, who[0])
+            await after_decision(services, client, outcome, *who)
+
+    approver_decision(APPROVE, functools.partial(decisions.approve, approvals_for=services.creative_approvals))
+    approver_decision(HIDE, decisions.hide)
+    approver_decision(RETRY, decisions.retry)
 
     @app.action(EDIT)
     async def edit(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
@@ -71,16 +80,6 @@ def register(app: AsyncApp, services: BotServices) -> None:
         proposal, comment = found
         view = edit_modal(proposal_id, proposal.text, comment.text, comment.platform, who[1] or "")
         await client.views_open(trigger_id=body["trigger_id"], view=view)
-
-    @app.action(HIDE)
-    async def hide(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        who = await guarded(ack, body, client)
-        comment_id = parse_id(action.get("value"))
-        if who is None or comment_id is None:
-            await ack()
-            return
-        outcome = await record_then_ack(ack, decisions.hide, services.engine, comment_id, who[0])
-        await after_decision(services, client, outcome, *who)
 
     @app.action(ESCALATE)
     async def escalate(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
@@ -137,16 +136,6 @@ def register(app: AsyncApp, services: BotServices) -> None:
             await tell(
                 client, channel, user, f"Merci, c'est noté : {field} = {label} · Thanks, learnt: {field} = {label}"
             )
-
-    @app.action(RETRY)
-    async def retry(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        who = await guarded(ack, body, client)
-        comment_id = parse_id(action.get("value"))
-        if who is None or comment_id is None:
-            await ack()
-            return
-        outcome = await record_then_ack(ack, decisions.retry, services.engine, comment_id, who[0])
-        await after_decision(services, client, outcome, *who)
 
     @app.action(CLAIM)
     async def claim(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
