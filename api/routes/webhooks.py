@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
@@ -76,23 +77,45 @@ def meta_verify(request: Request) -> PlainTextResponse:
     return PlainTextResponse(q.get("hub.challenge", ""))
 
 
-@router.post("/meta")
-async def meta_events(request: Request) -> JSONResponse:
-    secret = request.app.state.settings.meta_app_secret
+async def _signed_delivery(
+    request: Request,
+    *,
+    secret: str | None,
+    secret_name: str,
+    header_name: str,
+    verify: Callable[[str, bytes, str], bool],
+    parse: Callable[[Any, Any], list[Event]],
+    actor: str,
+) -> JSONResponse:
+    """Check a platform delivery's signature over the raw body, parse it, store it, answer fast.
+    Unsigned → 401, forged → 403, malformed → 400: nothing is stored in any of those cases."""
     if not secret:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "META_APP_SECRET is not configured")
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"{secret_name} is not configured")
     body = await request.body()
-    header = request.headers.get("x-hub-signature-256")
+    header = request.headers.get(header_name)
     if not header:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing X-Hub-Signature-256")
-    if not verify_meta(secret, body, header):
-        log.warning("Meta webhook: signature mismatch (%d bytes): refused", len(body))
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "X-Hub-Signature-256 does not match the body")
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"missing {header_name}")
+    if not verify(secret, body, header):
+        log.warning("%s: signature mismatch (%d bytes): refused", actor, len(body))
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"{header_name} does not match the body")
     try:
-        events = parse_meta(_json(body), _brands(request))
+        events = parse(_json(body), _brands(request))
     except MalformedPayload as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
-    return await _store(request, events, "meta:webhook")
+    return await _store(request, events, actor)
+
+
+@router.post("/meta")
+async def meta_events(request: Request) -> JSONResponse:
+    return await _signed_delivery(
+        request,
+        secret=request.app.state.settings.meta_app_secret,
+        secret_name="META_APP_SECRET",
+        header_name="X-Hub-Signature-256",
+        verify=verify_meta,
+        parse=parse_meta,
+        actor="meta:webhook",
+    )
 
 
 # ---- X -----------------------------------------------------------------------------------------
@@ -111,18 +134,12 @@ def x_crc(request: Request, crc_token: str | None = None) -> dict[str, str]:
 
 @router.post("/x")
 async def x_events(request: Request) -> JSONResponse:
-    secret = request.app.state.settings.x_consumer_secret
-    if not secret:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "X_CONSUMER_SECRET is not configured")
-    body = await request.body()
-    header = request.headers.get("x-twitter-webhooks-signature")
-    if not header:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing x-twitter-webhooks-signature")
-    if not verify_x(secret, body, header):
-        log.warning("X webhook: signature mismatch (%d bytes): refused", len(body))
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "x-twitter-webhooks-signature does not match the body")
-    try:
-        events = parse_x_activity(_json(body), _brands(request))
-    except MalformedPayload as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
-    return await _store(request, events, "x:webhook")
+    return await _signed_delivery(
+        request,
+        secret=request.app.state.settings.x_consumer_secret,
+        secret_name="X_CONSUMER_SECRET",
+        header_name="x-twitter-webhooks-signature",
+        verify=verify_x,
+        parse=parse_x_activity,
+        actor="x:webhook",
+    )
