@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from bot.case import author_history
 from bot.db import session_scope
 from bot.models import Comment, TriageCorrection
 from bot.pipeline import Classify, Drafter, ProposalSpec
@@ -90,21 +91,9 @@ def build_personas(loaded: dict[str, Any]) -> Callable[[], Sequence[PersonaInfo]
     return lambda: infos
 
 
-def author_history(engine: Engine, comment: Comment, limit: int = 5) -> list[str]:
-    """The author's earlier comments with this brand only (no profiling from anywhere else)."""
-    with session_scope(engine) as s:
-        rows = s.exec(
-            select(Comment.text)
-            .where(
-                col(Comment.brand) == comment.brand,
-                col(Comment.platform) == comment.platform,
-                col(Comment.author_id) == comment.author_id,
-                col(Comment.id) < (comment.id or 0),
-            )
-            .order_by(col(Comment.id).desc())
-            .limit(limit)
-        ).all()
-    return list(reversed(rows))
+def earlier_texts(engine: Engine, comment: Comment, limit: int = 5) -> list[str]:
+    """The author's earlier comments to this brand, oldest first: context for the LLM's draft."""
+    return [h.text for h in reversed(author_history(engine, comment, limit, earlier_only=True))]
 
 
 def build_drafter(engine: Engine, retriever: Any, personas: dict[str, Any], default: str, llm: Any | None) -> Drafter:
@@ -128,7 +117,7 @@ def build_drafter(engine: Engine, retriever: Any, personas: dict[str, Any], defa
             TriageResult.model_validate(triage),
             chosen,
             llm=llm,
-            history=author_history(engine, comment),
+            history=earlier_texts(engine, comment),
         )
         return [
             ProposalSpec(

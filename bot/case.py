@@ -83,9 +83,13 @@ class HistoryItem:
     state: str
 
 
-def author_history(engine: Engine, comment: Comment, limit: int = 20) -> list[HistoryItem]:
-    """The author's earlier comments with this brand on this platform, newest first. Only what the
-    brand itself received: Sowana never looks the person up anywhere else."""
+def author_history(
+    engine: Engine, comment: Comment, limit: int = 20, *, earlier_only: bool = False
+) -> list[HistoryItem]:
+    """The author's other comments with this brand on this platform (only those before this one with
+    `earlier_only`), newest first. Only what the brand itself received: Sowana never looks the person
+    up anywhere else."""
+    other = col(Comment.id) < (comment.id or 0) if earlier_only else col(Comment.id) != comment.id
     with session_scope(engine) as s:
         rows = s.exec(
             select(Comment)
@@ -93,7 +97,7 @@ def author_history(engine: Engine, comment: Comment, limit: int = 20) -> list[Hi
                 col(Comment.brand) == comment.brand,
                 col(Comment.platform) == comment.platform,
                 col(Comment.author_id) == comment.author_id,
-                col(Comment.id) != comment.id,
+                other,
             )
             .order_by(col(Comment.id).desc())
             .limit(limit)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -14,9 +14,23 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A point in time, always timezone-aware. Written as UTC; SQLite keeps no zone, so what it gives
+    back is marked UTC here, once, instead of by every reader."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.astimezone(UTC) if value is not None and value.tzinfo is not None else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
 def _ts(**kw: Any) -> Any:
     """A timezone-aware timestamp column (naive datetimes are how 'when' bugs start)."""
-    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kw)  # type: ignore[call-overload]
+    return Field(default_factory=utcnow, sa_type=UTCDateTime(), **kw)  # type: ignore[call-overload]
 
 
 class State(StrEnum):
@@ -62,7 +76,7 @@ class Comment(SQLModel, table=True):
     post_id: str | None = Field(default=None, max_length=255)
     parent_id: str | None = Field(default=None, max_length=255)
     url: str | None = Field(default=None, max_length=2048)
-    created_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    created_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
     received_at: datetime = _ts()
     updated_at: datetime = _ts()
     state: str = Field(default=State.received, max_length=16)
@@ -71,13 +85,13 @@ class Comment(SQLModel, table=True):
     failed_from: str | None = Field(default=None, max_length=16)
     # Work lease: a worker owns the comment until `lease_until`; a crashed worker's lease expires.
     lease_owner: str | None = Field(default=None, max_length=128)
-    lease_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
     attempts: int = Field(default=0)
     # The author edited or deleted the original on the platform (a deleted one cannot be answered).
     # Set by a redraft request: the persona the next proposals use instead of the channel's.
     redraft_persona: str | None = Field(default=None, max_length=64)
-    edited_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
-    deleted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
 
 
 class TriageRecord(SQLModel, table=True):
@@ -135,10 +149,10 @@ class Publication(SQLModel, table=True):
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = _ts()
-    published_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
     # Outbound platform calls are jobs too: leased like comments, so a crash never loses or doubles one.
     lease_owner: str | None = Field(default=None, max_length=128)
-    lease_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
     requested_by: str | None = Field(default=None, max_length=64)
 
 
@@ -152,8 +166,8 @@ class Escalation(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text))
     resolution_note: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = _ts()
-    claimed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
-    resolved_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
 
 
 class SlackPost(SQLModel, table=True):

@@ -24,10 +24,6 @@ class DayStats:
     response_minutes_p90: float | None = None
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def day_stats(engine: Engine, brand: str | None = None, now: datetime | None = None) -> DayStats:
     now = now or datetime.now(UTC)
     start = now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -49,13 +45,11 @@ def day_stats(engine: Engine, brand: str | None = None, now: datetime | None = N
             else []
         )
     stats = DayStats(received=len(comments))
-    received_at = {c.id: _aware(c.received_at) for c in comments}
+    received_at = {c.id: c.received_at for c in comments}
     for c in comments:
         stats.by_state[c.state] += 1
         stats.by_platform[c.platform] += 1
-    delays = [
-        (_aware(p.published_at) - received_at[p.comment_id]) / timedelta(minutes=1) for p in pubs if p.published_at
-    ]
+    delays = [(p.published_at - received_at[p.comment_id]) / timedelta(minutes=1) for p in pubs if p.published_at]
     stats.published = len(delays)
     if delays:
         delays.sort()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
@@ -43,7 +43,7 @@ def post_comment(data: CommentIn, request: Request, response: Response) -> Accep
 def _dt(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()  # SQLite drops the zone
+    return value.isoformat()
 
 
 @router.get("/{comment_id}")
