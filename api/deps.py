@@ -12,12 +12,14 @@ from bot.settings import Settings
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_app_settings(request: Request) -> Settings:
+# Both are `async def` on purpose: they only compare strings, and a plain `def` dependency costs a
+# hop to the thread pool and back on every request (measurable in bench/ingest.py).
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def require_api_token(
+async def require_api_token(
     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
     settings: Settings = Depends(get_app_settings),
 ) -> None:

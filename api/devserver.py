@@ -44,6 +44,9 @@ def dev_settings(settings: Settings, base: str, graph: str, x_api: str) -> tuple
         "slack_bot_token": workspace.bot_token,
         "slack_signing_secret": workspace.signing_secret,
         "slack_api_url": f"{base}/api/",
+        # Sign in with Slack on /dashboard goes through the workspace's /openid/connect/authorize.
+        "slack_client_id": workspace.client_id,
+        "slack_client_secret": workspace.client_secret,
         "review_channel": settings.review_channel or "C0REVIEW",
         "sac_channel": settings.sac_channel or "C0SAC",
         "api_token": settings.api_token or DEV_API_TOKEN,

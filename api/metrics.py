@@ -1,18 +1,29 @@
-"""Prometheus metrics, one registry per app (so several apps in one process don't collide)."""
+"""Prometheus metrics, one registry per app (so several apps in one process don't collide).
+
+Counts that describe the work (comments by state, triage classes, the Slack send queue, publication
+errors, SLA breaches, open bad-buzz episodes) are read from the database at scrape time: it is the
+source of truth, shared by every process, so any one of them reports the same figures."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections import Counter as Tally
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from bot.db import session_scope
-from bot.models import Comment, State
+from bot.models import BuzzEpisode, Comment, Escalation, Publication, State, TriageRecord
+
+# Triage classes are counted over this recent window (the JSON is read row by row: keep it bounded).
+TRIAGE_WINDOW = timedelta(hours=24)
 
 
 class CommentStates(Collector):
@@ -35,6 +46,97 @@ class CommentStates(Collector):
         yield gauge
 
 
+def _grouped(session: Session, *columns: Any, where: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    query = select(*columns, func.count()).group_by(*columns)
+    for clause in where:
+        query = query.where(clause)
+    return [tuple(row) for row in session.execute(query).all()]
+
+
+class WorkGauges(Collector):
+    """Triage classes, Slack send queue, publications and their errors, SLA breaches, bad-buzz episodes."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        since = self.clock() - TRIAGE_WINDOW
+        try:
+            with session_scope(self.engine) as s:
+                results = s.execute(
+                    select(col(TriageRecord.result)).where(
+                        col(TriageRecord.created_at) >= since, col(TriageRecord.status) == "triaged"
+                    )
+                ).all()
+                queue = _grouped(s, col(Comment.brand), where=[col(Comment.state) == State.proposed])
+                pubs = _grouped(s, col(Publication.target), col(Publication.status))
+                retrying = s.execute(
+                    select(func.count()).where(
+                        col(Publication.status) == "pending", col(Publication.last_error).is_not(None)
+                    )
+                ).scalar_one()
+                first = s.execute(
+                    select(func.count()).where(col(Escalation.first_response_breached_at).is_not(None))
+                ).scalar_one()
+                resolution = s.execute(
+                    select(func.count()).where(col(Escalation.resolution_breached_at).is_not(None))
+                ).scalar_one()
+                cases = _grouped(s, col(Escalation.status))
+                buzz = _grouped(s, col(BuzzEpisode.brand), where=[col(BuzzEpisode.status) == "open"])
+        except Exception:  # a scrape must not fail because the database blinked
+            return
+        classes: Tally[tuple[str, str]] = Tally()
+        for (result,) in results:
+            if isinstance(result, dict):
+                classes[(str(result.get("intent", "other")), str(result.get("sentiment", "neu")))] += 1
+        gauge = GaugeMetricFamily(
+            "sowana_triage_classes",
+            "Comments triaged in the last 24 h, by intent and sentiment",
+            labels=["intent", "sentiment"],
+        )
+        for (intent, sentiment), n in sorted(classes.items()):
+            gauge.add_metric([intent, sentiment], n)
+        yield gauge
+        gauge = GaugeMetricFamily(
+            "sowana_slack_queue", "Comments drafted and waiting to be posted to Slack", labels=["brand"]
+        )
+        for brand, n in queue:
+            gauge.add_metric([brand], n)
+        yield gauge
+        gauge = GaugeMetricFamily(
+            "sowana_publications", "Publication jobs by target and status", labels=["target", "status"]
+        )
+        for target, status, n in pubs:
+            gauge.add_metric([target, status], n)
+        yield gauge
+        gauge = GaugeMetricFamily(
+            "sowana_publication_errors",
+            "Publications that failed for good, or are retrying after an error",
+            labels=["kind"],
+        )
+        gauge.add_metric(["failed"], sum(n for _t, status, n in pubs if status == "failed"))
+        gauge.add_metric(["retrying"], retrying)
+        yield gauge
+        gauge = GaugeMetricFamily(
+            "sowana_sla_breaches", "Customer-service cases that missed a target", labels=["clock"]
+        )
+        gauge.add_metric(["first_response"], first)
+        gauge.add_metric(["resolution"], resolution)
+        yield gauge
+        gauge = GaugeMetricFamily("sowana_sac_cases", "Customer-service cases by status", labels=["status"])
+        for status, n in cases:
+            gauge.add_metric([status], n)
+        yield gauge
+        gauge = GaugeMetricFamily("sowana_buzz_open", "Bad-buzz episodes under way", labels=["brand"])
+        for brand, n in buzz:
+            gauge.add_metric([brand], n)
+        yield gauge
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
 class Metrics:
     def __init__(self, engine: Engine) -> None:
         self.registry = CollectorRegistry()
@@ -47,4 +149,23 @@ class Metrics:
         self.ingest_latency = Histogram(
             "sowana_ingest_seconds", "Time to store an incoming comment", registry=self.registry
         )
+        self.drafting = Histogram(
+            "sowana_drafting_seconds",
+            "Time to draft a comment's proposals (retrieval included)",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 60),
+            registry=self.registry,
+        )
         self.registry.register(CommentStates(engine))
+        self.registry.register(WorkGauges(engine))
+
+    def timed_drafter(self, drafter: F) -> F:
+        """The drafter, observed by `sowana_drafting_seconds` (failures too: they cost the same wait)."""
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return drafter(*args, **kwargs)
+            finally:
+                self.drafting.observe(time.perf_counter() - start)
+
+        return timed  # type: ignore[return-value]

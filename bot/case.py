@@ -20,17 +20,21 @@ from bot.models import (
     TriageRecord,
 )
 
+FOLLOWUP = "followup"  # Proposal.variant and Publication.stage of what follows a resolved case
+
 
 @dataclass
 class Case:
     comment: Comment
     triage: TriageRecord | None = None
-    proposals: list[Proposal] = field(default_factory=list)  # the latest round only
+    proposals: list[Proposal] = field(default_factory=list)  # the latest review round only
+    followups: list[Proposal] = field(default_factory=list)  # drafted after customer service resolved it
     decisions: list[Decision] = field(default_factory=list)
     publications: list[Publication] = field(default_factory=list)
     escalation: Escalation | None = None
     review_post: SlackPost | None = None
     sac_post: SlackPost | None = None
+    followup_post: SlackPost | None = None  # the follow-up proposals' message in the review thread
 
     @property
     def id(self) -> int:
@@ -40,8 +44,8 @@ class Case:
     def proposal(self, proposal_id: int) -> Proposal | None:
         return next((p for p in self.proposals if p.id == proposal_id), None)
 
-    def publication(self, target: str = "public_reply") -> Publication | None:
-        return next((p for p in self.publications if p.target == target), None)
+    def publication(self, target: str = "public_reply", stage: str = "review") -> Publication | None:
+        return next((p for p in self.publications if p.target == target and p.stage == stage), None)
 
 
 def load_case(engine: Engine, comment_id: int) -> Case | None:
@@ -49,7 +53,11 @@ def load_case(engine: Engine, comment_id: int) -> Case | None:
         comment = s.get(Comment, comment_id)
         if comment is None:
             return None
-        latest = s.exec(select(func.max(Proposal.round)).where(col(Proposal.comment_id) == comment_id)).one()
+        latest = s.exec(
+            select(func.max(Proposal.round)).where(
+                col(Proposal.comment_id) == comment_id, col(Proposal.variant) != FOLLOWUP
+            )
+        ).one()
         posts = s.exec(select(SlackPost).where(col(SlackPost.comment_id) == comment_id)).all()
         return Case(
             comment=comment,
@@ -57,7 +65,18 @@ def load_case(engine: Engine, comment_id: int) -> Case | None:
             proposals=list(
                 s.exec(
                     select(Proposal)
-                    .where(col(Proposal.comment_id) == comment_id, col(Proposal.round) == latest)
+                    .where(
+                        col(Proposal.comment_id) == comment_id,
+                        col(Proposal.round) == latest,
+                        col(Proposal.variant) != FOLLOWUP,
+                    )
+                    .order_by(col(Proposal.id))
+                ).all()
+            ),
+            followups=list(
+                s.exec(
+                    select(Proposal)
+                    .where(col(Proposal.comment_id) == comment_id, col(Proposal.variant) == FOLLOWUP)
                     .order_by(col(Proposal.id))
                 ).all()
             ),
@@ -72,6 +91,7 @@ def load_case(engine: Engine, comment_id: int) -> Case | None:
             escalation=s.exec(select(Escalation).where(col(Escalation.comment_id) == comment_id)).first(),
             review_post=next((p for p in posts if p.kind == "review"), None),
             sac_post=next((p for p in posts if p.kind == "sac"), None),
+            followup_post=next((p for p in posts if p.kind == "followup"), None),
         )
 
 

@@ -33,10 +33,11 @@ TRANSITIONS: Mapping[State, frozenset[State]] = {
     S.edited: frozenset({S.published, S.failed}),
     S.published: frozenset({S.escalated, S.hidden}),
     S.escalated: frozenset({S.resolved, S.hidden}),
-    S.resolved: frozenset({S.approved, S.edited, S.published}),
+    # resolved → published when the follow-ups customer service asked for are out (the case closes).
+    S.resolved: frozenset({S.approved, S.edited, S.published, S.failed}),
     S.hidden: frozenset({S.posted}),  # unhide puts it back in front of the team
     # A retry goes back to the state the comment failed from (checked in `transition`).
-    S.failed: frozenset({S.received, S.triaged, S.proposed, S.posted, S.approved, S.edited}),
+    S.failed: frozenset({S.received, S.triaged, S.proposed, S.posted, S.approved, S.edited, S.resolved}),
 }
 
 

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -35,7 +37,19 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
-    return create_engine(database_url, pool_pre_ping=True, **kwargs)
+    # A server that vanishes must fail a call within seconds, not hang it: the loops back off and
+    # retry, and `pool_pre_ping` replaces the connections that died meanwhile.
+    connect_args = {"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3}
+    connect_args |= kwargs.pop("connect_args", {})
+    return create_engine(database_url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when `exc` says the database could not be reached or the connection dropped (a blink
+    that heals by itself), as opposed to an error in what was asked of it."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError | PoolTimeout)
 
 
 _SQLITE_WRITE_LOCKS: dict[int, threading.Lock] = {}
@@ -61,6 +75,18 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
             raise
 
 
+@contextmanager
+def connection_scope(engine: Engine, *, write: bool = False) -> Iterator[Connection]:
+    """One transaction on a bare connection (no ORM unit of work): for hot paths written in Core."""
+    lock = (
+        _SQLITE_WRITE_LOCKS.setdefault(id(engine), threading.Lock())
+        if write and engine.dialect.name == "sqlite"
+        else None
+    )
+    with lock or nullcontext(), engine.begin() as conn:
+        yield conn
+
+
 def alembic_config(database_url: str) -> Any:
     from alembic.config import Config
 
@@ -70,11 +96,30 @@ def alembic_config(database_url: str) -> Any:
     return cfg
 
 
+# Any fixed number: the advisory lock that queues processes migrating the same PostgreSQL database.
+_MIGRATION_LOCK = 7_315_020_011
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the schema to `revision` (idempotent)."""
+    """Bring the schema to `revision` (idempotent). Several `sowana serve` starting together on one
+    PostgreSQL database migrate one after the other (an advisory lock), not on top of each other."""
     from alembic import command
 
-    command.upgrade(alembic_config(database_url), revision)
+    if make_url(database_url).get_backend_name() != "postgresql":
+        command.upgrade(alembic_config(database_url), revision)
+        return
+    from sqlalchemy import pool, text
+
+    engine = make_engine(database_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
+            try:
+                command.upgrade(alembic_config(database_url), revision)
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK})
+    finally:
+        engine.dispose()
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from bot.case import FOLLOWUP
 from bot.cases import IllegalTransition, audit, transition_in
 from bot.db import session_scope
 from bot.models import (
@@ -30,7 +32,15 @@ from bot.models import (
     TriageRecord,
     utcnow,
 )
+from bot.sla import SlaPolicy, business_seconds
 
+# What customer service asks to follow a resolved case with (the resolve modal's choice).
+FOLLOWUP_TARGETS: dict[str, tuple[str, ...]] = {
+    "public": ("public_reply",),
+    "private": ("private_reply",),
+    "both": ("public_reply", "private_reply"),
+    "none": (),
+}
 VOTE = "approve_vote"  # one person's approval of a creative proposal that needs two
 ALREADY_VOTED = (
     "Vous avez déjà approuvé : une deuxième personne doit approuver cette réponse créative. · "
@@ -93,6 +103,47 @@ def _one(_brand: str) -> int:
     return 1
 
 
+def add_reply(
+    s: Session,
+    comment: Comment,
+    actor: str,
+    action: str,
+    text: str,
+    *,
+    proposal: Proposal | None = None,
+    target: str = "public_reply",
+    stage: str = "review",
+    edited_text: str | None = None,
+) -> Decision:
+    """A decision to publish `text` and its outbox job, in the caller's transaction. The publication's
+    unique (comment, target, stage) makes a second one fail at flush: the caller turns that into a refusal."""
+    assert comment.id is not None
+    decision = Decision(
+        brand=comment.brand,
+        comment_id=comment.id,
+        proposal_id=proposal.id if proposal else None,
+        actor=actor,
+        action=action,
+        original_text=proposal.text if proposal else None,
+        edited_text=edited_text,
+    )
+    s.add(decision)
+    s.flush()
+    s.add(
+        Publication(
+            brand=comment.brand,
+            comment_id=comment.id,
+            proposal_id=decision.proposal_id,
+            decision_id=decision.id,
+            target=target,
+            stage=stage,
+            text=text,
+            requested_by=actor,
+        )
+    )
+    return decision
+
+
 def _approve(
     engine: Engine, proposal_id: int, actor: str, text: str | None, via: str, approvals_for: Callable[[str], int] = _one
 ) -> Outcome:
@@ -105,7 +156,10 @@ def _approve(
         # people approving at once are counted as two.
         comment = s.get(Comment, proposal.comment_id, with_for_update=True)
         assert comment is not None and comment.id is not None
-        if comment.state != State.posted or comment.deleted_at:
+        if proposal.variant == FOLLOWUP:
+            return _approve_followup(s, comment, proposal, actor, text, via)
+        holding = comment.state == State.escalated  # a reply while customer service works on the case
+        if comment.state not in (State.posted, State.escalated) or comment.deleted_at:
             return _busy(comment)
         if edited and not (text or "").strip():
             return Outcome(False, "Le texte est vide · the text is empty", comment.id)
@@ -141,28 +195,30 @@ def _approve(
                     detail={"proposal_id": proposal_id, "votes": len(voters) + 1, "needed": approvals},
                 )
                 return Outcome(True, "", comment.id)
-        decision = Decision(
-            brand=comment.brand,
-            comment_id=comment.id,
-            proposal_id=proposal_id,
-            actor=actor,
-            action="edit" if edited else "approve",
-            original_text=proposal.text,
-            edited_text=text if edited else None,
+        add_reply(
+            s,
+            comment,
+            actor,
+            "edit" if edited else "approve",
+            text if text is not None else proposal.text,
+            proposal=proposal,
+            edited_text=text,
         )
-        s.add(decision)
-        s.flush()
-        s.add(
-            Publication(
+        if holding:
+            try:
+                s.flush()
+            except IntegrityError:
+                s.rollback()
+                return Outcome(False, "Une réponse est déjà partie · a reply was already sent", comment.id)
+            audit(
+                s,
                 brand=comment.brand,
+                actor=actor,
+                action="holding_reply",
                 comment_id=comment.id,
-                proposal_id=proposal_id,
-                decision_id=decision.id,
-                target="public_reply",
-                text=text if text is not None else proposal.text,
-                requested_by=actor,
+                detail={"proposal_id": proposal_id, "via": via, "edited": edited},
             )
-        )
+            return Outcome(True, "", comment.id)
         return _move_or_refuse(
             s,
             comment.id,
@@ -171,6 +227,67 @@ def _approve(
             expected_from=State.posted,
             detail={"proposal_id": proposal_id, "via": via},
         )
+
+
+def _approve_followup(
+    s: Session, comment: Comment, proposal: Proposal, actor: str, text: str | None, via: str
+) -> Outcome:
+    """A follow-up of a resolved case (public or private reply): one publication per target, and the
+    case closes when every follow-up customer service asked for is out (see `close_case_if_done`)."""
+    assert comment.id is not None and proposal.id is not None
+    esc = s.exec(select(Escalation).where(col(Escalation.comment_id) == comment.id)).first()
+    if esc is None or esc.status != "resolved" or comment.state != State.resolved:
+        return _busy(comment)
+    if text is not None and not text.strip():
+        return Outcome(False, "Le texte est vide · the text is empty", comment.id)
+    action = "followup_edit" if text is not None else "followup_approve"
+    reply = text if text is not None else proposal.text
+    add_reply(
+        s, comment, actor, action, reply, proposal=proposal, target=proposal.target, stage=FOLLOWUP, edited_text=text
+    )
+    try:
+        s.flush()
+    except IntegrityError:
+        s.rollback()
+        return Outcome(False, "Déjà approuvée · already approved", comment.id)
+    audit(
+        s,
+        brand=comment.brand,
+        actor=actor,
+        action=action,
+        comment_id=comment.id,
+        detail={"proposal_id": proposal.id, "target": proposal.target, "via": via},
+    )
+    return Outcome(True, "", comment.id)
+
+
+def close_case_if_done(s: Session, comment_id: int, actor: str = "outbox") -> bool:
+    """Close a resolved case once every follow-up customer service asked for is published; the comment
+    is then `published` (its reply is out). Called in the outbox's transaction."""
+    esc = s.exec(select(Escalation).where(col(Escalation.comment_id) == comment_id).with_for_update()).first()
+    if esc is None or esc.status != "resolved":
+        return False
+    wanted = set(FOLLOWUP_TARGETS.get(esc.followup or "none", ()))
+    out = set(
+        s.exec(
+            select(Publication.target).where(
+                col(Publication.comment_id) == comment_id,
+                col(Publication.stage) == FOLLOWUP,
+                col(Publication.status) == "published",
+            )
+        ).all()
+    )
+    if not wanted <= out:
+        return False
+    esc.status, esc.closed_at = "closed", utcnow()
+    esc.updated_at = esc.closed_at
+    s.add(esc)
+    comment = s.get(Comment, comment_id)
+    if comment is not None and comment.state == State.resolved and wanted:
+        transition_in(s, comment_id, State.published, actor=actor, detail={"case": "closed"})
+    else:
+        audit(s, brand=esc.brand, actor=actor, action="case_closed", comment_id=comment_id)
+    return True
 
 
 def approve(
@@ -208,7 +325,19 @@ def hide(engine: Engine, comment_id: int, actor: str, *, via: str = "button") ->
         return _move_or_refuse(s, comment_id, State.hidden, actor, detail={"via": via})
 
 
-def escalate(engine: Engine, comment_id: int, actor: str, *, note: str | None = None, via: str = "button") -> Outcome:
+def escalate(
+    engine: Engine,
+    comment_id: int,
+    actor: str,
+    *,
+    note: str | None = None,
+    via: str = "button",
+    auto: bool = False,
+    urgent: bool = False,
+    now: datetime | None = None,
+) -> Outcome:
+    """Hand the case to customer service. The case card is posted by the case keeper (bot/casework.py),
+    so a crash right after this click still ends with a card; the SLA clocks start now."""
     with session_scope(engine, write=True) as s:
         comment = s.get(Comment, comment_id)
         if comment is None:
@@ -216,41 +345,119 @@ def escalate(engine: Engine, comment_id: int, actor: str, *, note: str | None = 
         if comment.state in (State.escalated, State.resolved):
             return _busy(comment)
         s.add(Decision(brand=comment.brand, comment_id=comment_id, actor=actor, action="escalate", edited_text=note))
-        s.add(Escalation(brand=comment.brand, comment_id=comment_id, requested_by=actor, note=note))
-        return _move_or_refuse(s, comment_id, State.escalated, actor, detail={"via": via})
+        s.add(
+            Escalation(
+                brand=comment.brand,
+                comment_id=comment_id,
+                requested_by=actor,
+                note=note,
+                auto=auto,
+                urgent=urgent,
+                created_at=now or utcnow(),
+            )
+        )
+        return _move_or_refuse(s, comment_id, State.escalated, actor, detail={"via": via, "auto": auto})
 
 
-def claim(engine: Engine, comment_id: int, actor: str) -> Outcome:
-    """Someone in customer service takes the case: everyone sees who owns it."""
+def _open_case(s: Session, comment_id: int) -> Escalation | None:
+    return s.exec(select(Escalation).where(col(Escalation.comment_id) == comment_id).with_for_update()).first()
+
+
+def _elapsed(start: datetime, end: datetime, sla: SlaPolicy | None) -> float:
+    return business_seconds(start, end, sla.hours) if sla else max(0.0, (end - start).total_seconds())
+
+
+def add_note(engine: Engine, comment_id: int, actor: str, note: str) -> Outcome:
+    """The CM's note for customer service (what the customer said elsewhere, what to check)."""
+    if not note.strip():
+        return Outcome(False, "La note est vide · the note is empty", comment_id)
     with session_scope(engine, write=True) as s:
-        esc = s.exec(select(Escalation).where(col(Escalation.comment_id) == comment_id).with_for_update()).first()
+        esc = _open_case(s, comment_id)
+        if esc is None:
+            return Outcome(False, "Cas introuvable · case not found")
+        line = f"<@{actor}> : {note.strip()}"
+        esc.note = f"{esc.note}\n{line}" if esc.note else line
+        esc.updated_at = utcnow()  # the card shows the note: render it again
+        s.add(esc)
+        audit(s, brand=esc.brand, actor=actor, action="case_note", comment_id=comment_id)
+        return Outcome(True, "", comment_id)
+
+
+def claim(
+    engine: Engine,
+    comment_id: int,
+    actor: str,
+    *,
+    now: datetime | None = None,
+    sla_for: Callable[[str], SlaPolicy] | None = None,
+) -> Outcome:
+    """Someone in customer service takes the case: everyone sees who owns it; first response stops."""
+    now = now or utcnow()
+    with session_scope(engine, write=True) as s:
+        esc = _open_case(s, comment_id)
         if esc is None:
             return Outcome(False, "Cas introuvable · case not found")
         if esc.status != "open":
             owner = f"<@{esc.owner}>" if esc.owner else "?"
             return Outcome(False, f"Déjà pris en charge par {owner} · already claimed by {owner}", comment_id)
-        esc.status, esc.owner, esc.claimed_at = "claimed", actor, utcnow()
+        esc.status, esc.owner, esc.claimed_at = "claimed", actor, now
+        esc.first_response_seconds = _elapsed(esc.created_at, now, sla_for(esc.brand) if sla_for else None)
+        esc.updated_at = utcnow()
         s.add(esc)
         s.add(Decision(brand=esc.brand, comment_id=comment_id, actor=actor, action="claim"))
-        audit(s, brand=esc.brand, actor=actor, action="claim", comment_id=comment_id)
+        audit(
+            s,
+            brand=esc.brand,
+            actor=actor,
+            action="claim",
+            comment_id=comment_id,
+            detail={"first_response_seconds": esc.first_response_seconds},
+        )
         return Outcome(True, "", comment_id)
 
 
-def resolve(engine: Engine, comment_id: int, actor: str, note: str) -> Outcome:
-    """Customer service closes the case with a note of what was done."""
+def resolve(
+    engine: Engine,
+    comment_id: int,
+    actor: str,
+    note: str,
+    *,
+    followup: str = "public",
+    now: datetime | None = None,
+    sla_for: Callable[[str], SlaPolicy] | None = None,
+) -> Outcome:
+    """Customer service closes its part with a note of what was done and the follow-ups wanted (a public
+    reply, a private reply, both, or none); resolution stops. With none, the case is closed at once."""
+    if followup not in FOLLOWUP_TARGETS:
+        return Outcome(False, f"Suite inconnue · unknown follow-up: {followup}", comment_id)
+    now = now or utcnow()
     with session_scope(engine, write=True) as s:
         comment = s.get(Comment, comment_id)
-        esc = s.exec(select(Escalation).where(col(Escalation.comment_id) == comment_id)).first()
+        esc = _open_case(s, comment_id)
         if comment is None or esc is None:
             return Outcome(False, "Cas introuvable · case not found")
-        if esc.status == "resolved" or comment.state != State.escalated:
+        if esc.status in ("resolved", "closed") or comment.state != State.escalated:
             return _busy(comment)
-        esc.status, esc.owner, esc.resolution_note, esc.resolved_at = "resolved", esc.owner or actor, note, utcnow()
+        esc.status, esc.owner, esc.resolution_note, esc.resolved_at = "resolved", esc.owner or actor, note, now
+        esc.followup = followup
+        sla = sla_for(esc.brand) if sla_for else None
         if esc.claimed_at is None:
-            esc.claimed_at = esc.resolved_at
+            esc.claimed_at = now
+            esc.first_response_seconds = _elapsed(esc.created_at, now, sla)
+        esc.resolution_seconds = _elapsed(esc.created_at, now, sla)
+        esc.updated_at = utcnow()
+        if followup == "none":
+            esc.status, esc.closed_at = "closed", now
         s.add(esc)
         s.add(Decision(brand=comment.brand, comment_id=comment_id, actor=actor, action="resolve", edited_text=note))
-        transition_in(s, comment_id, State.resolved, actor=actor, expected_from=State.escalated)
+        transition_in(
+            s,
+            comment_id,
+            State.resolved,
+            actor=actor,
+            expected_from=State.escalated,
+            detail={"followup": followup, "resolution_seconds": esc.resolution_seconds},
+        )
         return Outcome(True, "", comment_id)
 
 

@@ -6,6 +6,7 @@ import logging
 import threading
 
 log = logging.getLogger(__name__)
+MAX_BACKOFF = 2.0  # seconds between rounds while they fail: short, so work resumes soon after
 
 
 class PollingLoop:
@@ -29,16 +30,43 @@ class PollingLoop:
         return self._stop.is_set()
 
     def run_forever(self) -> None:
-        self.on_start()
+        failures = 0
+        while not self._stop.is_set() and not self._start_once():
+            failures += 1
+            self._stop.wait(self.backoff(failures))
+        failures = 0
         while not self._stop.is_set():
             try:
                 busy = self.run_once()
-            except Exception:  # the database may be away for a moment; keep the loop alive
-                log.exception("%s: round failed; retrying", self.name)
+                failures = 0
+            except Exception as exc:  # the database may be away for a moment; keep the loop alive
+                failures += 1
+                self._log_failure(exc, failures)
                 busy = 0
             if not busy:
-                self._wake.wait(self.poll_seconds)
+                self._wake.wait(self.backoff(failures) if failures else self.poll_seconds)
                 self._wake.clear()
+
+    def backoff(self, failures: int) -> float:
+        """Wait longer after each failed round in a row (the database is away), up to MAX_BACKOFF."""
+        return min(MAX_BACKOFF, self.poll_seconds * 2 ** min(failures, 10))
+
+    def _start_once(self) -> bool:
+        try:
+            self.on_start()
+            return True
+        except Exception as exc:
+            self._log_failure(exc, 1)
+            return False
+
+    def _log_failure(self, exc: Exception, failures: int) -> None:
+        from bot.db import is_unavailable
+
+        if is_unavailable(exc):  # one line, not a traceback a second, while the database is away
+            if failures == 1 or failures % 20 == 0:
+                log.warning("%s: database unavailable (%s); retrying", self.name, type(exc).__name__)
+        else:
+            log.exception("%s: round failed; retrying", self.name)
 
     def wake(self) -> None:
         """New work arrived: look now instead of at the next poll."""

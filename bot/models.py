@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import text as sa_text
 from sqlmodel import Field, SQLModel
 
 
@@ -102,6 +103,10 @@ class TriageRecord(SQLModel, table=True):
     status: str = Field(max_length=16)
     result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     source: str | None = Field(default=None, max_length=32)
+    # Copied out of `result` so queries can use them: the Slack sender sends urgent comments first,
+    # the case keeper escalates what customer service must handle (needs_sac complaints, distress).
+    priority: str = Field(default="normal", max_length=16, sa_column_kwargs={"server_default": "normal"})
+    escalate: bool = Field(default=False, sa_column_kwargs={"server_default": sa_text("false")})
     created_at: datetime = _ts()
 
 
@@ -117,6 +122,7 @@ class Proposal(SQLModel, table=True):
     cited_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     source: str | None = Field(default=None, max_length=32)
     round: int = Field(default=1)  # a redraft adds a new round; the message shows the latest
+    target: str = Field(default="public_reply", max_length=32, sa_column_kwargs={"server_default": "public_reply"})
     created_at: datetime = _ts()
 
 
@@ -133,8 +139,9 @@ class Decision(SQLModel, table=True):
 
 
 class Publication(SQLModel, table=True):
-    # One public reply (and one private reply) per comment: a constraint, not luck.
-    __table_args__ = (UniqueConstraint("comment_id", "target", name="uq_publication_comment_target"),)
+    # One public reply (and one private reply) per comment and stage: a constraint, not luck. The
+    # "followup" stage holds what is published after customer service resolved the case.
+    __table_args__ = (UniqueConstraint("comment_id", "target", "stage", name="uq_publication_comment_target_stage"),)
 
     id: int | None = Field(default=None, primary_key=True)
     brand: str = Field(max_length=64, index=True)
@@ -142,6 +149,7 @@ class Publication(SQLModel, table=True):
     proposal_id: int | None = Field(default=None, foreign_key="proposal.id")
     decision_id: int | None = Field(default=None, foreign_key="decision.id")
     target: str = Field(default="public_reply", max_length=32)  # public_reply | private_reply | hide | unhide
+    stage: str = Field(default="review", max_length=16, sa_column_kwargs={"server_default": "review"})  # or followup
     text: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(default="pending", max_length=16)  # pending | published | failed
     platform_id: str | None = Field(default=None, max_length=255)
@@ -157,17 +165,42 @@ class Publication(SQLModel, table=True):
 
 
 class Escalation(SQLModel, table=True):
+    """A customer-service case: open → claimed → resolved → closed (follow-ups published).
+
+    Its clocks are stored, not kept in memory, so they survive restarts: first response runs from
+    creation to the claim, resolution from creation to the SAC's resolution, both counted in the
+    brand's business hours (`*_seconds`). The case keeper leases rows to post cards and reminders."""
+
     id: int | None = Field(default=None, primary_key=True)
     brand: str = Field(max_length=64, index=True)
     comment_id: int = Field(foreign_key="comment.id", unique=True)
-    status: str = Field(default="open", max_length=16)  # open | claimed | resolved
+    status: str = Field(default="open", max_length=16, index=True)  # open | claimed | resolved | closed
     requested_by: str = Field(max_length=64)
+    auto: bool = Field(
+        default=False, sa_column_kwargs={"server_default": sa_text("false")}
+    )  # escalated by Sowana itself (needs_sac complaint, distress)
+    urgent: bool = Field(default=False, sa_column_kwargs={"server_default": sa_text("false")})
     owner: str | None = Field(default=None, max_length=64)
     note: str | None = Field(default=None, sa_column=Column(Text))
     resolution_note: str | None = Field(default=None, sa_column=Column(Text))
+    followup: str | None = Field(default=None, max_length=16)  # public | private | both | none
     created_at: datetime = _ts()
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    first_response_seconds: float | None = Field(default=None)  # business seconds, set at the claim
+    resolution_seconds: float | None = Field(default=None)  # business seconds, set at the resolution
+    first_response_reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    first_response_breached_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    resolution_reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    resolution_breached_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    # The card is rendered again whenever the case changed after the snapshot it shows was read.
+    updated_at: datetime = _ts(sa_column_kwargs={"server_default": sa_text("CURRENT_TIMESTAMP")})
+    card_posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    followups_posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    lease_owner: str | None = Field(default=None, max_length=128)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class SlackPost(SQLModel, table=True):
@@ -263,3 +296,146 @@ class SlackEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     received_at: datetime = _ts()
+
+
+# --- Insights (#12): daily digests sent, bad-buzz episodes, engagement of our published replies ---
+
+
+class DigestRun(SQLModel, table=True):
+    """One brand's daily digest for one local day: the unique key is what stops a second process (or a
+    restart) from posting it twice. `status` sending → sent; a stale `sending` claim may be retaken."""
+
+    __table_args__ = (UniqueConstraint("brand", "day", name="uq_digestrun_brand_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand: str = Field(max_length=64)
+    day: str = Field(max_length=10)  # YYYY-MM-DD in the brand's timezone
+    status: str = Field(default="sending", max_length=16)  # sending | sent | failed
+    channel: str | None = Field(default=None, max_length=32)
+    ts: str | None = Field(default=None, max_length=32)
+    claimed_at: datetime = _ts()
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+
+
+class BuzzEpisode(SQLModel, table=True):
+    """A bad-buzz episode of one brand and topic, from the first alert to "back to normal".
+
+    `open_key` is brand/topic while the episode is open and NULL once closed: a unique column that
+    allows at most one open episode per topic (NULLs never collide), on SQLite and PostgreSQL alike."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand: str = Field(max_length=64, index=True)
+    topic: str = Field(max_length=64)
+    open_key: str | None = Field(default=None, max_length=160, unique=True)
+    status: str = Field(default="open", max_length=16)  # open | closed
+    opened_at: datetime = _ts()
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    # The baseline frozen when the episode opened (the spike must not raise its own bar).
+    baseline: float = Field(default=0.0)
+    sigma: float = Field(default=0.0)
+    threshold: float = Field(default=0.0)
+    count: int = Field(default=0)  # negative comments in the window that opened it
+    peak: int = Field(default=0)
+    example_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    channel: str | None = Field(default=None, max_length=32)
+    alert_ts: str | None = Field(default=None, max_length=32)
+    closed_ts: str | None = Field(default=None, max_length=32)
+
+
+class Engagement(SQLModel, table=True):
+    """Latest likes, replies and shares of one published reply, polled from its platform."""
+
+    publication_id: int = Field(primary_key=True, foreign_key="publication.id")
+    brand: str = Field(max_length=64, index=True)
+    platform: str = Field(max_length=16)
+    platform_id: str = Field(max_length=255)
+    likes: int = Field(default=0)
+    replies: int = Field(default=0)
+    shares: int = Field(default=0)
+    score: float = Field(default=0.0)
+    checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    next_check_at: datetime = _ts()
+    # Set once the reply entered the brand's `viral` collection: never re-added after the team removes it.
+    viral_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    viral_entry_id: str | None = Field(default=None, max_length=64)
+    viral_removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+
+
+# --- Slack sender and storm mode (issue #11) -------------------------------------------------------
+
+
+class SlackOutgoing(SQLModel, table=True):
+    """A Slack message waiting to be sent, queued per channel (bot/sender.py).
+
+    `started_at` is written (and committed) before `chat.postMessage`: a send found started but not
+    finished is looked up in the channel by its message metadata before it is tried again, so a crash
+    between Slack's answer and our commit never doubles a message."""
+
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_slackoutgoing_key"),
+        Index("ix_slackoutgoing_channel_status", "channel", "status", "priority"),
+        Index("ix_slackoutgoing_group", "group_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand: str = Field(max_length=64, index=True)
+    key: str = Field(max_length=255)  # idempotency: "review:<comment id>", "storm:<group id>", a caller's key
+    channel: str = Field(max_length=32)
+    kind: str = Field(max_length=16)  # review | storm | notice | message
+    priority: int = Field(default=2)  # 0 urgent, 1 high, 2 normal, 3 low: lower goes first
+    comment_id: int | None = Field(default=None, foreign_key="comment.id", index=True)
+    group_id: int | None = Field(default=None)  # the storm group a review went into instead of its own message
+    text: str | None = Field(default=None, sa_column=Column(Text))
+    blocks: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
+    thread_ts: str | None = Field(default=None, max_length=32)
+    thread_of: int | None = Field(default=None)  # a comment whose review thread this goes into (ts found at send)
+    post_kind: str | None = Field(default=None, max_length=16)  # record SlackPost(kind=…) for comment_id once sent
+    status: str = Field(default="pending", max_length=16)  # pending | grouped | sent | failed | cancelled
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    ts: str | None = Field(default=None, max_length=32)
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = _ts()
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    lease_owner: str | None = Field(default=None, max_length=128)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+
+
+class SlackChannelRate(SQLModel, table=True):
+    """A channel's posting pace, shared by every process: GCRA's theoretical arrival time (epoch
+    seconds) and the end of a 429's Retry-After. Updated under a row lock in the send's transaction."""
+
+    channel: str = Field(primary_key=True, max_length=32)
+    tat: float = Field(default=0.0)
+    blocked_until: float = Field(default=0.0)
+
+
+class StormChannel(SQLModel, table=True):
+    """Storm mode of a review channel: on while its backlog is past the threshold."""
+
+    channel: str = Field(primary_key=True, max_length=32)
+    brand: str = Field(max_length=64)
+    active: bool = Field(default=False)
+    epoch: int = Field(default=0)  # how many storms so far (keys the on/off notices)
+    backlog: int = Field(default=0)
+    since: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    # Last time the backlog was above half the threshold: storm mode ends after a calm spell, not at once.
+    busy_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    updated_at: datetime = _ts()
+
+
+class StormGroup(SQLModel, table=True):
+    """Low-value comments shown together in one summary message during a storm, with bulk actions."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand: str = Field(max_length=64, index=True)
+    channel: str = Field(max_length=32)
+    kind: str = Field(max_length=16)  # spam | praise | similar
+    label: str = Field(sa_column=Column(Text, nullable=False))  # what the members share (a sample text)
+    sealed: bool = Field(default=False)  # its summary is being sent: no new members
+    size: int = Field(default=0)
+    ts: str | None = Field(default=None, max_length=32)
+    action: str | None = Field(default=None, max_length=16)  # hide | reply, once done
+    action_by: str | None = Field(default=None, max_length=64)
+    reply_text: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = _ts()

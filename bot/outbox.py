@@ -17,17 +17,22 @@ from typing import Protocol
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from bot.case import FOLLOWUP
 from bot.cases import transition_in
 from bot.db import session_scope
+from bot.decisions import close_case_if_done
 from bot.loop import PollingLoop
 from bot.models import Comment, Publication, State, utcnow
-from bot.publisher import CommentRef, Publisher, PublishError
-from bot.worker import RetryPolicy, claim_rows, default_owner
+from bot.publisher import CommentRef, Published, Publisher, PublishError
+from bot.worker import LeaseHeartbeat, RetryPolicy, claim_rows, default_owner, retry_while_unavailable
 
 log = logging.getLogger(__name__)
 
 # Comment states a public reply publishes from.
 _PUBLISHES_FROM = (State.approved, State.edited, State.resolved)
+# A reply of the review stage moves the comment to `published` from these only: one sent while the
+# case is with customer service (a holding reply) leaves the case's state alone.
+_REPLY_PUBLISHES = (State.approved, State.edited)
 
 
 class Notifier(Protocol):
@@ -76,6 +81,14 @@ class Outbox(PollingLoop):
         self.owner = owner or default_owner()
         self.lease_seconds = lease_seconds
         self.retry = retry or RetryPolicy()
+        self.heartbeat = LeaseHeartbeat(engine, Publication, self.owner, lease_seconds)
+
+    def on_start(self) -> None:
+        self.heartbeat.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        super().stop(timeout)
+        self.heartbeat.stop()
 
     def run_once(self) -> int:
         ids = claim_rows(
@@ -87,8 +100,9 @@ class Outbox(PollingLoop):
             limit=20,
             count_attempt=True,
         )
-        for pub_id in ids:
-            self.process(pub_id)
+        with self.heartbeat.holding(ids):
+            for pub_id in ids:
+                self.process(pub_id)
         return len(ids)
 
     def process(self, pub_id: int) -> None:
@@ -98,6 +112,7 @@ class Outbox(PollingLoop):
         if pub is None or comment is None or pub.lease_owner != self.owner or pub.status != "pending":
             return
         assert comment.id is not None
+        comment_id = comment.id
         ref = comment_ref(comment)
         try:
             if comment.deleted_at and pub.target in ("public_reply", "hide", "unhide"):
@@ -121,6 +136,12 @@ class Outbox(PollingLoop):
             reason = str(exc) if isinstance(exc, PublishError) else f"{type(exc).__name__}: {exc}"
             self._failed(pub_id, comment.id, reason, retryable)
             return
+        # It is out on the platform: record it even if the database blinks now, or the lease would
+        # expire and the reply go out a second time.
+        retry_while_unavailable(lambda: self._record(pub_id, pub, comment_id, result), self.lease_seconds / 2)
+        self._notify(self.notifier.refresh, comment_id)
+
+    def _record(self, pub_id: int, pub: Publication, comment_id: int, result: Published | None) -> None:
         with session_scope(self.engine, write=True) as s:
             row = s.get(Publication, pub_id)
             assert row is not None
@@ -129,16 +150,17 @@ class Outbox(PollingLoop):
             if result is not None:
                 row.platform_id, row.url = result.platform_id, result.url
             s.add(row)
-            current = s.get(Comment, comment.id)
-            if pub.target == "public_reply" and current is not None and current.state in _PUBLISHES_FROM:
+            current = s.get(Comment, comment_id)
+            if pub.stage == FOLLOWUP:
+                close_case_if_done(s, comment_id, actor=pub.requested_by or "outbox")
+            elif pub.target == "public_reply" and current is not None and current.state in _REPLY_PUBLISHES:
                 transition_in(
                     s,
-                    comment.id,
+                    comment_id,
                     State.published,
                     actor=pub.requested_by or "outbox",
                     detail={"publication_id": pub_id, "platform_id": row.platform_id},
                 )
-        self._notify(self.notifier.refresh, comment.id)
 
     def _failed(self, pub_id: int, comment_id: int, reason: str, retryable: bool) -> None:
         with session_scope(self.engine, write=True) as s:

@@ -15,6 +15,7 @@ from sqlmodel import col, func, select
 from bot.cases import transition_in
 from bot.db import session_scope
 from bot.models import Comment, Proposal, SlackPost, State, TriageRecord
+from bot.sender import SlackSender, queue_review
 from bot.worker import Step
 
 NOT_TRIAGED = "not_triaged"
@@ -36,15 +37,32 @@ def record_untriaged(engine: Engine, comment: Comment) -> None:
 
 
 Classify = Callable[[Comment], tuple[dict[str, Any], str]]  # -> (result as JSON-able dict, source)
+PRIORITIES = ("urgent", "high", "normal", "low")
+
+
+def needs_escalation(result: dict[str, Any]) -> bool:
+    """Customer service takes over by itself when someone is in distress, or when a complaint can only
+    be settled with the customer's account or order (delivery, billing, refund)."""
+    intent = result.get("intent")
+    return intent == "distress" or (intent == "complaint" and bool(result.get("needs_sac")))
 
 
 def triage_step(classify: Classify) -> Step:
     def step(engine: Engine, comment: Comment) -> None:
         assert comment.id is not None
         result, source = classify(comment)  # slow part, outside any transaction
+        priority = result.get("priority")
         with session_scope(engine, write=True) as session:
             session.add(
-                TriageRecord(brand=comment.brand, comment_id=comment.id, status="triaged", result=result, source=source)
+                TriageRecord(
+                    brand=comment.brand,
+                    comment_id=comment.id,
+                    status="triaged",
+                    result=result,
+                    source=source,
+                    priority=priority if priority in PRIORITIES else "normal",
+                    escalate=needs_escalation(result),
+                )
             )
             transition_in(session, comment.id, State.triaged, actor="worker", expected_from=State.received)
 
@@ -113,12 +131,19 @@ def draft_step(drafter: Drafter, persona_for: Callable[[Comment], str]) -> Step:
 
 
 def post_review_step(
-    publish: Callable[[int, str], str], channel_for: Callable[[Comment], str | None], from_state: State = State.proposed
+    publish: Callable[[int, str], str],
+    channel_for: Callable[[Comment], str | None],
+    from_state: State = State.proposed,
+    sender: SlackSender | None = None,
 ) -> Step:
     """Post (or, after a redraft, update) the review message; remember where; move to `posted`.
 
-    `publish(comment_id, channel) -> ts`. The message's place is saved with the transition, so a
-    retry after a crash updates the same message instead of posting a second one."""
+    With a `sender`, a new message is queued for it (urgent first, at the channel's pace) and the
+    comment waits, parked, until the sender posts it and moves it to `posted`: the worker goes on
+    triaging and drafting meanwhile. Without one, `publish(comment_id, channel) -> ts` posts here.
+    An update (a redraft) is a `chat.update`, not paced per channel: done here either way. The
+    message's place is saved with the transition, so a retry after a crash updates the same message
+    instead of posting a second one."""
 
     def step(engine: Engine, comment: Comment) -> None:
         assert comment.id is not None
@@ -129,6 +154,11 @@ def post_review_step(
             existing = session.exec(
                 select(SlackPost).where(col(SlackPost.comment_id) == comment.id, col(SlackPost.kind) == "review")
             ).first()
+        if sender is not None and (existing is None or not existing.ts):
+            with session_scope(engine, write=True) as session:
+                queue_review(session, comment, channel)
+            sender.wake()
+            return
         target = existing.channel if existing is not None else channel
         ts = publish(comment.id, target)
         with session_scope(engine, write=True) as session:

@@ -6,13 +6,19 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import Engine
 
+from bot.models import utcnow
 from bot.settings import Settings
+from bot.sla import SlaPolicy
 from bot.slack_sync import SlackReview
+
+if TYPE_CHECKING:
+    from bot.casework import CaseSlack
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,10 @@ class BotServices:
     brand_for_channel: Callable[[str], str] = field(default=lambda _channel: "default")
     # Distinct approvers a brand's creative replies need (SOWANA_CREATIVE_APPROVALS, or its brand entry).
     creative_approvals: Callable[[str], int] = field(default=lambda _brand: 1)
+    # Customer-service cases: the SLA of a brand, the clock (tests move it), the case's Slack side.
+    sla_for: Callable[[str], SlaPolicy] | None = None
+    now: Callable[[], datetime] = utcnow
+    cases: CaseSlack | None = None
 
     def persona_names(self) -> list[str]:
         return [p.name for p in self.personas()]

@@ -5,12 +5,16 @@ A wrong value stops start-up with one line naming the variable (see `load_settin
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlparse
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from bot.sla import SlaPolicy
 
 # Providers `init_chat_model` knows by prefix (langchain's own list, trimmed to the ones people use).
 KNOWN_LLM_PROVIDERS = frozenset(
@@ -93,6 +97,45 @@ class Settings(BaseSettings):
     creative_approvals: int = Field(default=1, ge=1, le=2, validation_alias="SOWANA_CREATIVE_APPROVALS")
     brands_file: str | None = Field(default=None, validation_alias="SOWANA_BRANDS_FILE")
     worker_poll_seconds: float = Field(default=0.5, gt=0, validation_alias=AliasChoices("SOWANA_WORKER_POLL_SECONDS"))
+    # Slack sender (issue #11): chat.postMessage per second per channel, and how many may go back to back.
+    slack_posts_per_second: float = Field(default=1.0, gt=0, validation_alias="SOWANA_SLACK_POSTS_PER_SECOND")
+    slack_post_burst: int = Field(default=3, ge=1, validation_alias="SOWANA_SLACK_POST_BURST")
+    # Storm mode: a review channel with more comments than this waiting groups its low-value ones (0 = never).
+    storm_threshold: int = Field(default=50, ge=0, validation_alias="SOWANA_STORM_THRESHOLD")
+    # How long a claimed piece of work stays another process's after that process died (a live one
+    # renews its leases); short means quick recovery after a crash (bot/worker.py).
+    lease_seconds: float = Field(default=60.0, ge=3, validation_alias="SOWANA_LEASE_SECONDS")
+    # Customer-service clocks (bot/sla.py): targets in business minutes, the brand's opening hours and
+    # time zone, the fraction of a target after which the owner is reminded, who hears of a breach.
+    sla_first_response_minutes: float = Field(default=60, gt=0, validation_alias="SOWANA_SLA_FIRST_RESPONSE_MINUTES")
+    sla_resolution_minutes: float = Field(default=480, gt=0, validation_alias="SOWANA_SLA_RESOLUTION_MINUTES")
+    sla_at_risk: float = Field(default=0.8, gt=0, lt=1, validation_alias="SOWANA_SLA_AT_RISK")
+    business_hours: str = Field(default="mon-fri 09:00-18:00", validation_alias="SOWANA_BUSINESS_HOURS")
+    timezone: str = Field(default="UTC", validation_alias="SOWANA_TIMEZONE")
+    sla_lead: str | None = Field(default=None, validation_alias="SOWANA_SLA_LEAD")
+    # Distress, and complaints that need the customer's file, go to customer service by themselves.
+    auto_escalate: bool = Field(default=True, validation_alias="SOWANA_AUTO_ESCALATE")
+    # Insights (#12): the daily digest's local time (brand time zone), the bad-buzz detector (see
+    # bot/insights/buzz.py for the method), engagement polling and the rule that makes a reply "viral".
+    digest_time: str = Field(
+        default="17:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", validation_alias="SOWANA_DIGEST_TIME"
+    )
+    insights_poll_seconds: float = Field(default=60.0, gt=0, validation_alias="SOWANA_INSIGHTS_POLL_SECONDS")
+    buzz_bucket_minutes: int = Field(default=60, ge=5, validation_alias="SOWANA_BUZZ_BUCKET_MINUTES")
+    buzz_history_buckets: int = Field(default=168, ge=6, validation_alias="SOWANA_BUZZ_HISTORY_BUCKETS")
+    buzz_k: float = Field(default=3.0, gt=0, validation_alias="SOWANA_BUZZ_K")
+    buzz_min_count: int = Field(default=5, ge=1, validation_alias="SOWANA_BUZZ_MIN_COUNT")
+    engagement_poll_seconds: float = Field(default=900.0, gt=0, validation_alias="SOWANA_ENGAGEMENT_POLL_SECONDS")
+    engagement_window_hours: float = Field(default=72.0, gt=0, validation_alias="SOWANA_ENGAGEMENT_WINDOW_HOURS")
+    viral_factor: float = Field(default=3.0, ge=1, validation_alias="SOWANA_VIRAL_FACTOR")
+    viral_min_score: float = Field(default=20.0, gt=0, validation_alias="SOWANA_VIRAL_MIN_SCORE")
+    public_url: str = Field(default="http://localhost:8000", validation_alias="SOWANA_PUBLIC_URL")
+    # Sign in with Slack on /dashboard (OpenID Connect; api/routes/dashboard_signin.py). Without both, the
+    # API token is the only way in. Slack's authorize page is at SLACK_API_URL's origin
+    # (`https://slack.com/openid/connect/authorize`; the local workspace's for `sowana dev`).
+    slack_client_id: str | None = Field(default=None, validation_alias="SLACK_CLIENT_ID")
+    slack_client_secret: str | None = Field(default=None, validation_alias="SLACK_CLIENT_SECRET", repr=False)
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30, validation_alias="SOWANA_SESSION_HOURS")
 
     @field_validator("slack_api_url", "meta_graph_url", "x_api_url")
     @classmethod
@@ -140,6 +183,40 @@ class Settings(BaseSettings):
         if provider not in KNOWN_LLM_PROVIDERS:
             raise ValueError(f"unknown provider {provider!r}; known: {', '.join(sorted(KNOWN_LLM_PROVIDERS))}")
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from bot.sla import SlaConfigError, parse_business_hours
+
+        try:
+            parse_business_hours("24/7", value)
+        except SlaConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("business_hours")
+    @classmethod
+    def _business_hours(cls, value: str) -> str:
+        from bot.sla import SlaConfigError, parse_business_hours
+
+        try:
+            parse_business_hours(value, "UTC")
+        except SlaConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    def sla_policy(self) -> SlaPolicy:
+        """The install-wide SLA; a brand of the brands file may override any part of it."""
+        from bot.sla import SlaPolicy, parse_business_hours
+
+        return SlaPolicy(
+            first_response=timedelta(minutes=self.sla_first_response_minutes),
+            resolution=timedelta(minutes=self.sla_resolution_minutes),
+            hours=parse_business_hours(self.business_hours, self.timezone),
+            at_risk=self.sla_at_risk,
+            lead=self.sla_lead or None,
+        )
 
     @property
     def is_sqlite(self) -> bool:

@@ -16,10 +16,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from bot.blocks.review import RETRY, review_message
-from bot.blocks.sac import sac_card
-from bot.case import Case, author_history, load_case
+from bot.case import Case, load_case
 from bot.db import session_scope
-from bot.models import SlackPost
+from bot.models import SlackOutgoing, SlackPost, State
+from bot.sender import Cancelled
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,19 @@ class SlackReview:
         )
         return str(response["ts"])
 
+    def render_job(self, job: SlackOutgoing) -> tuple[str, list[dict[str, Any]] | None]:
+        """What a queued message says, rendered when it leaves (so it shows the latest state)."""
+        if job.kind == "review" and job.comment_id is not None:
+            case = load_case(self.engine, job.comment_id)
+            if case is None or case.comment.state not in (State.proposed, State.triaged):
+                raise Cancelled(f"comment is {case.comment.state if case else 'gone'}")
+            return self.render(case)
+        if job.kind == "storm" and job.group_id is not None:
+            from bot.storm import summary_content
+
+            return summary_content(self.engine, job.group_id)
+        return job.text or "", job.blocks
+
     def refresh(self, comment_id: int) -> None:
         """Re-render a comment's review message after anything changed."""
         case = load_case(self.engine, comment_id)
@@ -72,25 +85,6 @@ class SlackReview:
         if post is None or not post.ts:
             return
         self.client.chat_postMessage(channel=post.channel, thread_ts=post.ts, text=text, blocks=blocks)
-
-    def post_sac_card(self, comment_id: int, channel: str) -> str | None:
-        """Post (or update) the case card in the customer-service channel; returns its ts."""
-        case = load_case(self.engine, comment_id)
-        if case is None:
-            return None
-        link = None
-        if case.review_post and case.review_post.ts:
-            link = self.client.chat_getPermalink(channel=case.review_post.channel, message_ts=case.review_post.ts).get(
-                "permalink"
-            )
-        text, blocks = sac_card(case, link, author_history(self.engine, case.comment))
-        if case.sac_post and case.sac_post.ts:
-            self.client.chat_update(channel=case.sac_post.channel, ts=case.sac_post.ts, text=text, blocks=blocks)
-            return case.sac_post.ts
-        ts = str(self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)["ts"])
-        with session_scope(self.engine, write=True) as s:
-            s.add(SlackPost(brand=case.comment.brand, comment_id=comment_id, kind="sac", channel=channel, ts=ts))
-        return ts
 
     def failure(self, comment_id: int, reason: str) -> None:
         text = f":warning: La publication a échoué · publishing failed: {reason}"

@@ -11,25 +11,52 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from bot.cases import transition
-from bot.db import session_scope
+from bot.db import is_unavailable, session_scope
 from bot.loop import PollingLoop
 from bot.models import Comment, State, utcnow
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 # A step does the work of one state for one comment and moves it on (or raises).
 Step = Callable[[Engine, Comment], None]
+
+
+def is_outage(exc: BaseException) -> bool:
+    """The error says a service is away (the database unreachable, an HTTP API such as Slack answering
+    5xx or 429), not that this piece of work is wrong. A call that gets no answer at all is not counted
+    here: that may be this piece of work, and it fails after the usual attempts."""
+    if is_unavailable(exc):
+        return True
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    return isinstance(status, int) and (status >= 500 or status == 429)
+
+
+def retry_while_unavailable(write: Callable[[], T], patience: float, pause: float = 0.25) -> T:
+    """Run `write` (an idempotent transaction) again while the database is unavailable, up to
+    `patience` seconds: for recording something already done outside (a publication, a Slack post)."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return write()
+        except Exception as exc:
+            if not is_unavailable(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
 
 
 class PermanentError(Exception):
@@ -82,6 +109,70 @@ def claim_rows(
         return sorted(session.execute(stmt).scalars().all())
 
 
+def renew_leases(engine: Engine, model: Any, ids: Collection[int], *, owner: str, lease_seconds: float) -> int:
+    """Push back the expiry of the live leases `owner` holds on these rows; returns how many."""
+    if not ids:
+        return 0
+    now = utcnow()
+    stmt = (
+        update(model)
+        .where(model.id.in_(list(ids)), model.lease_owner == owner, model.lease_until > now)
+        .values(lease_until=now + timedelta(seconds=lease_seconds))
+    )
+    with session_scope(engine, write=True) as session:
+        return int(getattr(session.execute(stmt), "rowcount", 0))
+
+
+class LeaseHeartbeat:
+    """Keeps a live process's leases alive however long a step takes (an LLM, a rate-limited Slack),
+    so the lease itself can be short: a killed process's work comes back `lease_seconds` after it died.
+
+    Renews every third of the lease; a lease that expired anyway (the database was away longer than
+    the lease) is not revived, since another process may have taken the row meanwhile. Only the rows
+    the loop is working on right now (`holding`) are renewed: a row claimed by an UPDATE whose answer
+    was lost, or whose release failed while the database was away, is left to expire and be taken up."""
+
+    def __init__(self, engine: Engine, model: Any, owner: str, lease_seconds: float) -> None:
+        self.engine, self.model, self.owner, self.lease_seconds = engine, model, owner, lease_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._held: set[int] = set()
+        self._held_lock = threading.Lock()
+
+    @contextmanager
+    def holding(self, ids: Collection[int]) -> Iterator[None]:
+        with self._held_lock:
+            self._held.update(ids)
+        try:
+            yield
+        finally:
+            with self._held_lock:
+                self._held.difference_update(ids)
+
+    def beat(self) -> int:
+        with self._held_lock:
+            ids = set(self._held)
+        return renew_leases(self.engine, self.model, ids, owner=self.owner, lease_seconds=self.lease_seconds)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.lease_seconds / 3):
+            try:
+                self.beat()
+            except Exception as exc:  # the database is away: the next beat tries again
+                log.warning("lease heartbeat (%s) failed: %s", self.model.__name__, type(exc).__name__)
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{self.model.__name__}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+
+
 class Worker(PollingLoop):
     name = "sowana-worker"
 
@@ -93,7 +184,7 @@ class Worker(PollingLoop):
         owner: str | None = None,
         lease_seconds: float = 60.0,
         poll_seconds: float = 0.5,
-        batch_size: int = 20,
+        batch_size: int = 4,  # small: several processes share a burst instead of one hoarding it
         retry: RetryPolicy | None = None,
     ) -> None:
         super().__init__(poll_seconds)
@@ -103,6 +194,7 @@ class Worker(PollingLoop):
         self.lease_seconds = lease_seconds
         self.batch_size = batch_size
         self.retry = retry or RetryPolicy()
+        self.heartbeat = LeaseHeartbeat(engine, Comment, self.owner, lease_seconds)
 
     # -- claiming ---------------------------------------------------------------------------
 
@@ -163,15 +255,19 @@ class Worker(PollingLoop):
                 self._fail(comment, str(exc))
                 return
             except Exception as exc:  # a step may fail for reasons that heal; retry with backoff
+                outage = is_outage(exc)
                 log.warning(
-                    "comment %s: step %s raised %s (attempt %s)",
+                    "comment %s: step %s raised %s (attempt %s%s)",
                     comment_id,
                     before,
                     type(exc).__name__,
                     comment.attempts,
+                    ", a dependency is away" if outage else "",
                     exc_info=log.isEnabledFor(logging.DEBUG),
                 )
-                if comment.attempts >= self.retry.max_attempts:
+                # An outage (database, Slack answering 5xx) is nobody's fault in this comment: it waits
+                # for the service to return, however long, instead of failing after a few attempts.
+                if comment.attempts >= self.retry.max_attempts and not outage:
                     self._fail(comment, f"{before}: {type(exc).__name__}: {exc}")
                 else:
                     self._release(comment_id, delay=self.retry.delay(comment.attempts))
@@ -195,11 +291,12 @@ class Worker(PollingLoop):
 
     def run_once(self) -> int:
         ids = self.claim()
-        for comment_id in ids:
-            if self.stopping:
-                self._release(comment_id)
-                continue
-            self.process(comment_id)
+        with self.heartbeat.holding(ids):
+            for comment_id in ids:
+                if self.stopping:
+                    self._release(comment_id)
+                    continue
+                self.process(comment_id)
         return len(ids)
 
     def drain(self, timeout: float = 30.0) -> None:
@@ -224,3 +321,8 @@ class Worker(PollingLoop):
 
     def on_start(self) -> None:
         self.release_own_leases()
+        self.heartbeat.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        super().stop(timeout)
+        self.heartbeat.stop()

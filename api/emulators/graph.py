@@ -10,8 +10,11 @@ Inspection and control (not part of the Graph API):
   GET  /_emulator/calls          every API call answered, with status and time
   GET  /_emulator/comments       the comments the emulator knows
   POST /_emulator/fire           a comment (or {"events": [...]}) → the real webhook JSON, signed
-                                 with the app secret, POSTed to the webhook URL
+                                 with the app secret, POSTed to the webhook URL (or the body's
+                                 "webhook_url")
   POST /_emulator/config         {"webhook_url": ...}
+  POST /_emulator/engagement     {"id", "likes", "replies", "shares"}: what people did with a reply; read back
+                                 by `GET /{id}?fields=like_count,comment_count` (Instagram: `like_count,replies`)
   POST /_emulator/faults         {"fail": N, "status": 500} | {"next": [{"status": 429, "retry_after": 1},
                                  {"kind": "usage_limit", "regain_minutes": 0}, {"kind": "expired_token"}]}
                                  | {"expired_token": true} | {"missing_permission": true};  DELETE resets
@@ -60,6 +63,8 @@ class GraphState:
         self.echo_replies = echo_replies
         self.comments: dict[str, dict[str, Any]] = {}
         self.private_replied: set[str] = set()
+        # Likes, replies and shares people gave our replies (set by the tests through the control route).
+        self.engagement: dict[str, dict[str, int]] = {}
         self.faults = Faults()
         self.record = Record()
         self._ids = itertools.count(1001)
@@ -134,9 +139,18 @@ def create_graph_emulator(
             st.echo_replies = bool(body["echo_replies"])
         return {"webhook_url": st.webhook_url, "echo_replies": st.echo_replies}
 
+    @app.post("/_emulator/engagement")
+    async def set_engagement(request: Request) -> dict[str, Any]:
+        """{"id": comment id, "likes": N, "replies": N, "shares": N}: what people did with one of our replies."""
+        body = await read_body(request)
+        counts = {k: int(body.get(k, 0) or 0) for k in ("likes", "replies", "shares")}
+        st.engagement[str(body.get("id"))] = counts
+        return counts
+
     def forget() -> None:
         st.comments.clear()
         st.private_replied.clear()
+        st.engagement.clear()
 
     add_control_routes(app, st.record, st.faults, forget)
 
@@ -215,19 +229,22 @@ def create_graph_emulator(
             entry["changes"].append(change)
         return {"object": obj, "entry": list(entries.values())}
 
-    async def send_delivery(payload: dict[str, Any], *, forge: bool = False) -> dict[str, Any]:
+    async def send_delivery(payload: dict[str, Any], *, forge: bool = False, url: str | None = None) -> dict[str, Any]:
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         secret = "not-the-app-secret" if forge else st.app_secret
-        if not st.webhook_url:
+        url = url or st.webhook_url
+        if not url:
             return {"status": None, "error": "no webhook_url configured"}
-        return await deliver(st.webhook_url, body, {"X-Hub-Signature-256": meta_signature(secret, body)}, st.record)
+        return await deliver(url, body, {"X-Hub-Signature-256": meta_signature(secret, body)}, st.record)
 
     @app.post("/_emulator/fire")
     async def fire(request: Request) -> dict[str, Any]:
         body = await read_body(request)
         events = body.get("events") or [body]
         payload = build_delivery(events)
-        outcome = await send_delivery(payload, forge=bool(body.get("forge")))
+        # `webhook_url` in the body: this delivery goes there (one of several app processes, as a load
+        # balancer would choose).
+        outcome = await send_delivery(payload, forge=bool(body.get("forge")), url=body.get("webhook_url"))
         ids = [c["value"].get("comment_id") or c["value"].get("id") for e in payload["entry"] for c in e["changes"]]
         return {"comment_ids": ids, "payload": payload, **outcome}
 
@@ -410,9 +427,24 @@ def create_graph_emulator(
                 return missing(object_id)
             key = "text" if target["platform"] == "instagram" else "message"
             hidden_key = "hidden" if target["platform"] == "instagram" else "is_hidden"
-            return JSONResponse(
-                {"id": object_id, key: target.get("text"), "from": target["from"], hidden_key: target["hidden"]}
-            )
+            out: dict[str, Any] = {
+                "id": object_id,
+                key: target.get("text"),
+                "from": target["from"],
+                hidden_key: target["hidden"],
+            }
+            fields = set(request.query_params.get("fields", "").replace("{", ",").split(","))
+            counts = st.engagement.get(object_id, {})
+            children = [c for c in st.comments.values() if c.get("parent_id") == object_id and not c["deleted"]]
+            replies = max(counts.get("replies", 0), len(children))
+            if "like_count" in fields:
+                out["like_count"] = counts.get("likes", 0)
+            if "comment_count" in fields and target["platform"] == "facebook":
+                out["comment_count"] = replies
+            if "replies" in fields and target["platform"] == "instagram":
+                ids = [c["id"] for c in children] + [f"1790{object_id}{i}" for i in range(replies - len(children))]
+                out["replies"] = {"data": [{"id": i} for i in ids]}
+            return JSONResponse(out)
 
         return await handle(request, run)
 

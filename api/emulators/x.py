@@ -9,7 +9,9 @@ conversations), `DELETE /2/tweets/:id` (own posts only), and
 
 Control: `POST /_emulator/fire` ({"text", "author": {"id", "name", "username"}, "in_reply_to_tweet_id"?,
 "id"?, "deliver": "webhook" | "store"}; a post by the brand itself starts a conversation it owns),
-`POST /_emulator/fire_delete` ({"id"}), `GET /_emulator/published`, `/calls`, `/tweets`,
+`POST /_emulator/fire_delete` ({"id"}), `POST /_emulator/engagement` ({"id", "likes", "replies", "retweets",
+"quotes"}: read back by `GET /2/tweets?ids=…&tweet.fields=public_metrics`),
+`GET /_emulator/published`, `/calls`, `/tweets`,
 `POST /_emulator/faults` ({"fail": N, "status": 500} | {"next": [{"status": 429, "reset_in": 1}]} |
 {"expired_token": true}), `DELETE /_emulator/faults`, `POST /_emulator/config` ({"webhook_url"}),
 `POST /_emulator/reset`.
@@ -48,6 +50,8 @@ class XState:
         self.webhook_url = webhook_url
         self.tweets: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, str]] = {user_id: {"id": user_id, "name": username, "username": username}}
+        # Likes, replies and shares (retweets + quotes) of posts, set by the tests through the control route.
+        self.engagement: dict[str, dict[str, int]] = {}
         self.faults = Faults()
         self.record = Record()
         self._ids = itertools.count(1_860_000_000_000_000_001)
@@ -131,7 +135,11 @@ def create_x_emulator(
             st.webhook_url = body["webhook_url"] or None
         return {"webhook_url": st.webhook_url}
 
-    add_control_routes(app, st.record, st.faults, st.tweets.clear)
+    def forget() -> None:
+        st.tweets.clear()
+        st.engagement.clear()
+
+    add_control_routes(app, st.record, st.faults, forget)
 
     async def send_activity(payload: dict[str, Any], forge: bool) -> dict[str, Any]:
         if not st.webhook_url:
@@ -256,6 +264,60 @@ def create_x_emulator(
             if rest:
                 meta["next_token"] = "p" + page[-1]["id"]
             out["meta"] = meta
+            return JSONResponse(out)
+
+        return await handle(request, run)
+
+    @app.post("/_emulator/engagement")
+    async def set_engagement(request: Request) -> dict[str, Any]:
+        """{"id": post id, "likes": N, "replies": N, "retweets": N, "quotes": N}."""
+        body = await read_body(request)
+        counts = {k: int(body.get(k, 0) or 0) for k in ("likes", "replies", "retweets", "quotes")}
+        st.engagement[str(body.get("id"))] = counts
+        return counts
+
+    @app.get("/2/tweets")
+    async def lookup(request: Request) -> JSONResponse:
+        """Post lookup by ids; `tweet.fields=public_metrics` adds the counts."""
+        q = request.query_params
+
+        def run(_body: dict[str, Any]) -> JSONResponse:
+            ids = [i for i in q.get("ids", "").split(",") if i]
+            if not 1 <= len(ids) <= 100:
+                return problem(400, "Invalid Request", "The `ids` query parameter value must have 1 to 100 ids")
+            data, errors = [], []
+            for tid in ids:
+                tweet = st.tweets.get(tid)
+                if tweet is None or tweet["deleted"]:
+                    errors.append(
+                        {
+                            "value": tid,
+                            "detail": f"Could not find tweet with ids: [{tid}].",
+                            "title": "Not Found Error",
+                            "resource_type": "tweet",
+                            "parameter": "ids",
+                            "resource_id": tid,
+                            "type": "https://api.twitter.com/2/problems/resource-not-found",
+                        }
+                    )
+                    continue
+                item: dict[str, Any] = {"id": tid, "text": tweet["text"], "edit_history_tweet_ids": [tid]}
+                if "public_metrics" in q.get("tweet.fields", "").split(","):
+                    c = st.engagement.get(tid, {})
+                    item["public_metrics"] = {
+                        "retweet_count": c.get("retweets", 0),
+                        "reply_count": c.get("replies", 0),
+                        "like_count": c.get("likes", 0),
+                        "quote_count": c.get("quotes", 0),
+                        "bookmark_count": 0,
+                        "impression_count": 0,
+                    }
+                data.append(item)
+            out: dict[str, Any] = {}
+            if data:
+                out["data"] = data
+            if errors:
+                out["errors"] = errors
             return JSONResponse(out)
 
         return await handle(request, run)

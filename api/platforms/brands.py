@@ -10,6 +10,13 @@ YAML shape:
         meta_page_ids: ["1111", "1784"]   # Facebook Page ids and Instagram account ids
         x_user_id: "2244994945"
         persona: chaleureux
+        sla:                          # optional: overrides of the SOWANA_SLA_* / business-hours settings
+          timezone: America/Montreal
+          business_hours: mon-fri 08:00-20:00; sat 10:00-16:00
+          first_response_minutes: 30
+          lead: U0LEAD                 # told when a clock is breached (a user, or a user group S…)
+        digest_time: "17:30"              # daily digest, local time (default SOWANA_DIGEST_TIME)
+        timezone: America/Montreal        # default SOWANA_TIMEZONE
 
 Without the file: one brand `default` whose pages are `META_PAGE_IDS`; when that is empty, a
 single-brand install takes every page's events (there is nobody else they could belong to), and
@@ -19,13 +26,15 @@ likewise every X account's while it names no X user id.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from bot.settings import SettingsError
+from bot.sla import SlaConfigError, SlaPolicy, parse_business_hours
 
 BRAND_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -44,6 +53,11 @@ class BrandConfig:
     x_user_id: str | None = None
     persona: str | None = None
     creative_approvals: int | None = None  # distinct approvers a creative reply needs (1 or 2)
+    # Overrides of the install's SLA (keys of SLA_KEYS), e.g. {"timezone": "America/Montreal"}.
+    sla: dict[str, Any] = field(default_factory=dict, compare=False)
+    # Insights (#12): when the daily digest is posted, in the brand's own time zone (else the settings').
+    digest_time: str | None = None  # "HH:MM"
+    timezone: str | None = None  # IANA name, e.g. America/Montreal
 
 
 @dataclass(frozen=True)
@@ -93,6 +107,42 @@ def _str_list(value: Any, where: str) -> tuple[str, ...]:
     return tuple(str(v).strip() for v in value if str(v).strip())
 
 
+SLA_KEYS = ("first_response_minutes", "resolution_minutes", "at_risk", "business_hours", "timezone", "lead")
+
+
+def sla_policy(base: SlaPolicy, overrides: dict[str, Any]) -> SlaPolicy:
+    """The install's SLA with a brand's overrides applied (raises SlaConfigError on a wrong value)."""
+    hours = base.hours
+    if "business_hours" in overrides or "timezone" in overrides:
+        spec = str(overrides.get("business_hours", "")) or None
+        tz = str(overrides.get("timezone") or base.hours.tz.key)
+        hours = parse_business_hours(spec, tz) if spec else replace(base.hours, tz=parse_business_hours("24/7", tz).tz)
+    return replace(
+        base,
+        first_response=timedelta(minutes=float(overrides.get("first_response_minutes", 0)))
+        if "first_response_minutes" in overrides
+        else base.first_response,
+        resolution=timedelta(minutes=float(overrides.get("resolution_minutes", 0)))
+        if "resolution_minutes" in overrides
+        else base.resolution,
+        at_risk=float(overrides.get("at_risk", base.at_risk)),
+        lead=str(overrides["lead"]) if overrides.get("lead") else base.lead,
+        hours=hours,
+    )
+
+
+def _sla_overrides(raw: Any, where: str) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or set(raw) - set(SLA_KEYS):
+        raise BrandsError(f"{where}: 'sla' must be a mapping with keys among {', '.join(SLA_KEYS)}")
+    try:
+        sla_policy(SlaPolicy(timedelta(hours=1), timedelta(hours=8), parse_business_hours("24/7", "UTC")), raw)
+    except (SlaConfigError, ValueError, TypeError) as exc:
+        raise BrandsError(f"{where}: sla: {exc}") from None
+    return dict(raw)
+
+
 def parse_brands(data: Any, source: str = "brands file") -> Brands:
     if not isinstance(data, dict) or not isinstance(data.get("brands"), list) or not data["brands"]:
         raise BrandsError(f"{source}: expected a top-level 'brands:' list with at least one brand")
@@ -126,9 +176,35 @@ def parse_brands(data: Any, source: str = "brands file") -> Brands:
                 x_user_id=str(x_user).strip() if x_user not in (None, "") else None,
                 persona=raw.get("persona") or None,
                 creative_approvals=approvals,
+                sla=_sla_overrides(raw.get("sla"), where),
+                digest_time=_digest_time(raw.get("digest_time"), where),
+                timezone=_timezone(raw.get("timezone"), where),
             )
         )
     return Brands(tuple(items))
+
+
+def _digest_time(value: Any, where: str) -> str | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):  # YAML 1.1 reads an unquoted 17:30 as 1050
+        value = f"{value // 60:02d}:{value % 60:02d}"
+    text = str(value).strip()
+    if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", text):
+        raise BrandsError(f"{where}: 'digest_time' must be HH:MM, got {value!r}")
+    return text
+
+
+def _timezone(value: Any, where: str) -> str | None:
+    if value in (None, ""):
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BrandsError(f"{where}: unknown 'timezone' {value!r} (an IANA name such as America/Montreal)") from None
+    return str(value)
 
 
 def load_brands_file(path: str | Path) -> Brands:

@@ -14,7 +14,7 @@ from sqlmodel import col
 from api.deps import require_api_token
 from bot.comments import CommentIn, ingest
 from bot.db import session_scope
-from bot.models import Comment, Decision, Proposal, Publication, TriageRecord
+from bot.models import Comment, Decision, Escalation, Proposal, Publication, TriageRecord
 
 router = APIRouter(prefix="/api/comments", tags=["comments"], dependencies=[Depends(require_api_token)])
 
@@ -72,6 +72,9 @@ def get_comment(comment_id: int, request: Request) -> dict[str, Any]:
             .scalars()
             .all()
         )
+        escalation = session.execute(
+            select(Escalation).where(col(Escalation.comment_id) == comment_id)
+        ).scalar_one_or_none()
     return {
         "id": comment.id,
         "brand": comment.brand,
@@ -98,6 +101,8 @@ def get_comment(comment_id: int, request: Request) -> dict[str, Any]:
                 "cited_ids": p.cited_ids,
                 "round": p.round,
                 "source": p.source,
+                "variant": p.variant,
+                "target": p.target,
             }
             for p in proposals
         ],
@@ -117,6 +122,7 @@ def get_comment(comment_id: int, request: Request) -> dict[str, Any]:
             {
                 "id": p.id,
                 "target": p.target,
+                "stage": p.stage,
                 "status": p.status,
                 "text": p.text,
                 "platform_id": p.platform_id,
@@ -127,4 +133,27 @@ def get_comment(comment_id: int, request: Request) -> dict[str, Any]:
             }
             for p in publications
         ],
+        "escalation": None if escalation is None else _escalation(escalation),
+    }
+
+
+def _escalation(e: Escalation) -> dict[str, Any]:
+    """The customer-service case and its clocks (business seconds; see bot/sla.py)."""
+    return {
+        "status": e.status,
+        "auto": e.auto,
+        "urgent": e.urgent,
+        "requested_by": e.requested_by,
+        "owner": e.owner,
+        "note": e.note,
+        "resolution_note": e.resolution_note,
+        "followup": e.followup,
+        "created_at": _dt(e.created_at),
+        "claimed_at": _dt(e.claimed_at),
+        "resolved_at": _dt(e.resolved_at),
+        "closed_at": _dt(e.closed_at),
+        "first_response_seconds": e.first_response_seconds,
+        "resolution_seconds": e.resolution_seconds,
+        "first_response_breached": e.first_response_breached_at is not None,
+        "resolution_breached": e.resolution_breached_at is not None,
     }

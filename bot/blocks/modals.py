@@ -5,14 +5,38 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slack_sdk.models.blocks import ContextBlock, InputBlock, MarkdownTextObject, PlainTextInputElement, SectionBlock
+from slack_sdk.models.blocks import (
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    RadioButtonsElement,
+    SectionBlock,
+)
 from slack_sdk.models.views import View
 
 from bot.blocks.review import clip, quote
 
-EDIT_CALLBACK, RESOLVE_CALLBACK = "edit_reply", "resolve_case"
+EDIT_CALLBACK, RESOLVE_CALLBACK, CASE_NOTE_CALLBACK = "edit_reply", "resolve_case", "case_note"
 REPLY_BLOCK, REPLY_ACTION = "reply", "reply_text"
 NOTE_BLOCK, NOTE_ACTION = "note", "resolution_note"
+FOLLOWUP_BLOCK, FOLLOWUP_ACTION = "followup", "followup_choice"
+CASE_NOTE_BLOCK, CASE_NOTE_ACTION = "case_note", "case_note_text"
+FOLLOWUP_CHOICES = {
+    "both": "Réponse publique + privée · public + private reply",
+    "public": "Réponse publique · public reply",
+    "private": "Réponse privée · private reply",
+    "none": "Aucune réponse · no reply",
+}
+# Where a private reply exists (Messenger / Instagram Direct); elsewhere a public reply is the default.
+PRIVATE_REPLY_PLATFORMS = ("facebook", "instagram")
+
+
+def default_followup(platform: str) -> str:
+    return "both" if platform in PRIVATE_REPLY_PLATFORMS else "public"
+
+
 PLATFORM_LIMIT = {"x": 280}
 DEFAULT_LIMIT = 3000
 
@@ -51,7 +75,9 @@ def edit_modal(proposal_id: int, text: str, comment_text: str, platform: str, ch
     return view.to_dict()
 
 
-def resolve_modal(comment_id: int, comment_text: str) -> dict[str, Any]:
+def resolve_modal(comment_id: int, comment_text: str, platform: str = "other") -> dict[str, Any]:
+    options = [Option(value=k, label=v) for k, v in FOLLOWUP_CHOICES.items()]
+    initial = next(o for o in options if o.value == default_followup(platform))
     view = View(
         type="modal",
         callback_id=RESOLVE_CALLBACK,
@@ -66,9 +92,43 @@ def resolve_modal(comment_id: int, comment_text: str) -> dict[str, Any]:
                 label="Ce qui a été fait · what was done",
                 element=PlainTextInputElement(action_id=NOTE_ACTION, multiline=True, max_length=2000),
             ),
+            InputBlock(
+                block_id=FOLLOWUP_BLOCK,
+                label="Ensuite, proposer au CM · then propose to the CM",
+                element=RadioButtonsElement(action_id=FOLLOWUP_ACTION, options=options, initial_option=initial),
+                optional=True,
+            ),
         ],
     )
     return view.to_dict()
+
+
+def case_note_modal(comment_id: int, comment_text: str) -> dict[str, Any]:
+    view = View(
+        type="modal",
+        callback_id=CASE_NOTE_CALLBACK,
+        private_metadata=json.dumps({"comment_id": comment_id}),
+        title="Note pour le SAC",
+        submit="Ajouter · Add",
+        close="Annuler",
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=clip("*Commentaire · comment*\n" + quote(comment_text), 3000))),
+            InputBlock(
+                block_id=CASE_NOTE_BLOCK,
+                label="Note (visible du SAC · for customer service)",
+                element=PlainTextInputElement(action_id=CASE_NOTE_ACTION, multiline=True, max_length=2000),
+            ),
+        ],
+    )
+    return view.to_dict()
+
+
+def submitted_choice(view: dict[str, Any], block_id: str, action_id: str) -> str | None:
+    """The selected option's value of a radio-buttons or select input, None when nothing is chosen."""
+    field = view.get("state", {}).get("values", {}).get(block_id, {}).get(action_id, {})
+    option = field.get("selected_option") or {}
+    value = option.get("value")
+    return str(value) if value else None
 
 
 def submitted_value(view: dict[str, Any], block_id: str, action_id: str) -> str:

@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.case import Case
+from bot.case import FOLLOWUP, Case
 from bot.decisions import VOTE
 from bot.models import Decision, Proposal, State, TriageRecord
 
@@ -152,9 +152,11 @@ def outcome_line(case: Case) -> str | None:
         verb = "Modifié et approuvé · edited and approved" if state == State.edited else "Approuvé · approved"
         return f":hourglass_flowing_sand: {verb} par {_who(d)} à {hhmm(d.created_at if d else None)} — publication…"
     if state == State.published:
-        d = _last(case, "approve", "edit", "followup_approve")
+        # After a customer-service case, what went out is the follow-up (public, else private).
+        pub = pub or case.publication(stage=FOLLOWUP) or case.publication("private_reply", FOLLOWUP)
+        d = _last(case, "approve", "edit", "followup_approve", "followup_edit")
         link = f" — <{pub.url}|voir la réponse · see the reply>" if pub and pub.url else ""
-        edited = " (texte modifié · edited)" if d and d.action == "edit" else ""
+        edited = " (texte modifié · edited)" if d and d.action in ("edit", "followup_edit") else ""
         if pub and pub.platform_id and pub.platform_id.startswith(RECORDED_PREFIXES):
             link = " — :memo: enregistré, non envoyé : aucun connecteur configuré · recorded, not sent (no connector)"
         when = hhmm(pub.published_at if pub else None)
@@ -164,9 +166,16 @@ def outcome_line(case: Case) -> str | None:
     if state in (State.escalated, State.resolved):
         esc = case.escalation
         status = {"open": "en attente · open", "claimed": "pris en charge · claimed", "resolved": "résolu · resolved"}
-        return (
+        status = {**status, "closed": "clos · closed"}
+        line = (
             f":sos: Escaladé au SAC par {_who(_last(case, 'escalate'))} — {status.get(esc.status, '') if esc else ''}"
         )
+        if pub is not None:
+            sent = "publiée · published" if pub.status == "published" else "en cours · on its way"
+            line += f" · :speech_balloon: réponse d'attente {sent} · holding reply {sent.split(' · ')[-1]}"
+        elif state == State.escalated:
+            line += " · vous pouvez publier une réponse d'attente · you may publish a holding reply"
+        return line
     if state == State.failed:
         return f":warning: Échec · failed: {escape_mrkdwn(c.failure_reason or '?')}"
     return None
@@ -205,9 +214,11 @@ def review_message(case: Case, personas: Sequence[str] = ()) -> tuple[str, list[
     ]
     pub = case.publication()
     chosen = pub.proposal_id if pub else None
+    # While customer service has the case, the CM may still send one holding reply ("we're on it").
+    answerable = actionable or (state == State.escalated and pub is None and not c.deleted_at)
     for i, p in enumerate(case.proposals, start=1):
         voters = [d.actor for d in case.decisions if d.action == VOTE and d.proposal_id == p.id]
-        blocks.extend(_proposal_blocks(p, i, actionable, chosen=p.id == chosen, voters=voters))
+        blocks.extend(_proposal_blocks(p, i, answerable, chosen=p.id == chosen, voters=voters))
     if not case.proposals and state not in (State.received, State.triaged):
         blocks.append(SectionBlock(text=MarkdownTextObject(text="_Aucune proposition · no proposal_")))
     outcome = outcome_line(case)

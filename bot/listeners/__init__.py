@@ -12,9 +12,10 @@ from bot.services import BotServices
 
 
 def register_all(app: AsyncApp, services: BotServices) -> None:
-    from bot.listeners import actions, commands, events, views
+    from bot.listeners import actions, commands, events, storm, views
 
     actions.register(app, services)
     views.register(app, services)
     events.register(app, services)
     commands.register(app, services)
+    storm.register(app, services)  # storm-mode bulk actions (bot/storm.py)

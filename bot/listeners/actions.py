@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import decisions
-from bot.blocks.modals import edit_modal, resolve_modal
+from bot.blocks.modals import case_note_modal, edit_modal, resolve_modal
 from bot.blocks.review import (
     APPROVE,
     CLAIM,
@@ -23,6 +23,7 @@ from bot.blocks.review import (
     RESOLVE,
     RETRY,
 )
+from bot.blocks.sac import ADD_NOTE
 from bot.case import load_case
 from bot.db import session_scope
 from bot.listeners.common import NOT_ALLOWED, after_decision, blocking, parse_id, record_then_ack, tell
@@ -144,14 +145,19 @@ def register(app: AsyncApp, services: BotServices) -> None:
         if comment_id is None:
             await ack()
             return
-        outcome = await record_then_ack(ack, decisions.claim, services.engine, comment_id, user)
+        decide = functools.partial(decisions.claim, now=services.now(), sla_for=services.sla_for)
+        outcome = await record_then_ack(ack, decide, services.engine, comment_id, user)
         if not outcome.ok:
             await tell(client, channel, user, outcome.message)
             return
-        if services.settings.sac_channel:
-            await blocking(services.review.post_sac_card, comment_id, services.settings.sac_channel)
+        services.wake()  # the case keeper renders the card again
         await blocking(services.review.refresh, comment_id)
-        await blocking(services.review.thread, comment_id, f":wave: <@{user}> (SAC) s'occupe du cas · is on it.")
+        if services.cases is not None:
+            await blocking(
+                functools.partial(services.cases.review_thread, key=f"claimed:{comment_id}"),
+                comment_id,
+                f":wave: <@{user}> (SAC) s'occupe du cas · is on it.",
+            )
 
     @app.action(RESOLVE)
     async def resolve(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
@@ -160,7 +166,17 @@ def register(app: AsyncApp, services: BotServices) -> None:
         case = await blocking(load_case, services.engine, comment_id) if comment_id is not None else None
         if case is None:
             return
-        await client.views_open(trigger_id=body["trigger_id"], view=resolve_modal(case.id, case.comment.text))
+        view = resolve_modal(case.id, case.comment.text, case.comment.platform)
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(ADD_NOTE)
+    async def add_note(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        comment_id = parse_id(action.get("value"))
+        case = await blocking(load_case, services.engine, comment_id) if comment_id is not None else None
+        if case is None:
+            return
+        await client.views_open(trigger_id=body["trigger_id"], view=case_note_modal(case.id, case.comment.text))
 
 
 async def escalate_comment(
@@ -174,21 +190,14 @@ async def escalate_comment(
     note: str | None = None,
     ack: AsyncAck | None = None,
 ) -> None:
-    """Record the escalation (then ack, for a button), post the case card in the SAC channel and a line
-    in the review thread."""
-    escalate = functools.partial(decisions.escalate, note=note, via=via)
+    """Record the escalation (then ack, for a button); the case keeper posts the card in the SAC channel
+    and the line in the review thread, so a crash right after the click still ends with both."""
+    escalate = functools.partial(decisions.escalate, note=note, via=via, now=services.now())
     if ack is not None:
         outcome = await record_then_ack(ack, escalate, services.engine, comment_id, user)
     else:
         outcome = await blocking(escalate, services.engine, comment_id, user)
     await after_decision(services, client, outcome, user, channel)
-    if not outcome.ok:
-        return
-    sac_channel = services.settings.sac_channel
-    if sac_channel:
-        await blocking(services.review.post_sac_card, comment_id, sac_channel)
-    where = f"<#{sac_channel}>" if sac_channel else "le SAC · customer service"
-    await blocking(services.review.thread, comment_id, f":sos: <@{user}> a escaladé ce cas vers {where} · escalated.")
 
 
 def _proposal_and_comment(services: BotServices, proposal_id: int) -> tuple[Proposal, Comment] | None:

@@ -18,10 +18,24 @@ HELP = (
     "• `/persona list` : les personas · list personas\n"
     "• `/persona <nom>` : changer la persona des prochaines propositions · switch persona\n"
     "• `/sowana stats` : les chiffres du jour · today's figures\n"
+    "• `/sowana digest` : le bilan du jour dans le canal · today's digest in the channel\n"
     "• `/sowana kb <question>` : chercher dans la base de connaissances · search the knowledge base\n"
     "• `/sowana help` : cette aide · this help\n"
     "Sur un message de revue · on a review message : ✅ approuve, 🆘 escalade, 🚫 masque."
 )
+
+
+def today_digest(services: BotServices, brand: str) -> tuple[str, list[dict[str, Any]]]:
+    """Insights (#12): the brand's digest of today so far (the scheduled one is posted at the brand's time)."""
+    from datetime import UTC, datetime
+
+    from bot.blocks.digest import digest_message
+    from bot.insights.digest import build_digest
+    from bot.insights.scheduler import dashboard_link
+
+    tz = getattr(services.settings, "timezone", None) or "UTC"
+    digest = build_digest(services.engine, services.settings, brand, tz, datetime.now(UTC))
+    return digest_message(digest, dashboard_link(services.settings, brand))
 
 
 def register(app: AsyncApp, services: BotServices) -> None:
@@ -64,6 +78,9 @@ def register(app: AsyncApp, services: BotServices) -> None:
         if sub == "stats":
             stats = await blocking(day_stats, services.engine, services.brand_for_channel(channel))
             await respond(text=render_stats(stats), response_type="ephemeral")
+        elif sub == "digest":
+            text, blocks = await blocking(today_digest, services, services.brand_for_channel(channel))
+            await respond(text=text, blocks=blocks, response_type="in_channel")
         elif sub == "kb" and rest.strip() and services.kb_search is not None:
             hits = await blocking(services.kb_search, services.brand_for_channel(channel), rest.strip())
             if not hits:

@@ -58,6 +58,8 @@ async def after_decision(
     if outcome.comment_id is not None:
         try:
             await blocking(services.review.refresh, outcome.comment_id)
+            if services.cases is not None:
+                await blocking(services.cases.sync_followups, outcome.comment_id)
         except Exception:  # the decision is recorded; the message catches up on the next refresh
             log.exception("could not refresh the review message")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -10,14 +11,22 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import decisions
 from bot.blocks.modals import (
+    CASE_NOTE_ACTION,
+    CASE_NOTE_BLOCK,
+    CASE_NOTE_CALLBACK,
     EDIT_CALLBACK,
+    FOLLOWUP_ACTION,
+    FOLLOWUP_BLOCK,
     NOTE_ACTION,
     NOTE_BLOCK,
     REPLY_ACTION,
     REPLY_BLOCK,
     RESOLVE_CALLBACK,
+    default_followup,
+    submitted_choice,
     submitted_value,
 )
+from bot.case import load_case
 from bot.listeners.common import NOT_ALLOWED, after_decision, blocking, record_then_ack
 from bot.services import BotServices
 
@@ -52,17 +61,30 @@ def register(app: AsyncApp, services: BotServices) -> None:
         if not isinstance(comment_id, int):
             await ack()
             return
-        outcome = await record_then_ack(ack, decisions.resolve, services.engine, comment_id, user, note)
+        case = await blocking(load_case, services.engine, comment_id)
+        platform = case.comment.platform if case else "other"
+        decide = functools.partial(
+            decisions.resolve,
+            followup=submitted_choice(view, FOLLOWUP_BLOCK, FOLLOWUP_ACTION) or default_followup(platform),
+            now=services.now(),
+            sla_for=services.sla_for,
+        )
+        outcome = await record_then_ack(ack, decide, services.engine, comment_id, user, note)
+        # The case keeper renders the card again and posts the follow-up proposals in the review thread.
         await after_decision(services, client, outcome, user, services.settings.sac_channel)
-        if outcome.ok:
-            sac = services.settings.sac_channel
-            if sac:
-                await blocking(services.review.post_sac_card, comment_id, sac)
-            await blocking(
-                services.review.thread,
-                comment_id,
-                f":white_check_mark: <@{user}> (SAC) a résolu le cas · resolved the case : {note}",
-            )
+
+    @app.view(CASE_NOTE_CALLBACK)
+    async def noted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+        note = submitted_value(view, CASE_NOTE_BLOCK, CASE_NOTE_ACTION)
+        if not note.strip():
+            await ack(response_action="errors", errors={CASE_NOTE_BLOCK: "La note est vide · the note is empty"})
+            return
+        comment_id = _meta(view).get("comment_id")
+        if not isinstance(comment_id, int):
+            await ack()
+            return
+        outcome = await record_then_ack(ack, decisions.add_note, services.engine, comment_id, body["user"]["id"], note)
+        await after_decision(services, client, outcome, body["user"]["id"], None)
 
 
 def _meta(view: dict[str, Any]) -> dict[str, Any]:

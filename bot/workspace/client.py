@@ -197,15 +197,21 @@ class WorkspaceClient:
     def wait_for(
         self, predicate: Callable[[], T | None], timeout: float = 5.0, interval: float = 0.05, what: str = "condition"
     ) -> T:
-        """Poll until `predicate()` returns something truthy (returned); TimeoutError otherwise."""
-        deadline = time.monotonic() + timeout
-        while True:
-            result = predicate()
-            if result:
-                return result
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{what} not met within {timeout:.1f}s")
-            time.sleep(interval)
+        return wait_for(predicate, timeout, what, interval)
+
+
+def wait_for(
+    predicate: Callable[[], T | None], timeout: float = 5.0, what: str = "condition", interval: float = 0.05
+) -> T:
+    """Poll until `predicate()` returns something truthy (returned); TimeoutError otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not met within {timeout:.1f}s")
+        time.sleep(interval)
 
 
 @contextmanager

@@ -15,6 +15,9 @@ class WorkspaceUser:
     is_admin: bool = False
     tz: str = "America/Toronto"
     color: str = "4a154b"  # avatar colour in the page (hex, no '#')
+    email: str = ""  # shown by Sign in with Slack (`email` scope); default: <name>@<team domain>.example
+    # A member of another workspace (Slack Connect): signs in with that team's id. None = this workspace.
+    team_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,12 @@ class WorkspaceConfig:
     event_retry_delays_s: tuple[float, ...] = (0.5, 60.0, 300.0)
     response_url_uses: int = 5
     response_url_ttl_s: float = 30 * 60
+    # Sign in with Slack (OpenID Connect, bot/workspace/openid.py): the app's credentials, and the
+    # redirect URLs it accepts (a redirect_uri must start with one; empty = any).
+    client_id: str = "1000000000.2000000000001"
+    client_secret: str = "local-client-secret-change-me"
+    redirect_urls: tuple[str, ...] = ()
+    oauth_code_ttl_s: float = 600.0  # Slack's codes expire after 10 minutes
 
     def user(self, user_id: str) -> WorkspaceUser | None:
         if user_id == self.bot_user.id:

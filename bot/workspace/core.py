@@ -9,8 +9,9 @@ from typing import Any
 
 from bot.workspace.config import WorkspaceChannel, WorkspaceConfig, WorkspaceUser
 from bot.workspace.delivery import Deliverer
+from bot.workspace.faults import ApiFaults
 from bot.workspace.ratelimit import ChannelRateLimiter
-from bot.workspace.state import Message, ResponseUrl, WorkspaceState
+from bot.workspace.state import Message, OpenIdStore, ResponseUrl, WorkspaceState
 
 
 class WorkspaceError(Exception):
@@ -29,6 +30,8 @@ class Workspace:
         self.state = WorkspaceState()
         self.limiter = ChannelRateLimiter(config.rate_limit)
         self.deliverer = Deliverer(config, self.state)
+        self.faults = ApiFaults()  # /workspace/faults: Web API calls answered with 500s on demand
+        self.openid = OpenIdStore()  # Sign in with Slack: codes and user tokens (bot/workspace/openid.py)
 
     # --- lookups -----------------------------------------------------------------------------
     def require_user(self, user_id: str | None) -> WorkspaceUser:

@@ -3,13 +3,14 @@
 - `{config.api_prefix}/{method}`: the Slack Web API (point `SLACK_API_URL` at `<base>/api/`)
 - `/`: the Slack-like page; `/workspace/...`: what the page (and tests) do as users
 - `/workspace/response/{token}`: response_url endpoints handed to the bot
+- `/openid/connect/authorize`: Sign in with Slack's consent page (`openid.connect.*` in the Web API)
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from bot.workspace import page_routes, web_api
+from bot.workspace import faults, openid, page_routes, web_api
 from bot.workspace.config import WorkspaceConfig
 from bot.workspace.core import Workspace
 
@@ -20,6 +21,8 @@ def create_workspace_app(config: WorkspaceConfig | None = None) -> FastAPI:
     app.state.workspace = ws
     app.include_router(web_api.build_router(ws), prefix=ws.config.api_prefix.rstrip("/"))
     app.include_router(page_routes.build_router(ws))
+    app.include_router(faults.build_router(ws.faults))
+    app.include_router(openid.build_page_router(ws))
     return app
 
 

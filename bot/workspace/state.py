@@ -202,3 +202,40 @@ class WorkspaceState:
             self.deliveries.append(delivery)
             self.version += 1
             return delivery
+
+
+# --- Sign in with Slack (bot/workspace/openid.py) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Grant:
+    user_id: str
+    client_id: str
+    redirect_uri: str
+    nonce: str | None
+    scopes: frozenset[str]
+    issued: float
+    auth_time: int
+
+
+class OpenIdStore:
+    """Codes waiting to be exchanged and the access tokens handed out (in memory, like the rest)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.codes: dict[str, Grant] = {}
+        self.tokens: dict[str, Grant] = {}
+
+    def issue_code(self, grant: Grant) -> str:
+        code = f"{secrets.randbelow(10**10)}.{secrets.randbelow(10**13)}.{secrets.token_hex(32)}"
+        with self.lock:
+            self.codes[code] = grant
+        return code
+
+    def take_code(self, code: str, ttl: float) -> Grant | None:
+        """A code works once, within `ttl` seconds."""
+        with self.lock:
+            grant = self.codes.pop(code, None)
+        if grant is None or time.monotonic() - grant.issued > ttl:
+            return None
+        return grant

@@ -14,9 +14,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from bot.workspace import openid
 from bot.workspace import views as views_mod
 from bot.workspace.blockkit import MAX_MESSAGE_TEXT, message_block_errors, view_errors
 from bot.workspace.core import Workspace, WorkspaceError, with_ids
+from bot.workspace.faults import fault_response
 from bot.workspace.state import ts_key
 from bot.workspace.user_actions import EMOJI_NAME, change_reaction
 
@@ -258,6 +260,46 @@ async def conversations_info(ws: Workspace, params: Params, request: Request) ->
     return {"channel": ws.channel_object(ws.require_channel(params.get("channel")))}
 
 
+def _without_metadata(messages: list[dict[str, Any]], params: Params) -> list[dict[str, Any]]:
+    """Slack returns a message's `metadata` only when asked with `include_all_metadata`."""
+    if _bool(params.get("include_all_metadata")):
+        return messages
+    return [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
+
+
+def _time_window(messages: list[dict[str, Any]], params: Params) -> list[dict[str, Any]]:
+    """`oldest` / `latest` bounds, exclusive unless `inclusive` (as conversations.history)."""
+    inclusive = _bool(params.get("inclusive"))
+    if params.get("oldest"):
+        low = ts_key(str(params["oldest"]))
+        messages = [m for m in messages if ts_key(m["ts"]) > low or (inclusive and ts_key(m["ts"]) == low)]
+    if params.get("latest"):
+        high = ts_key(str(params["latest"]))
+        messages = [m for m in messages if ts_key(m["ts"]) < high or (inclusive and ts_key(m["ts"]) == high)]
+    return messages
+
+
+async def conversations_history(ws: Workspace, params: Params, request: Request) -> dict[str, Any]:
+    """Top-level messages, newest first, paged with a cursor (limit 1-999, default 100)."""
+    channel = ws.require_channel(params.get("channel"))
+    messages = _time_window(ws.state.channel_messages(channel.id), params)[::-1]
+    try:
+        limit = max(1, min(int(params.get("limit") or 100), 999))
+        start = int(params.get("cursor") or 0)
+    except ValueError:
+        raise WorkspaceError("invalid_cursor") from None
+    page = _without_metadata(messages[start : start + limit], params)
+    more = start + limit < len(messages)
+    return {
+        "messages": page,
+        "has_more": more,
+        "pin_count": 0,
+        "channel_actions_ts": None,
+        "channel_actions_count": 0,
+        "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+    }
+
+
 async def conversations_replies(ws: Workspace, params: Params, request: Request) -> dict[str, Any]:
     channel = ws.require_channel(params.get("channel"))
     ts = params.get("ts")
@@ -276,7 +318,7 @@ async def conversations_replies(ws: Workspace, params: Params, request: Request)
         start = int(params.get("cursor") or 0)
     except ValueError:
         raise WorkspaceError("invalid_cursor") from None
-    page = thread[start : start + limit]
+    page = _without_metadata(thread[start : start + limit], params)
     more = start + limit < len(thread)
     return {
         "messages": page,
@@ -306,6 +348,7 @@ METHODS: dict[str, Handler] = {
     "reactions.remove": reactions_remove,
     "users.info": users_info,
     "conversations.info": conversations_info,
+    "conversations.history": conversations_history,
     "conversations.replies": conversations_replies,
     "usergroups.users.list": usergroups_users_list,
 }
@@ -327,9 +370,16 @@ def build_router(ws: Workspace) -> APIRouter:
         handler = METHODS.get(method)
         try:
             params, token = await read_params(request)
+            if method in openid.METHODS:  # the app's credentials or the user's token, not the bot's
+                return JSONResponse(
+                    {"ok": True, **await openid.METHODS[method](ws, {**params, "token": token}, request)}
+                )
             check_auth(ws, token)
             if handler is None:
                 raise WorkspaceError("unknown_method")
+            fault = ws.faults.take(method)
+            if fault is not None:
+                return fault_response(fault)
             result = await handler(ws, params, request)
         except WorkspaceError as exc:
             return error_response(exc)

@@ -12,7 +12,7 @@ from bot.comments import CommentIn, ingest
 from bot.db import make_engine
 from bot.models import Comment, SlackPost, State, TriageRecord, utcnow
 from bot.pipeline import NOT_TRIAGED, post_review_step, record_untriaged
-from bot.worker import PermanentError, RetryPolicy, Worker
+from bot.worker import PermanentError, RetryPolicy, Worker, is_outage, renew_leases
 
 
 def add_comments(engine, n: int, prefix: str = "c") -> list[int]:
@@ -51,7 +51,7 @@ def test_restart_resumes_half_processed_comments(engine):
     ids = add_comments(engine, 6)
     # A first process took every comment, triaged two, posted one, then was killed (leases left behind).
     dead = Worker(engine, {State.received: record_untriaged}, owner="host:dead", lease_seconds=600)
-    assert dead.claim() == ids
+    assert dead.claim(limit=len(ids)) == ids
     for cid in ids[:2]:
         record_untriaged(engine, Session(engine).get(Comment, cid))
     posted: list[tuple[str, str]] = []
@@ -156,3 +156,38 @@ def test_background_worker_picks_up_new_comments(engine):
     finally:
         worker.stop()
     assert states(engine)[cid] == "triaged"
+
+
+def test_a_live_process_keeps_its_leases_and_a_dead_ones_expire(engine):
+    ids = add_comments(engine, 3)
+    alive = Worker(engine, {State.received: record_untriaged}, owner="host:alive", lease_seconds=5)
+    assert alive.claim(limit=2) == ids[:2]
+    with engine.begin() as conn:  # the second lease has already run out: the process is presumed dead
+        conn.execute(Comment.__table__.update().where(col(Comment.id) == ids[1]).values(lease_until=utcnow()))
+    assert renew_leases(engine, Comment, ids, owner="host:alive", lease_seconds=600) == 1
+    with Session(engine) as s:
+        leases = {c.id: c.lease_until for c in s.exec(select(Comment)).all()}
+    assert leases[ids[0]] > utcnow() + timedelta(seconds=500)  # renewed
+    assert leases[ids[1]] <= utcnow()  # not revived: another process may take it now
+    # ... and another process does take it, with the never-claimed one.
+    assert Worker(engine, {State.received: record_untriaged}, owner="host:other").claim() == ids[1:]
+
+
+def test_the_heartbeat_renews_only_what_the_loop_is_working_on(engine):
+    """A row claimed by an UPDATE whose answer was lost (the database blinked) is not kept forever."""
+    ids = add_comments(engine, 2)
+    worker = Worker(engine, {State.received: record_untriaged}, owner="host:alive", lease_seconds=5)
+    assert worker.claim(limit=2) == ids
+    with worker.heartbeat.holding(ids[:1]):
+        assert worker.heartbeat.beat() == 1
+    assert worker.heartbeat.beat() == 0  # done with it: nothing held, nothing renewed
+
+
+def test_an_outage_is_not_the_comments_fault():
+    class SlackDown(Exception):
+        response = type("R", (), {"status_code": 503})()
+
+    class Refused(Exception):
+        response = type("R", (), {"status_code": 400})()
+
+    assert is_outage(SlackDown()) and not is_outage(Refused()) and not is_outage(ValueError("bad"))

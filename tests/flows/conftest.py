@@ -88,6 +88,7 @@ class Flow:
     publisher: CountingPublisher
     engine: Any
     counter: int = 0
+    app: Any = None
 
     def comment(self, text: str, *, author: str = "Julie Tremblay", platform: str = "facebook") -> int:
         self.counter += 1
@@ -155,7 +156,9 @@ def button_value(message: dict[str, Any], action_id: str, index: int = 0) -> str
 
 
 @contextmanager
-def run_flow(database_url: str, engine: Any, drafter: Any = None, **overrides: Any) -> Iterator[Flow]:
+def run_flow(
+    database_url: str, engine: Any, drafter: Any = None, *, clock: Any = None, brain: Any = None, **overrides: Any
+) -> Iterator[Flow]:
     port = free_port()
     ws_config = WorkspaceConfig(
         request_url=f"http://127.0.0.1:{port}/slack/events",
@@ -176,14 +179,15 @@ def run_flow(database_url: str, engine: Any, drafter: Any = None, **overrides: A
             worker_poll_seconds=0.05,
             **overrides,
         )
-        brain = Brain(drafter=drafter or simple_drafter, personas=lambda: PERSONAS)
-        app = create_app(settings, engine=engine, brain=brain, publisher_for=lambda _b, _p: publisher)
+        brain = brain or Brain(drafter=drafter or simple_drafter, personas=lambda: PERSONAS)
+        extra = {"clock": clock} if clock is not None else {}
+        app = create_app(settings, engine=engine, brain=brain, publisher_for=lambda _b, _p: publisher, **extra)
         with (
             serve_in_thread(app, port=port) as base,
             WorkspaceClient(ws_url) as ws,
             httpx.Client(base_url=base, headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=30) as api,
         ):
-            yield Flow(ws=ws, api=api, publisher=publisher, engine=engine)
+            yield Flow(ws=ws, api=api, publisher=publisher, engine=engine, app=app)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.flows.conftest import CM, REVIEW, action_ids, button_value
+from tests.flows.conftest import CM, REVIEW, SAC, SAC_AGENT, action_ids, button_value
 from tests.flows.product import Product, run_product
 
 
@@ -57,17 +57,84 @@ def test_meta_webhook_to_review_message_to_exactly_one_published_reply(product: 
     assert replies[0]["body"]["message"] == serious[0]["text"]
 
 
-def test_an_english_complaint_is_handed_to_customer_service_without_wit(product: Product):
+def test_a_complaint_goes_to_customer_service_and_comes_back_as_public_and_private_replies(product: Product):
+    """The seed's e-mail chain as one Slack thread: complaint → automatic escalation → claim → resolution
+    with a note → follow-up proposals in the review thread → approved → both replies reach the platform
+    → case closed with both clocks recorded."""
     external = product.fire_facebook(
         "My basket never arrived and nobody answers the phone. Order 48213. Very upset.", author="Dan Wright"
     )
     comment = product.comment_by_external(external)
-    case = product.wait_state(comment["id"], "posted")
+    cid = comment["id"]
+    case = product.wait_state(cid, "escalated")
     triage = case["triage"]["result"]
     assert triage["lang"] == "en" and triage["intent"] == "complaint" and triage["needs_sac"]
     assert not triage["humor_ok"]
     assert all(p["kind"] == "serious" for p in case["proposals"])
     assert all(" vous " not in p["text"] for p in case["proposals"])  # answered in English
+    review = review_message_for_case(product, cid)
+
+    # Nobody clicked anything: Sowana escalated it and says so in the review thread and the SAC channel.
+    card = product.ws.wait_for(
+        lambda: next((m for m in product.ws.messages(SAC) if f"Cas #{cid}" in str(m.get("blocks"))), None),
+        timeout=30,
+        what="case card",
+    )
+    assert "automatiquement" in str(card["blocks"]) and "Dan Wright" in str(card["blocks"])
+    assert "first response" in str(card["blocks"])  # the SLA clocks are on the card
+    product.ws.wait_for(
+        lambda: any("automatiquement" in m.get("text", "") for m in product.ws.thread(REVIEW, review["ts"])),
+        what="escalation line in the review thread",
+    )
+
+    product.ws.click(SAC_AGENT, SAC, card["ts"], "claim_case", value=str(cid))
+    product.ws.wait_for(
+        lambda: "claimed by <@U0SAC>" in str(_message(product, SAC, card["ts"])["blocks"]), what="claimed card"
+    )
+    product.ws.click(SAC_AGENT, SAC, card["ts"], "resolve_case", value=str(cid))
+    view = product.ws.wait_for(lambda: product.ws.open_view(SAC_AGENT), what="resolve modal")
+    assert "followup_choice" in str(view)  # public, private, both or none (Facebook: both by default)
+    product.ws.submit_view(
+        SAC_AGENT, view["id"], {"resolution_note": "new basket delivered this morning, $10 credit on the account"}
+    )
+    product.wait_state(cid, "resolved")
+
+    followups = product.ws.wait_for(
+        lambda: next(
+            (m for m in product.ws.thread(REVIEW, review["ts"])[1:] if action_ids(m).count("approve_reply") == 2), None
+        ),
+        timeout=30,
+        what="follow-up proposals in the review thread",
+    )
+    text = str(followups["blocks"])
+    assert "Good news Dan" in text and "$10 credit" in text  # public: no detail; private: what was done
+    for proposal_id in [button_value(followups, "approve_reply", i) for i in range(2)]:
+        product.ws.click(CM, REVIEW, followups["ts"], "approve_reply", value=proposal_id)
+
+    done = product.wait_state(cid, "published")
+    published = product.graph.get("/_emulator/published").json()
+    public = [p for p in published if p["kind"] == "reply" and p["target"] == external]
+    private = [p for p in published if p["kind"] == "private_reply" and p["target"] == external]
+    assert len(public) == 1 and public[0]["body"]["message"].startswith("Good news Dan")
+    assert len(private) == 1 and "$10 credit" in private[0]["body"]["message"]["text"]
+    esc = done["escalation"]
+    assert esc["status"] == "closed" and esc["closed_at"]
+    assert esc["first_response_seconds"] is not None and esc["resolution_seconds"] is not None
+    product.ws.wait_for(
+        lambda: "case closed" in str(_message(product, SAC, card["ts"])["blocks"]), what="card shows it closed"
+    )
+
+
+def review_message_for_case(product: Product, comment_id: int) -> dict:
+    return product.ws.wait_for(
+        lambda: next((m for m in product.ws.messages(REVIEW) if f"cas #{comment_id}" in str(m.get("blocks"))), None),
+        timeout=30,
+        what="review message",
+    )
+
+
+def _message(product: Product, channel: str, ts: str) -> dict:
+    return next(m for m in product.ws.messages(channel) if m["ts"] == ts)
 
 
 def test_deleted_by_its_author_cannot_be_answered(product: Product):

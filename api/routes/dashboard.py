@@ -1,0 +1,164 @@
+"""`/dashboard`: the team's page (volume by sentiment, response times, topics, bad-buzz alerts), drawn by
+the page itself from `/dashboard/data` (SVG, no outside script: the page works offline).
+
+Access: the API token, as `Authorization: Bearer …`, or once as `?token=…`, which sets an HttpOnly cookie
+(a digest of the token, never the token) and redirects to the same page without it; or Sign in with Slack
+(api/routes/dashboard_signin.py) when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set. Refused: 401 — for a
+browser (Accept: text/html) with the sign-in page as its body when Slack sign-in is configured."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlmodel import col
+
+from api.routes import dashboard_signin as signin
+from bot.db import session_scope
+from bot.insights.digest import sla_targets
+from bot.insights.overview import build_overview, negative_comments, period
+from bot.models import Comment
+from bot.settings import Settings
+
+router = APIRouter(tags=["dashboard"], include_in_schema=False)
+router.include_router(signin.router)
+STATIC = Path(__file__).resolve().parents[1] / "static"
+ASSETS = {"dashboard.css": "text/css", "dashboard.js": "text/javascript"}
+COOKIE = "sowana_dashboard"
+REFUSED = (
+    "<!doctype html><meta charset=utf-8><title>Sowana</title><body style='font-family:sans-serif;padding:3em'>"
+    "<h1>Accès refusé · Access denied</h1><p>Ouvrez le tableau de bord avec le jeton de l'API · open the dashboard"
+    " with the API token: <code>/dashboard?token=…</code></p>"
+)
+
+
+def _cookie_value(token: str) -> str:
+    return hmac.new(token.encode(), b"sowana-dashboard-v1", hashlib.sha256).hexdigest()
+
+
+def _viewer(request: Request) -> dict[str, str] | None:
+    """Who is looking: the API token's holder, or the Slack user signed in; None if nobody."""
+    if _token_ok(request):
+        return {"via": "token", "name": "API"}
+    found = signin.session(request)
+    if found is None:
+        return None
+    return {"via": "slack", "name": str(found.get("n", "")), "user": str(found.get("u", ""))}
+
+
+def _authorized(request: Request) -> bool:
+    return _viewer(request) is not None
+
+
+def _refused(request: Request) -> Response:
+    """A browser is offered Sign in with Slack (when configured); anyone else gets a plain 401."""
+    settings: Settings = request.app.state.settings
+    if signin.enabled(settings) and "text/html" in request.headers.get("accept", ""):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        button = "/dashboard/signin?" + urlencode({"next": target})
+        message = "<p>Connectez-vous avec votre compte Slack de l'équipe · sign in with your team's Slack account.</p>"
+        return HTMLResponse(
+            signin.page("Tableau de bord · Dashboard", message, button=button),
+            status_code=401,  # still refused: the page only offers the way in
+            headers={"Cache-Control": "no-store"},
+        )
+    return HTMLResponse(REFUSED, status_code=401)
+
+
+def _token_ok(request: Request) -> bool:
+    settings: Settings = request.app.state.settings
+    if not settings.api_token:
+        return False
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer ") and hmac.compare_digest(
+        auth[7:].strip().encode(), settings.api_token.encode()
+    ):
+        return True
+    cookie = request.cookies.get(COOKIE, "")
+    return bool(cookie) and hmac.compare_digest(cookie.encode(), _cookie_value(settings.api_token).encode())
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def page(request: Request, token: str | None = None) -> Response:
+    settings: Settings = request.app.state.settings
+    if token is not None:
+        if not settings.api_token or not hmac.compare_digest(token.encode(), settings.api_token.encode()):
+            return HTMLResponse(REFUSED, status_code=401)
+        rest = {k: v for k, v in request.query_params.items() if k != "token"}
+        target = "/dashboard" + (f"?{urlencode(rest)}" if rest else "")
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(
+            COOKIE,
+            _cookie_value(settings.api_token),
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/dashboard",
+            max_age=30 * 24 * 3600,
+        )
+        return response
+    if not _authorized(request):
+        return _refused(request)
+    return FileResponse(STATIC / "dashboard.html", media_type="text/html", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/dashboard/assets/{name}")
+def asset(name: str) -> Response:
+    if name not in ASSETS:
+        raise HTTPException(status.HTTP_404_NOT_FOUND)
+    return FileResponse(STATIC / name, media_type=ASSETS[name])
+
+
+def _brands(request: Request) -> list[str]:
+    from api.platforms.brands import load_brands
+
+    configured = [b.brand for b in load_brands(request.app.state.settings).items]
+    with session_scope(request.app.state.engine) as s:
+        seen = [row[0] for row in s.execute(select(col(Comment.brand)).distinct()).all()]
+    return sorted(set(configured) | set(seen))
+
+
+def _parse_time(value: str | None, name: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{name}: not an ISO-8601 time") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+@router.get("/dashboard/data")
+def data(
+    request: Request,
+    brand: str | None = None,
+    days: Annotated[int, Query(ge=1, le=90)] = 1,
+    until: str | None = None,
+    topic: str | None = None,
+    since: str | None = None,
+) -> dict[str, Any]:
+    """Figures of a brand over `days` ending `until` (default now); the negative comments of `topic`
+    since `since` (a bad-buzz alert's link) or over the period."""
+    viewer = _viewer(request)
+    if viewer is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "dashboard: API token or Slack sign-in required")
+    brands = _brands(request)
+    chosen = brand or (brands[0] if brands else "default")
+    end = _parse_time(until, "until") or datetime.now(UTC)
+    p = period(end, days)
+    engine = request.app.state.engine
+    out = build_overview(engine, chosen, p, sla_targets(request.app.state.settings))
+    start = _parse_time(since, "since") or p.start
+    out["brand"] = chosen
+    out["viewer"] = viewer
+    out["brands"] = brands
+    out["filter"] = {"topic": topic, "since": start.isoformat()}
+    out["negatives"] = negative_comments(engine, chosen, start, max(p.end, end), topic=topic, limit=50 if topic else 20)
+    return out

@@ -1,0 +1,301 @@
+"""Bad-buzz early warning: per brand and topic, negative comments against the topic's own recent baseline.
+
+Method (documented in the README too):
+- A comment is *negative* when its triage says sentiment `neg`, or intent `complaint` or `toxic`. It counts
+  for each of its topics (a comment without a topic counts for `general`).
+- Time is cut in buckets of `bucket` (default 60 min) *ending now*: the current bucket is (now − bucket, now],
+  the history is the `history` buckets before it (default 168: a week of hours).
+- The baseline is an exponentially weighted moving average and variance of the history counts, oldest
+  first (alpha 0.05: about the last 40 buckets weigh most). σ is floored at √mean (Poisson noise of a count)
+  and at 1, so a topic that is usually silent does not alert on its second complaint.
+- An episode *opens* when the current count ≥ max(mean + k·σ, min_count) (k 3, min_count 5), at most one
+  open episode per brand and topic (a unique key in the database). The baseline is frozen in the episode
+  when it opens: the spike must not raise its own bar.
+- It *closes* when the current count ≤ max(frozen mean + σ, min_count / 2): back within one σ of normal
+  (the gap between the opening and closing bars keeps a borderline count from flapping).
+- One alert when it opens (a few example comments, a link to all of them), one "back to normal" when it
+  closes; both posted once, whichever process gets there first.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from bot.blocks.alerts import Example, back_to_normal_message, buzz_alert_message
+from bot.db import session_scope
+from bot.models import BuzzEpisode, Comment, TriageRecord
+
+log = logging.getLogger(__name__)
+
+NEGATIVE_INTENTS = ("complaint", "toxic")
+NO_TOPIC = "general"
+ALPHA = 0.05
+
+
+@dataclass(frozen=True)
+class BuzzParams:
+    bucket: timedelta = timedelta(minutes=60)
+    history: int = 168
+    k: float = 3.0
+    min_count: int = 5
+    alpha: float = ALPHA
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> BuzzParams:
+        return cls(
+            bucket=timedelta(minutes=int(getattr(settings, "buzz_bucket_minutes", 60))),
+            history=int(getattr(settings, "buzz_history_buckets", 168)),
+            k=float(getattr(settings, "buzz_k", 3.0)),
+            min_count=int(getattr(settings, "buzz_min_count", 5)),
+        )
+
+
+@dataclass(frozen=True)
+class Baseline:
+    mean: float
+    sigma: float
+
+
+def is_negative(result: dict[str, Any] | None) -> bool:
+    if not isinstance(result, dict):
+        return False
+    return result.get("sentiment") == "neg" or result.get("intent") in NEGATIVE_INTENTS
+
+
+def topics_of(result: dict[str, Any]) -> list[str]:
+    topics = result.get("topics")
+    found = [str(t) for t in topics if t] if isinstance(topics, list) else []
+    return sorted(set(found)) or [NO_TOPIC]
+
+
+def bucket_counts(times: Iterable[datetime], now: datetime, params: BuzzParams) -> tuple[int, list[int]]:
+    """(count in the current bucket, history counts oldest first) for buckets ending at `now`."""
+    history = [0] * params.history
+    current = 0
+    for at in times:
+        age = now - at
+        if age < timedelta(0):
+            continue  # from the future (clock skew): not counted
+        index = max(0, math.ceil(age / params.bucket) - 1)  # (now − bucket, now] is bucket 0
+        if index == 0:
+            current += 1
+        elif index <= params.history:
+            history[params.history - index] += 1
+    return current, history
+
+
+def baseline(history: Sequence[int], alpha: float = ALPHA) -> Baseline:
+    """EWMA mean and variance (West's incremental form), σ floored at √mean and 1."""
+    mean, var = (float(history[0]), 0.0) if history else (0.0, 0.0)
+    for x in history[1:]:
+        diff = x - mean
+        incr = alpha * diff
+        mean += incr
+        var = (1 - alpha) * (var + diff * incr)
+    return Baseline(mean=mean, sigma=max(math.sqrt(var), math.sqrt(mean), 1.0))
+
+
+def opening_bar(base: Baseline, params: BuzzParams) -> float:
+    return max(base.mean + params.k * base.sigma, float(params.min_count))
+
+
+def closing_bar(mean: float, sigma: float, params: BuzzParams) -> float:
+    return max(mean + sigma, params.min_count / 2)
+
+
+@dataclass(frozen=True)
+class Negative:
+    id: int
+    at: datetime
+    topics: tuple[str, ...]
+    text: str
+    author: str
+    platform: str
+
+
+def load_negatives(engine: Engine, brand: str, since: datetime, until: datetime) -> list[Negative]:
+    with session_scope(engine) as s:
+        rows = s.exec(
+            select(Comment, TriageRecord)
+            .join(TriageRecord, col(TriageRecord.comment_id) == col(Comment.id))
+            .where(col(Comment.brand) == brand, col(Comment.received_at) > since, col(Comment.received_at) <= until)
+        ).all()
+    out = []
+    for comment, triage in rows:
+        if comment.id is not None and is_negative(triage.result):
+            assert triage.result is not None
+            out.append(
+                Negative(
+                    id=comment.id,
+                    at=comment.received_at,
+                    topics=tuple(topics_of(triage.result)),
+                    text=comment.text,
+                    author=comment.author_name,
+                    platform=comment.platform,
+                )
+            )
+    return out
+
+
+Post = Callable[[str, str, list[dict[str, Any]]], str | None]
+Link = Callable[[str, str, datetime], str]  # (brand, topic, since) -> where to see every comment
+
+
+class BuzzWatch:
+    """Runs the method above for each brand every round, opening and closing episodes in the database."""
+
+    def __init__(self, engine: Engine, params: BuzzParams, post: Post, link: Link) -> None:
+        self.engine = engine
+        self.params = params
+        self.post = post
+        self.link = link
+
+    def run(self, sched: Any, now: datetime) -> int:
+        """One assessment of `sched.brand` at `now`; returns how many messages were posted."""
+        p = self.params
+        since = now - p.bucket * (p.history + 1)
+        negatives = load_negatives(self.engine, sched.brand, since, now)
+        by_topic: dict[str, list[Negative]] = defaultdict(list)
+        for n in negatives:
+            for topic in n.topics:
+                by_topic[topic].append(n)
+        with session_scope(self.engine) as s:
+            open_eps = {
+                e.topic: e
+                for e in s.exec(
+                    select(BuzzEpisode).where(col(BuzzEpisode.brand) == sched.brand, col(BuzzEpisode.status) == "open")
+                ).all()
+            }
+        posted = 0
+        for topic in sorted(set(by_topic) | set(open_eps)):
+            items = by_topic.get(topic, [])
+            current, history = bucket_counts((n.at for n in items), now, p)
+            episode = open_eps.get(topic)
+            if episode is None:
+                base = baseline(history, p.alpha)
+                if current >= opening_bar(base, p):
+                    recent = sorted((n for n in items if now - n.at < p.bucket), key=lambda n: n.at, reverse=True)
+                    posted += self._open(sched, topic, now, current, base, recent)
+            else:
+                if current > episode.peak:
+                    self._peak(episode, current)
+                if episode.alert_ts is None:  # the alert could not be posted yet
+                    posted += self._alert(sched, episode, now)
+                if current <= closing_bar(episode.baseline, episode.sigma, p):
+                    posted += self._close(sched, episode, now, current)
+        return posted
+
+    # -- episode transitions (compare-and-set: another process may be doing the same) --------------
+
+    def _open(
+        self, sched: Any, topic: str, now: datetime, current: int, base: Baseline, recent: Sequence[Negative]
+    ) -> int:
+        episode = BuzzEpisode(
+            brand=sched.brand,
+            topic=topic,
+            open_key=f"{sched.brand}/{topic}",
+            opened_at=now,
+            baseline=base.mean,
+            sigma=base.sigma,
+            threshold=opening_bar(base, self.params),
+            count=current,
+            peak=current,
+            example_ids=[n.id for n in recent[:3]],
+            channel=sched.channel,
+        )
+        try:
+            with session_scope(self.engine, write=True) as s:
+                s.add(episode)
+        except IntegrityError:
+            return 0  # another process opened it first
+        return self._alert(sched, episode, now)
+
+    def _peak(self, episode: BuzzEpisode, current: int) -> None:
+        with session_scope(self.engine, write=True) as s:
+            s.execute(
+                update(BuzzEpisode)
+                .where(col(BuzzEpisode.id) == episode.id, col(BuzzEpisode.peak) < current)
+                .values(peak=current)
+            )
+        episode.peak = current
+
+    def _alert(self, sched: Any, episode: BuzzEpisode, now: datetime) -> int:
+        if not sched.channel or not self._claim(episode, "alert_ts"):
+            return 0
+        examples = self._example_rows(episode.example_ids)
+        since = episode.opened_at - self.params.bucket
+        text, blocks = buzz_alert_message(
+            brand=episode.brand,
+            topic=episode.topic,
+            count=episode.count,
+            window_minutes=int(self.params.bucket / timedelta(minutes=1)),
+            baseline=episode.baseline,
+            examples=examples,
+            link=self.link(episode.brand, episode.topic, since),
+        )
+        return self._send(episode, "alert_ts", sched.channel, text, blocks)
+
+    def _close(self, sched: Any, episode: BuzzEpisode, now: datetime, current: int) -> int:
+        with session_scope(self.engine, write=True) as s:
+            closed = s.execute(
+                update(BuzzEpisode)
+                .where(col(BuzzEpisode.id) == episode.id, col(BuzzEpisode.status) == "open")
+                .values(status="closed", open_key=None, closed_at=now)
+            )
+        if not closed.rowcount or not sched.channel:  # type: ignore[attr-defined]
+            return 0
+        if not self._claim(episode, "closed_ts"):
+            return 0
+        text, blocks = back_to_normal_message(
+            brand=episode.brand,
+            topic=episode.topic,
+            opened_at=episode.opened_at,
+            closed_at=now,
+            peak=max(episode.peak, episode.count),
+            current=current,
+            window_minutes=int(self.params.bucket / timedelta(minutes=1)),
+        )
+        return self._send(episode, "closed_ts", sched.channel, text, blocks)
+
+    def _claim(self, episode: BuzzEpisode, column: str) -> bool:
+        field = getattr(BuzzEpisode, column)
+        with session_scope(self.engine, write=True) as s:
+            taken = s.execute(
+                update(BuzzEpisode)
+                .where(col(BuzzEpisode.id) == episode.id, col(field).is_(None))
+                .values({column: "pending"})
+            )
+        return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+    def _send(self, episode: BuzzEpisode, column: str, channel: str, text: str, blocks: list[dict[str, Any]]) -> int:
+        try:
+            ts = self.post(channel, text, blocks)
+        except Exception:
+            log.exception("bad-buzz message for %s could not be posted; retrying next round", episode.brand)
+            ts = None
+        with session_scope(self.engine, write=True) as s:
+            s.execute(update(BuzzEpisode).where(col(BuzzEpisode.id) == episode.id).values({column: ts}))
+        setattr(episode, column, ts)
+        return 1 if ts else 0
+
+    def _example_rows(self, ids: Sequence[int]) -> list[Example]:
+        if not ids:
+            return []
+        with session_scope(self.engine) as s:
+            found = {c.id: c for c in s.exec(select(Comment).where(col(Comment.id).in_(list(ids)))).all()}
+        return [
+            Example(text=found[i].text, author=found[i].author_name, platform=found[i].platform, url=found[i].url)
+            for i in ids
+            if i in found
+        ]
