@@ -121,16 +121,19 @@ def _proposal_blocks(
         )
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(f":books: Sources : {sources}{note}", 2000))]))
     if actionable:
-        blocks.append(
-            ActionsBlock(
-                block_id=f"proposal-actions-{p.id}",
-                elements=[
-                    ButtonElement(text="Approuver · Approve", action_id=APPROVE, value=str(p.id), style="primary"),
-                    ButtonElement(text="Modifier · Edit", action_id=EDIT, value=str(p.id)),
-                ],
-            )
-        )
+        blocks.append(reply_buttons(f"proposal-actions-{p.id}", p))
     return blocks
+
+
+def reply_buttons(block_id: str, p: Proposal) -> ActionsBlock:
+    """Approve and Edit under a proposal (review message and follow-ups alike)."""
+    return ActionsBlock(
+        block_id=block_id,
+        elements=[
+            ButtonElement(text="Approuver · Approve", action_id=APPROVE, value=str(p.id), style="primary"),
+            ButtonElement(text="Modifier · Edit", action_id=EDIT, value=str(p.id)),
+        ],
+    )
 
 
 def _who(decision: Decision | None) -> str:

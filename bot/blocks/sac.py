@@ -17,14 +17,13 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.review import (
-    APPROVE,
     CLAIM,
-    EDIT,
     PLATFORM_LABEL,
     RESOLVE,
     clip,
     escape_mrkdwn,
     quote,
+    reply_buttons,
     triage_chips,
 )
 from bot.case import Case, HistoryItem
@@ -172,15 +171,7 @@ def _followup_blocks(p: Proposal, pub: Publication | None, open_: bool) -> list[
         by = f" par <@{pub.requested_by}>" if pub.requested_by else ""
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(f"{status}{by}{edited}", 2000))]))
     elif open_:
-        blocks.append(
-            ActionsBlock(
-                block_id=f"followup-actions-{p.id}",
-                elements=[
-                    ButtonElement(text="Approuver · Approve", action_id=APPROVE, value=str(p.id), style="primary"),
-                    ButtonElement(text="Modifier · Edit", action_id=EDIT, value=str(p.id)),
-                ],
-            )
-        )
+        blocks.append(reply_buttons(f"followup-actions-{p.id}", p))
     return blocks
 
 

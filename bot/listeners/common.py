@@ -83,3 +83,18 @@ def first_delivery(services: BotServices, event_id: str | None) -> bool:
             s.rollback()
             return False
     return True
+
+
+async def submitted_reply(
+    ack: Any, body: dict[str, Any], text: str, block_id: str, services: BotServices, client: AsyncWebClient
+) -> str | None:
+    """The user submitting an edited reply when the text is there and they may approve; else the modal
+    stays open with the reason next to the text box (and None)."""
+    if not text.strip():
+        await ack(response_action="errors", errors={block_id: "Le texte est vide · the text is empty"})
+        return None
+    user = str(body["user"]["id"])
+    if not await services.approvers.allowed(user, client):
+        await ack(response_action="errors", errors={block_id: NOT_ALLOWED})
+        return None
+    return user

@@ -14,7 +14,7 @@ from bot.blocks.modals import submitted_value
 from bot.blocks.storm import EDIT_REPLY_ALL, HIDE_ALL, REPLY_ALL, REPLY_TEXT, edit_reply_modal
 from bot.db import session_scope
 from bot.decisions import Outcome
-from bot.listeners.common import NOT_ALLOWED, blocking, parse_id, record_then_ack, tell
+from bot.listeners.common import NOT_ALLOWED, blocking, parse_id, record_then_ack, submitted_reply, tell
 from bot.models import StormGroup
 from bot.services import BotServices
 
@@ -79,12 +79,8 @@ def register(app: AsyncApp, services: BotServices) -> None:
     @app.view(EDIT_REPLY_ALL)
     async def edited(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
         text = submitted_value(view, REPLY_TEXT, REPLY_TEXT)
-        if not text.strip():
-            await ack(response_action="errors", errors={REPLY_TEXT: "Le texte est vide · the text is empty"})
-            return
-        user = body["user"]["id"]
-        if not await services.approvers.allowed(user, client):
-            await ack(response_action="errors", errors={REPLY_TEXT: NOT_ALLOWED})
+        user = await submitted_reply(ack, body, text, REPLY_TEXT, services, client)
+        if user is None:
             return
         group_id = parse_id(view.get("private_metadata"))
         if group_id is None:

@@ -27,7 +27,7 @@ from bot.blocks.modals import (
     submitted_value,
 )
 from bot.case import load_case
-from bot.listeners.common import NOT_ALLOWED, after_decision, blocking, record_then_ack
+from bot.listeners.common import after_decision, blocking, record_then_ack, submitted_reply
 from bot.services import BotServices
 
 
@@ -35,12 +35,8 @@ def register(app: AsyncApp, services: BotServices) -> None:
     @app.view(EDIT_CALLBACK)
     async def edited(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
         text = submitted_value(view, REPLY_BLOCK, REPLY_ACTION)
-        if not text.strip():
-            await ack(response_action="errors", errors={REPLY_BLOCK: "Le texte est vide · the text is empty"})
-            return
-        user = body["user"]["id"]
-        if not await services.approvers.allowed(user, client):
-            await ack(response_action="errors", errors={REPLY_BLOCK: NOT_ALLOWED})
+        user = await submitted_reply(ack, body, text, REPLY_BLOCK, services, client)
+        if user is None:
             return
         meta = _meta(view)
         proposal_id, channel = meta.get("proposal_id"), meta.get("channel")
