@@ -137,16 +137,20 @@ def run(base: str, ws: WorkspaceClient, n: int, rate: float) -> list[float]:
             cid = send(api, f"lat-{i}", i)
             with lock:
                 sent[cid] = at
-        messages = wait_messages(ws, n + 5, 300)
-    posted: dict[int, float] = {}
-    for m in messages:
-        found = re.search(r"cas #(\d+)", str(m.get("blocks")))
-        if found and int(found.group(1)) in sent:
-            posted[int(found.group(1))] = float(str(m["ts"]))
-    missing = set(sent) - set(posted)
-    if missing:
-        raise RuntimeError(f"{len(missing)} comments never got a review message")
-    return [posted[cid] - sent[cid] for cid in sent]
+    # Wait for each comment's own message (the channel may also get a digest or other notices).
+    deadline = time.monotonic() + 300
+    while True:
+        posted: dict[int, float] = {}
+        for m in ws.messages(REVIEW):
+            found = re.search(r"cas #(\d+)", str(m.get("blocks")))
+            if found and int(found.group(1)) in sent:
+                posted[int(found.group(1))] = float(str(m["ts"]))
+        missing = set(sent) - set(posted)
+        if not missing:
+            return [posted[cid] - sent[cid] for cid in sent]
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{len(missing)} comments never got a review message")
+        time.sleep(0.5)
 
 
 def send(api: httpx.Client, external_id: str, i: int) -> int:
