@@ -33,6 +33,15 @@ def add_comments(engine, n: int, prefix: str = "c") -> list[int]:
     return ids
 
 
+def comment(engine, comment_id: int) -> Comment:
+    """A detached row; the session is closed at once (an open one would hold PostgreSQL locks)."""
+    with Session(engine) as s:
+        row = s.get(Comment, comment_id)
+        assert row is not None
+        s.expunge(row)
+        return row
+
+
 def states(engine) -> dict[int, str]:
     with Session(engine) as s:
         return {c.id: c.state for c in s.exec(select(Comment)).all()}
@@ -53,7 +62,7 @@ def test_restart_resumes_half_processed_comments(engine):
     dead = Worker(engine, {State.received: record_untriaged}, owner="host:dead", lease_seconds=600)
     assert dead.claim(limit=len(ids)) == ids
     for cid in ids[:2]:
-        record_untriaged(engine, Session(engine).get(Comment, cid))
+        record_untriaged(engine, comment(engine, cid))
     posted: list[tuple[str, str]] = []
 
     def post(comment_id, channel):
@@ -64,7 +73,7 @@ def test_restart_resumes_half_processed_comments(engine):
         State.received: record_untriaged,
         State.triaged: post_review_step(post, lambda c: "C0REVIEW", from_state=State.triaged),
     }
-    steps[State.triaged](engine, Session(engine).get(Comment, ids[0]))
+    steps[State.triaged](engine, comment(engine, ids[0]))
     assert states(engine)[ids[0]] == "posted"
 
     # The dead process's leases block nobody forever: once expired, a new process resumes everything.
