@@ -15,6 +15,7 @@ Time comes from an injectable clock, so tests can move it.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -257,6 +258,7 @@ class CaseKeeper(PollingLoop):
         owner: str | None = None,
         lease_seconds: float = 60.0,
         poll_seconds: float = 0.5,
+        clock_check_seconds: float | None = None,
     ) -> None:
         super().__init__(poll_seconds)
         self.engine, self.slack = engine, slack
@@ -264,10 +266,17 @@ class CaseKeeper(PollingLoop):
         self.auto_escalate = auto_escalate
         self.owner = owner or default_owner()
         self.lease_seconds = lease_seconds
+        # Clocks count minutes: reading every open case each poll would be work for nothing.
+        self.clock_check_seconds = 10 * poll_seconds if clock_check_seconds is None else clock_check_seconds
+        self._clocks_checked = -float("inf")
 
     def run_once(self) -> int:
         done = self.escalate_waiting() if self.auto_escalate else 0
-        return done + self.sync_cards() + self.post_followups() + self.check_clocks()
+        done += self.sync_cards() + self.post_followups()
+        if time.monotonic() - self._clocks_checked >= self.clock_check_seconds:
+            self._clocks_checked = time.monotonic()
+            done += self.check_clocks()
+        return done
 
     # --- escalation by Sowana itself -------------------------------------------------------------
     def escalate_waiting(self) -> int:

@@ -205,20 +205,14 @@ def _approve(
             edited_text=text,
         )
         if holding:
-            try:
-                s.flush()
-            except IntegrityError:
-                s.rollback()
-                return Outcome(False, "Une réponse est déjà partie · a reply was already sent", comment.id)
-            audit(
+            return _reply_or_refuse(
                 s,
-                brand=comment.brand,
-                actor=actor,
-                action="holding_reply",
-                comment_id=comment.id,
-                detail={"proposal_id": proposal_id, "via": via, "edited": edited},
+                comment,
+                actor,
+                "holding_reply",
+                "Une réponse est déjà partie · a reply was already sent",
+                {"proposal_id": proposal_id, "via": via, "edited": edited},
             )
-            return Outcome(True, "", comment.id)
         return _move_or_refuse(
             s,
             comment.id,
@@ -245,19 +239,28 @@ def _approve_followup(
     add_reply(
         s, comment, actor, action, reply, proposal=proposal, target=proposal.target, stage=FOLLOWUP, edited_text=text
     )
+    return _reply_or_refuse(
+        s,
+        comment,
+        actor,
+        action,
+        "Déjà approuvée · already approved",
+        {"proposal_id": proposal.id, "target": proposal.target, "via": via},
+    )
+
+
+def _reply_or_refuse(
+    s: Session, comment: Comment, actor: str, action: str, refusal: str, detail: dict[str, Any]
+) -> Outcome:
+    """Write a reply that moves no state (holding reply, follow-up): the publication's unique key
+    refuses a second one for the same target and stage; else it is audited."""
+    assert comment.id is not None
     try:
         s.flush()
     except IntegrityError:
         s.rollback()
-        return Outcome(False, "Déjà approuvée · already approved", comment.id)
-    audit(
-        s,
-        brand=comment.brand,
-        actor=actor,
-        action=action,
-        comment_id=comment.id,
-        detail={"proposal_id": proposal.id, "target": proposal.target, "via": via},
-    )
+        return Outcome(False, refusal, comment.id)
+    audit(s, brand=comment.brand, actor=actor, action=action, comment_id=comment.id, detail=detail)
     return Outcome(True, "", comment.id)
 
 

@@ -24,7 +24,7 @@ from bot.blocks.review import (
     RETRY,
 )
 from bot.blocks.sac import ADD_NOTE
-from bot.case import load_case
+from bot.case import Case, load_case
 from bot.db import session_scope
 from bot.listeners.common import NOT_ALLOWED, after_decision, blocking, parse_id, record_then_ack, tell
 from bot.models import Comment, Proposal
@@ -159,24 +159,19 @@ def register(app: AsyncApp, services: BotServices) -> None:
                 f":wave: <@{user}> (SAC) s'occupe du cas · is on it.",
             )
 
-    @app.action(RESOLVE)
-    async def resolve(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        comment_id = parse_id(action.get("value"))
-        case = await blocking(load_case, services.engine, comment_id) if comment_id is not None else None
-        if case is None:
-            return
-        view = resolve_modal(case.id, case.comment.text, case.comment.platform)
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+    def case_modal(action_id: str, build: Callable[[Case], dict[str, Any]]) -> None:
+        """A button on the case card that opens a modal about its case (resolve, add a note)."""
 
-    @app.action(ADD_NOTE)
-    async def add_note(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        comment_id = parse_id(action.get("value"))
-        case = await blocking(load_case, services.engine, comment_id) if comment_id is not None else None
-        if case is None:
-            return
-        await client.views_open(trigger_id=body["trigger_id"], view=case_note_modal(case.id, case.comment.text))
+        @app.action(action_id)
+        async def handler(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+            await ack()  # records nothing: the trigger_id is better used fast
+            comment_id = parse_id(action.get("value"))
+            case = await blocking(load_case, services.engine, comment_id) if comment_id is not None else None
+            if case is not None:
+                await client.views_open(trigger_id=body["trigger_id"], view=build(case))
+
+    case_modal(RESOLVE, lambda case: resolve_modal(case.id, case.comment.text, case.comment.platform))
+    case_modal(ADD_NOTE, lambda case: case_note_modal(case.id, case.comment.text))
 
 
 async def escalate_comment(
