@@ -10,19 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from knowledge.eval.triage import evaluate_triage
+from knowledge.eval.triage import CONTRACT_KEYS, evaluate_triage
 from knowledge.triage import Triager, make_chat_model
-
-_FRACTIONS = (
-    "intent_accuracy",
-    "intent_macro_f1",
-    "sentiment_accuracy",
-    "needs_sac_precision",
-    "needs_sac_recall",
-    "humor_fp_rate",
-    "humor_fp_rate_distress",
-    "hide_recall",
-)
 
 
 def build_triager() -> Triager:
@@ -39,7 +28,7 @@ def render(metrics: dict[str, Any], console: Console) -> None:
     table = Table(title=f"Triage on {metrics['n']} comments")
     table.add_column("metric")
     table.add_column("value", justify="right")
-    for key in _FRACTIONS:
+    for key in CONTRACT_KEYS:
         table.add_row(key, f"{metrics[key]:.3f}")
     for key in ("humor_fp", "humor_fp_distress", "hide_found", "hide_count", "hide_false_positives"):
         table.add_row(key, str(metrics[key]))

@@ -9,6 +9,18 @@ from typing import Any, Protocol
 
 from knowledge.triage.types import INTENTS, TriageInput, TriageResult
 
+# The fractions DESIGN.md's evaluation contract names for `eval triage --json`.
+CONTRACT_KEYS = (
+    "intent_accuracy",
+    "intent_macro_f1",
+    "sentiment_accuracy",
+    "needs_sac_precision",
+    "needs_sac_recall",
+    "humor_fp_rate",
+    "humor_fp_rate_distress",
+    "hide_recall",
+)
+
 
 class _Triages(Protocol):
     def triage_many(self, inputs: Sequence[TriageInput | str]) -> list[TriageResult]: ...
@@ -35,7 +47,7 @@ def _ratio(num: int, den: int) -> float:
     return num / den if den else 0.0
 
 
-def _macro_f1(pairs: list[tuple[str, str]], classes: Sequence[str]) -> float:
+def macro_f1(pairs: list[tuple[str, str]], classes: Sequence[str]) -> float:
     scores = []
     for cls in classes:
         tp = sum(1 for gold, pred in pairs if gold == cls and pred == cls)
@@ -90,7 +102,7 @@ def evaluate_triage(comments_path: Path, labels_path: Path, triager: _Triages) -
     return {
         "n": n,
         "intent_accuracy": _ratio(sum(1 for g, p in intents if g == p), n),
-        "intent_macro_f1": _macro_f1(intents, classes),
+        "intent_macro_f1": macro_f1(intents, classes),
         "sentiment_accuracy": _ratio(sentiment_ok, n),
         "needs_sac_precision": _ratio(sac_tp, sac_tp + sac_fp),
         "needs_sac_recall": _ratio(sac_tp, sac_tp + sac_fn),

@@ -15,7 +15,7 @@ from knowledge.triage.types import Intent, Lang, Priority, Sentiment, Source, Tr
 
 HUMOR_MIN_INTENT_CONFIDENCE = 0.55
 HUMOR_MIN_PROB = 0.5
-NEEDS_SAC_THRESHOLD = 0.35  # chosen by 5-fold CV on the shipped examples: recall first
+NEEDS_SAC_THRESHOLD = 0.35  # chosen with bench/triage_cv.py on the shipped examples: recall first (0.93 there)
 LOW_LITERACY_PROB = 0.5
 
 
@@ -33,9 +33,16 @@ class RawLabels:
     topics: list[str] = field(default_factory=list)
 
 
+# Toxic and spam hide the comment: on a weak guess with no word to back it, take the next intent.
+HIDING_MIN_PROB = 0.6  # bench/triage_cv.py: hide recall 0.91 with 2 hidden by mistake in 1,678 (4 at 0.5)
+
+
 def _choose_intent(raw: RawLabels, s: Signals) -> tuple[Intent, float]:
     probs = raw.intent_probs
     best: Intent = max(probs, key=lambda k: probs[k])  # type: ignore[arg-type,assignment]
+    backed = {"toxic": s.insult or s.hate, "spam": bool(s.links) or s.lure}
+    if best in backed and not backed[best] and probs[best] < HIDING_MIN_PROB:
+        best = max((k for k in probs if k not in backed), key=lambda k: probs[k])  # type: ignore[assignment,misc]
     conf = probs[best]
     forced: Intent | None = None
     if s.injection:
@@ -78,7 +85,9 @@ def low_literacy(raw: RawLabels, s: Signals) -> bool:
     )
 
 
-def decide(raw: RawLabels, s: Signals, lang: Lang, source: Source) -> TriageResult:
+def decide(
+    raw: RawLabels, s: Signals, lang: Lang, source: Source, *, needs_sac_threshold: float = NEEDS_SAC_THRESHOLD
+) -> TriageResult:
     intent, confidence = _choose_intent(raw, s)
     corrected = raw.corrected
     if "intent" in corrected:
@@ -89,15 +98,26 @@ def decide(raw: RawLabels, s: Signals, lang: Lang, source: Source) -> TriageResu
     # Customer service has to act when the person's own order, bill or account is involved.
     if "needs_sac" in corrected:
         needs_sac = bool(corrected["needs_sac"])
-    elif intent in ("spam", "toxic"):
+    elif intent == "spam":
         needs_sac = False
-    else:
+    elif intent in ("banter", "praise"):
+        # A joke or a thank-you needs the person's file only when it also reports a problem with it.
         needs_sac = (
-            raw.needs_sac_prob >= NEEDS_SAC_THRESHOLD
-            or (intent in ("question", "complaint") and s.sac_hint and raw.needs_sac_prob >= 0.2)
+            s.problem and (s.account_marker or s.sac_hint or raw.needs_sac_prob >= needs_sac_threshold)
+        ) or raw.needs_sac_prob >= 0.6
+    else:
+        # Tone does not decide it: an insult or a cry for help can still carry an order, a bill or an
+        # account that customer service must act on (the comment is hidden, the problem is not).
+        needs_sac = (
+            raw.needs_sac_prob >= needs_sac_threshold
+            or (intent in ("complaint", "toxic", "distress") and s.sac_hint and raw.needs_sac_prob >= 0.2)
             # "commande #48213", "prélevé deux fois", "can't log in": only the account can resolve these,
             # however the examples vote (an injected order such as "refund me now" is not a customer need).
-            or (s.account_marker and intent in ("question", "complaint", "other") and not s.injection)
+            or (
+                s.account_marker
+                and intent in ("question", "complaint", "toxic", "distress", "other")
+                and not s.injection
+            )
         )
         if s.personal_data and intent in ("question", "complaint", "other"):
             needs_sac = True

@@ -23,6 +23,11 @@ _PHONE_FR = re.compile(r"(?<![\d#])(?:\+33[\s.]?(?:\(0\))?|0)[1-9](?:[\s.-]?\d{2
 # Other international numbers written with a leading + and at least 8 digits.
 _PHONE_INTL = re.compile(r"(?<![\w+])\+\d{2,3}(?:[\s.-]?\d{2,4}){3,5}(?!\d)")
 _CARD = re.compile(r"(?<![\d])\d(?:[ -]?\d){12,18}(?!\d)")
+# Words that make a long number someone's card even when a digit is off (one slip from the real one
+# is still exposed): "ma carte c'est 4519 …", "Card 4532 …", "gift card number …".
+_CARD_CONTEXT = re.compile(r"(carte|card|visa|mastercard|master card|amex|cr[ée]dit|d[ée]bit|cc)\b[^\d\n]{0,25}$", _F)
+# A PIN (or the Québec NIP) written next to its number.
+_PIN = re.compile(r"\b(?:pin|nip|code secret|cvv|cvc)\s*:?\s*\d{3,6}\b", _F)
 # The words that make a long number an order / invoice / tracking reference, not a phone.
 _REFERENCE_CONTEXT = re.compile(
     r"(commande|order|facture|invoice|suivi|tracking|confirmation|r[ée]f[ée]rence|\bref\b|dossier|"
@@ -58,14 +63,18 @@ def _is_reference(text: str, start: int) -> bool:
 
 
 def find_personal_data(text: str) -> list[str]:
-    """Kinds of personal data exposed in `text`: "email", "phone", "card", "address" (sorted, unique)."""
+    """Kinds of personal data exposed in `text`: "email", "phone", "card", "address" (sorted, unique).
+
+    A long number is a card when it passes the Luhn checksum, or when the words before it call it one.
+    """
     kinds: set[str] = set()
     if _EMAIL.search(text):
         kinds.add("email")
     scrubbed = _EMAIL.sub(" ", text)
     for match in _CARD.finditer(scrubbed):
         digits = re.sub(r"\D", "", match.group())
-        if 13 <= len(digits) <= 19 and luhn_ok(digits) and not _is_reference(scrubbed, match.start()):
+        named = bool(_CARD_CONTEXT.search(scrubbed[max(0, match.start() - 40) : match.start()]))
+        if 13 <= len(digits) <= 19 and (luhn_ok(digits) or named) and not _is_reference(scrubbed, match.start()):
             kinds.add("card")
             scrubbed = scrubbed.replace(match.group(), " ")
     for pattern in (_PHONE_NA, _PHONE_FR, _PHONE_INTL):
@@ -74,6 +83,8 @@ def find_personal_data(text: str) -> list[str]:
                 kinds.add("phone")
     if _ADDRESS_FR.search(scrubbed) or _ADDRESS_EN.search(scrubbed):
         kinds.add("address")
+    if _PIN.search(scrubbed):
+        kinds.add("card")  # a PIN is only ever exposed with a card's number
     return sorted(kinds)
 
 
@@ -87,7 +98,8 @@ _LINK = re.compile(
 _LURE = re.compile(
     r"(cliquez ici|click here|lien (en|dans la) bio|link in bio|code (promo|parrain)|promo code|"
     r"referral code|use (my )?code|utilise[zr]? (le |mon )?code|\bdm (me|moi)\b|[ée]cri(vez|s)[- ]moi en priv[ée]|"
-    r"message (me|priv[ée])|whatsapp|crypto|bitcoin|trading|followers|abonn[ée]s gratuits|gagne[zr]? \d|"
+    r"message me|(envoie|envoyez|[ée]cri(s|vez))[- ]moi (un |en )?(message|mp|dm|priv[ée])|"
+    r"whatsapp|crypto|bitcoin|trading|followers|abonn[ée]s gratuits|gagne[zr]? \d|"
     r"\bearn \$?\d|\$\d+ a day|par jour depuis|work from home|travail (à|a) domicile|guaranteed|garanti[es]*|"
     r"check (out )?my (profile|page|store)|regardez mon profil|allez voir ma (boutique|page)|giveaway|"
     r"free gift|iphone \d+|sans v[ée]rification|no credit check|marabout|spell|hot singles|seo services|"
@@ -159,7 +171,7 @@ _INJECTION = re.compile(
     _F,
 )
 _HATE = re.compile(
-    r"(retourne\w* dans (ton|votre|leur) pays|go back (to|where) (your|they)|send them back|"
+    r"(retourne\w* (dans|chez) (ton|votre|vos|leurs?) pays|go back (to|where) (your|they)|send them back|"
     r"bougnoul|sale (race|arabe|noir|n[èe]gre|juif|immigr)|dirty (foreigner|immigrant)|"
     r"(want|veux) (a|un) (white|blanc)|n[i1]gg|f[a@]gg?ot|tapette|p[ée]d[ée]s?\b|"
     r"(juifs|jews) (contr[ôo]l|control)|those people are|ces gens sont (malades|des animaux)|"
@@ -171,7 +183,11 @@ _INSULT = re.compile(
     r"va chier|allez chier|marde\b|merde\b|fous?-?toi|foutre|crisse de|gang de caves|\bcaves\b|\b[ée]pais\b|"
     r"d[ée]chets|parasites|escroc|porc\b|salope|pute|fuck|f\*+|sh\*t|shit|\bstfu\b|shut up|morons?|"
     r"stupid|dumbass|b\*tch|bitch|asshole|trash\b|clowns?\b|pathetic|scum|losers?|go to hell|"
-    r"kill yourselves|crevez|crever)",
+    r"kill yourselves|crevez|crever|(grosse|esp[èe]ce de|vieille|vraie) vache|(fat|stupid|old) cow|"
+    # name-calling a group: "bande de voleurs", "gang d'incompétents", "ugly people", "bunch of crooks"
+    r"(bande|gang|tas) d(e |')(voleurs|incomp[ée]tents|nuls|menteurs|arnaqueurs|escrocs|clowns|tar[ée]s|rapaces|"
+    r"profiteurs|guignols|amateurs)|bunch of (thieves|crooks|liars|scammers|clowns|amateurs|idiots)|"
+    r"\b(thieves|crooks|scammers)\b|ugly (people|faces))",
     _F,
 )
 
@@ -326,14 +342,33 @@ def tokens(text: str) -> list[str]:
     return [t.lower().replace("’", "'") for t in _WORD.findall(text)]
 
 
-def _near_miss(token: str, vocab: frozenset[str]) -> bool:
-    """A dyslexic / low-literacy slip of a known word: a doubled letter dropped or two letters swapped."""
-    if len(token) < 4 or token in vocab:
-        return False
+def _respelling(token: str, vocab: frozenset[str]) -> str | None:
+    """The known word a dyslexic / low-literacy slip stands for: a doubled letter dropped or two letters swapped."""
+    if len(token) < 4 or token in vocab or not vocab:
+        return None
     for i in range(len(token)):
-        if vocab and (token[:i] + token[i] + token[i:]) in vocab:  # comande -> commande
-            return True
-    return any(token[:i] + token[i + 1] + token[i] + token[i + 2 :] in vocab for i in range(len(token) - 1))
+        doubled = token[:i] + token[i] + token[i:]  # comande -> commande
+        if doubled in vocab:
+            return doubled
+    for i in range(len(token) - 1):
+        swapped = token[:i] + token[i + 1] + token[i] + token[i + 2 :]
+        if swapped in vocab:
+            return swapped
+    return None
+
+
+def _near_miss(token: str, vocab: frozenset[str]) -> bool:
+    return _respelling(token, vocab) is not None
+
+
+def respelled(text: str, vocab: frozenset[str]) -> str:
+    """The text with each slip replaced by the word it stands for (accents dropped), so the detectors'
+    word lists still see "anulé" as "annule" and "casé" as "casse": a problem told in shaky spelling is
+    still a problem."""
+    if not vocab:
+        return text
+    words = [strip_accents(t) for t in tokens(text)]
+    return " ".join(_respelling(w, vocab) or w for w in words)
 
 
 @dataclass(frozen=True)
@@ -441,7 +476,8 @@ _PROBLEM = re.compile(
     r"(manqu|missing|pas re[çc]u|jamais (arriv|re[çc])|never (arrived|came|got)|didn'?t (get|receive|arrive)|"
     r"cass[ée]|broken|pourri|rotten|moisi|mouldy|moldy|stale|renvers|leaked|en retard|late again|retard de|"
     r"erreur|mistake|wrong (item|order|plan|size)|mauvais (format|article|produit)|factur[ée] deux|charged twice|"
-    r"pr[ée]lev[ée]e? deux|rembours|refund|annul[ée]|cancell?ed|perdu|lost|ab[îi]m[ée]|damaged|écras|crushed)",
+    r"pr[ée]lev[ée]e? deux|rembours|refund|annul[ée]|cancell?ed|perdu|lost|ab[îi]m[ée]|damaged|écras|crushed|"
+    r"disparu|disappeared|vanished|d[ée]chir|torn|au lieu d|instead of)",
     _F,
 )
 
@@ -504,6 +540,7 @@ class Signals:
 
 
 def detect(text: str, engagement: Mapping[str, Any] | None = None, vocab: frozenset[str] = frozenset()) -> Signals:
+    fixed = respelled(text, vocab)
     return Signals(
         personal_data=find_personal_data(text),
         links=find_links(text),
@@ -517,9 +554,9 @@ def detect(text: str, engagement: Mapping[str, Any] | None = None, vocab: frozen
         hate=has_hate(text),
         insult=has_insult(text),
         literacy=literacy_signals(text, vocab),
-        sac_hint=has_sac_hint(text),
+        sac_hint=has_sac_hint(text) or has_sac_hint(fixed),
         account_marker=has_account_marker(text),
-        problem=has_problem(text),
+        problem=has_problem(text) or has_problem(fixed),
         traction=traction_score(engagement) >= TRACTION_THRESHOLD,
         topics=topics_of(text),
     )

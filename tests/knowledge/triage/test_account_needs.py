@@ -94,3 +94,55 @@ def test_thanks_and_injected_orders_are_not_forced_to_customer_service() -> None
 )
 def test_account_needs_asked_as_questions_reach_customer_service(triager: Triager, text: str, needs_sac: bool) -> None:
     assert triager.triage(text).needs_sac is needs_sac
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Bande de voleurs, vous m'avez prélevé deux fois et personne répond, allez chier", "fr"),
+        ("You useless morons charged me twice and nobody answers", "en"),
+    ],
+)
+def test_an_insult_about_their_own_bill_is_hidden_and_still_reaches_customer_service(text: str, lang: str) -> None:
+    result = decide(_raw("toxic", 0.6), detect(text), lang, "offline")  # type: ignore[arg-type]
+    assert result.intent == "toxic" and result.moderation == "hide"
+    assert result.needs_sac  # the insult is hidden; the double charge still has to be refunded
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("J'ai perdu ma job, je peux plus payer mon forfait ce mois-ci, j'ai peur qu'on me coupe", "fr"),
+        ("My wife passed away and her subscription keeps charging our card, I can't face dealing with it", "en"),
+    ],
+)
+def test_distress_tied_to_their_bill_is_urgent_humourless_and_for_customer_service(
+    triager: Triager, text: str, lang: str
+) -> None:
+    result = triager.triage(text)
+    assert result.intent == "distress" and result.priority == "urgent" and not result.humor_ok
+    assert result.needs_sac
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Mon chum dit que la salle de bain sent la campagne astheure 😂", "fr"),
+        ("my router has a better social life than me, it talks to 14 devices", "en"),
+    ],
+)
+def test_an_unsure_vote_never_sends_a_joke_to_customer_service(text: str, lang: str) -> None:
+    result = decide(_raw("banter", 0.5), detect(text), lang, "offline")  # type: ignore[arg-type]
+    assert not result.needs_sac
+
+
+@pytest.mark.parametrize(
+    ("text", "needs_sac"),
+    [
+        ("Est-ce que ça coûte quelque chose de suspendre son abonnement l'été?", False),
+        ("Where do I change my credit card in the app?", False),
+        ("What's the fee to break a contract early?", False),
+    ],
+)
+def test_general_how_to_questions_are_answered_publicly(triager: Triager, text: str, needs_sac: bool) -> None:
+    assert triager.triage(text).needs_sac is needs_sac

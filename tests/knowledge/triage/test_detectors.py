@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.triage.detectors import (
+    detect,
     find_links,
     find_personal_data,
     has_distress,
@@ -41,12 +42,15 @@ def test_email_and_address_are_personal_data() -> None:
     assert "address" in find_personal_data("it went to 15 Queen Street instead")
 
 
-def test_a_card_number_counts_only_when_it_passes_luhn() -> None:
-    assert find_personal_data("ma carte 4539 1488 0343 6467 a été débitée") == ["card"]
+def test_a_card_number_counts_when_it_passes_luhn_or_is_called_a_card() -> None:
+    assert find_personal_data("4539 1488 0343 6467 a été débitée") == ["card"]
     assert find_personal_data("card 5500-0000-0000-0004 was charged") == ["card"]
     assert luhn_ok("4539148803436467")
     assert not luhn_ok("4539148803436468")
-    assert "card" not in find_personal_data("ma carte 4539 1488 0343 6468 a été débitée")
+    assert "card" not in find_personal_data("le coupon 4539 1488 0343 6468 ne marche pas")
+    # One digit off the real number is still the customer's card, in public.
+    assert find_personal_data("Ma carte c'est 4539 1488 0343 6468 allez voir") == ["card"]
+    assert find_personal_data("Gift card number is 6277 1043 9985 2210 PIN 4471") == ["card"]
 
 
 @pytest.mark.parametrize(
@@ -73,6 +77,9 @@ def test_links_and_promo_lures() -> None:
     assert has_lure("Use my code FREEBOX, link in bio")
     assert has_lure("Je gagne 3000 € par semaine avec le trading, écrivez-moi en privé")
     assert not has_lure("Bonjour, est-ce que vous livrez le samedi?")
+    # Complaining about a slow answer to a private message is not an invitation to write in private.
+    assert not has_lure("Plus de 48 h pour répondre à un message privé, c'est long quand même.")
+    assert has_lure("Envoyez-moi un message privé pour recevoir votre cadeau")
 
 
 @pytest.mark.parametrize(
@@ -124,3 +131,16 @@ def test_traction_weights_replies_and_shares() -> None:
     assert traction_score(None) == 0
     assert traction_score({"likes": 10, "replies": 5, "shares": 2}) == 26
     assert traction_score({"likes": "many"}) == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wow bravo sa fait 3 foi que ma comande est anulé tres profesionel",
+        "my pakage was lsot again, thats the thrid time",
+    ],
+)
+def test_a_problem_told_in_shaky_spelling_is_still_a_problem(text: str) -> None:
+    vocab = frozenset({"commande", "annule", "package", "lost", "third", "time"})
+    assert detect(text, vocab=vocab).problem
+    assert not detect(text).problem  # without the vocabulary of known words, the slip hides it

@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from knowledge.eval.triage import evaluate_triage
+from knowledge.eval.triage import CONTRACT_KEYS, evaluate_triage
 from knowledge.triage import Triager
 
 ROWS = [
@@ -52,16 +52,7 @@ def dataset(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_metrics_have_the_contract_keys(dataset: tuple[Path, Path], triager: Triager) -> None:
     metrics = evaluate_triage(*dataset, triager)
-    for key in (
-        "intent_accuracy",
-        "intent_macro_f1",
-        "sentiment_accuracy",
-        "needs_sac_precision",
-        "needs_sac_recall",
-        "humor_fp_rate",
-        "humor_fp_rate_distress",
-        "hide_recall",
-    ):
+    for key in CONTRACT_KEYS:
         assert 0.0 <= metrics[key] <= 1.0
     assert metrics["n"] == 6 and metrics["hide_count"] == 2 and metrics["distress_count"] == 1
     assert metrics["humor_fp_rate_distress"] == 0.0

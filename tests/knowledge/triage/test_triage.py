@@ -173,3 +173,15 @@ def test_bad_input_is_a_clear_error() -> None:
         TriageInput.model_validate({"platform": "x"})
     with pytest.raises(ValueError, match="timeout"):
         Triager(timeout=0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Des pannes à chaque orage dans mon coin. Chaque. Fois. Investissez dans votre réseau un moment donné.",
+        "Two agents gave me two different answers. This is exactly why nobody trusts you.",
+    ],
+)
+def test_a_blunt_complaint_without_an_insult_is_not_hidden(triager: Triager, text: str) -> None:
+    result = triager.triage(text)
+    assert result.moderation != "hide" and result.intent != "toxic"
