@@ -57,6 +57,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"{len(rows)} examples, {args.folds} folds")
     print(f"intent macro-F1 {macro_f1(pairs, INTENTS):.3f}")
     print(f"humor false positives {humor_fp}/{len(humor_no)}")
+    hide = [
+        (labels["moderation"] == "hide", r.moderation == "hide")
+        for (labels, _, _), r in zip(rows, results, strict=True)
+    ]
+    found = sum(1 for gold, said in hide if gold and said)
+    mistakes = sum(1 for gold, said in hide if said and not gold)
+    print(f"hide recall {found / max(1, sum(gold for gold, _ in hide)):.3f}, hidden by mistake {mistakes}")
     for threshold in THRESHOLDS:
         tp = fp = fn = 0
         for (labels, raw, signals), _ in zip(rows, results, strict=True):
