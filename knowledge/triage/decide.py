@@ -163,6 +163,8 @@ def decide(
         off("legal_threat")
     if s.personal_data:
         off("personal_data")
+    if s.account_marker:
+        off("own_order")  # an order number or a charge of theirs is named: answer it, never joke about it
     if intent not in ("banter", "praise"):
         off("serious_intent")
     elif confidence < HUMOR_MIN_INTENT_CONFIDENCE or raw.humor_prob < HUMOR_MIN_PROB:

@@ -146,3 +146,17 @@ def test_an_unsure_vote_never_sends_a_joke_to_customer_service(text: str, lang: 
 )
 def test_general_how_to_questions_are_answered_publicly(triager: Triager, text: str, needs_sac: bool) -> None:
     assert triager.triage(text).needs_sac is needs_sac
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Merci pour la poutine sans fromage 👏👏 commande #48213 de ce soir, chapeau", "fr"),
+        ("Love being charged twice for one pizza, great system 👏", "en"),
+    ],
+)
+def test_no_joke_on_a_comment_that_names_their_own_order_or_charge(text: str, lang: str) -> None:
+    raw = _raw("praise", 0.1)
+    raw.humor_prob = 0.95
+    result = decide(raw, detect(text), lang, "offline")  # type: ignore[arg-type]
+    assert not result.humor_ok and "own_order" in result.humor_off_reasons
