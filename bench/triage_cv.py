@@ -56,7 +56,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     humor_fp = sum(1 for i in humor_no if results[i].humor_ok)
     print(f"{len(rows)} examples, {args.folds} folds")
     print(f"intent macro-F1 {macro_f1(pairs, INTENTS):.3f}")
-    print(f"humor false positives {humor_fp}/{len(humor_no)}")
+    humor_yes = [i for i, (labels, _, _) in enumerate(rows) if labels["humor_ok"]]
+    humor_kept = sum(1 for i in humor_yes if results[i].humor_ok)
+    print(f"humor false positives {humor_fp}/{len(humor_no)}, wit kept {humor_kept}/{len(humor_yes)}")
     hide = [
         (labels["moderation"] == "hide", r.moderation == "hide")
         for (labels, _, _), r in zip(rows, results, strict=True)

@@ -10,6 +10,8 @@ import json
 import pytest
 
 from knowledge.triage import TriageInput, Triager, TriageResult
+from knowledge.triage.decide import RawLabels, decide
+from knowledge.triage.detectors import detect
 
 INTENT_CASES = [
     ("question", "fr", "Bonjour, est-ce que vous livrez à Drummondville le mercredi?"),
@@ -62,6 +64,16 @@ def test_light_banter_and_praise_may_get_wit(triager: Triager) -> None:
         assert result.intent == "banter"
         assert result.humor_ok, result.humor_off_reasons
         assert result.sentiment in ("pos", "neu")
+
+
+def test_a_vote_split_between_banter_and_praise_is_still_a_light_comment() -> None:
+    probs = dict.fromkeys(("question", "complaint", "banter", "praise", "spam", "toxic", "distress", "other"), 0.02)
+    probs.update(banter=0.45, praise=0.43)
+    raw = RawLabels(intent_probs=probs, sentiment="pos", needs_sac_prob=0.0, humor_prob=0.85)
+    text = "Vos carottes sont tellement bonnes que mes enfants les mangent comme des bonbons 🥕"
+    assert decide(raw, detect(text), "fr", "offline").humor_ok
+    unsure = RawLabels(intent_probs=probs, sentiment="pos", needs_sac_prob=0.0, humor_prob=0.5)
+    assert "low_confidence" in decide(unsure, detect(text), "fr", "offline").humor_off_reasons
 
 
 @pytest.mark.parametrize(
