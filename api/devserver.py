@@ -41,9 +41,7 @@ def dev_settings(settings: Settings, base: str, graph: str, x_api: str) -> tuple
     """Point Slack and the platforms at the local workspace and emulators (real values win if set)."""
     workspace = WorkspaceConfig(request_url=f"{base}/slack/events")
     overrides: dict[str, Any] = {
-        "slack_bot_token": workspace.bot_token,
-        "slack_signing_secret": workspace.signing_secret,
-        "slack_api_url": f"{base}/api/",
+        **workspace.app_settings(base),
         # Sign in with Slack on /dashboard goes through the workspace's /openid/connect/authorize.
         "slack_client_id": workspace.client_id,
         "slack_client_secret": workspace.client_secret,

@@ -157,9 +157,7 @@ def main() -> None:
         settings = load_settings(
             database_url=url,
             chroma_path=f"{tmp}/chroma",
-            slack_bot_token=ws_config.bot_token,
-            slack_signing_secret=ws_config.signing_secret,
-            slack_api_url=f"{ws_url}/api/",
+            **ws_config.app_settings(ws_url),
             review_channel=REVIEW,
             api_token="bench",
             worker_poll_seconds=0.05,

@@ -2,11 +2,11 @@
 
     uv run python bench/triage_cv.py [--folds 5] [--k 9] [--knn-weight 0.4]
 
-The shipped examples (knowledge/triage/examples.jsonl and examples_more.jsonl) are split into
-folds; each fold is triaged by a classifier learnt on the others, through the same rules as in
-production. Prints intent macro-F1, the humor false-positive rate, and needs_sac precision and
-recall for a range of thresholds, so `NEEDS_SAC_THRESHOLD` is chosen here and never on an
-evaluation set.
+The shipped examples (knowledge/triage/examples.jsonl) are split into folds; each fold is triaged
+by a classifier learnt on the others, through the same rules as in production. Prints intent
+macro-F1, humor false positives and the wit kept, hide recall and mistakes, and needs_sac precision
+and recall for a range of thresholds, so the thresholds in knowledge/triage/decide.py are chosen
+here and never on an evaluation set.
 """
 
 from __future__ import annotations

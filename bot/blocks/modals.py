@@ -1,4 +1,4 @@
-"""Modals (pure builders): edit a proposal, resolve a case."""
+"""Modals (pure builders): edit a proposal, resolve a case, add a note to a case."""
 
 from __future__ import annotations
 
@@ -45,82 +45,84 @@ def reply_limit(platform: str) -> int:
     return PLATFORM_LIMIT.get(platform, DEFAULT_LIMIT)
 
 
-def edit_modal(proposal_id: int, text: str, comment_text: str, platform: str, channel: str) -> dict[str, Any]:
-    limit = reply_limit(platform)
+def _comment_modal(
+    callback_id: str, metadata: dict[str, Any], title: str, submit: str, comment_text: str, *blocks: Any
+) -> dict[str, Any]:
+    """A modal that quotes the comment it acts on, above its own inputs."""
+    quoted = SectionBlock(text=MarkdownTextObject(text=clip("*Commentaire · comment*\n" + quote(comment_text), 3000)))
     view = View(
         type="modal",
-        callback_id=EDIT_CALLBACK,
-        private_metadata=json.dumps({"proposal_id": proposal_id, "channel": channel}),
-        title="Modifier la réponse",
-        submit="Publier · Publish",
+        callback_id=callback_id,
+        private_metadata=json.dumps(metadata),
+        title=title,
+        submit=submit,
         close="Annuler",
-        blocks=[
-            SectionBlock(text=MarkdownTextObject(text=clip("*Commentaire · comment*\n" + quote(comment_text), 3000))),
-            InputBlock(
-                block_id=REPLY_BLOCK,
-                label="Réponse publiée · reply to publish",
-                element=PlainTextInputElement(
-                    action_id=REPLY_ACTION, multiline=True, initial_value=clip(text, limit), max_length=limit
-                ),
-            ),
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text=f"Les deux versions sont conservées · both versions are kept. Limite · limit: {limit}"
-                    )
-                ]
-            ),
-        ],
+        blocks=[quoted, *blocks],
     )
     return view.to_dict()
+
+
+def edit_modal(proposal_id: int, text: str, comment_text: str, platform: str, channel: str) -> dict[str, Any]:
+    limit = reply_limit(platform)
+    return _comment_modal(
+        EDIT_CALLBACK,
+        {"proposal_id": proposal_id, "channel": channel},
+        "Modifier la réponse",
+        "Publier · Publish",
+        comment_text,
+        InputBlock(
+            block_id=REPLY_BLOCK,
+            label="Réponse publiée · reply to publish",
+            element=PlainTextInputElement(
+                action_id=REPLY_ACTION, multiline=True, initial_value=clip(text, limit), max_length=limit
+            ),
+        ),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"Les deux versions sont conservées · both versions are kept. Limite · limit: {limit}"
+                )
+            ]
+        ),
+    )
 
 
 def resolve_modal(comment_id: int, comment_text: str, platform: str = "other") -> dict[str, Any]:
     options = [Option(value=k, label=v) for k, v in FOLLOWUP_CHOICES.items()]
     initial = next(o for o in options if o.value == default_followup(platform))
-    view = View(
-        type="modal",
-        callback_id=RESOLVE_CALLBACK,
-        private_metadata=json.dumps({"comment_id": comment_id}),
-        title="Résoudre le cas",
-        submit="Résoudre · Resolve",
-        close="Annuler",
-        blocks=[
-            SectionBlock(text=MarkdownTextObject(text=clip("*Commentaire · comment*\n" + quote(comment_text), 3000))),
-            InputBlock(
-                block_id=NOTE_BLOCK,
-                label="Ce qui a été fait · what was done",
-                element=PlainTextInputElement(action_id=NOTE_ACTION, multiline=True, max_length=2000),
-            ),
-            InputBlock(
-                block_id=FOLLOWUP_BLOCK,
-                label="Ensuite, proposer au CM · then propose to the CM",
-                element=RadioButtonsElement(action_id=FOLLOWUP_ACTION, options=options, initial_option=initial),
-                optional=True,
-            ),
-        ],
+    return _comment_modal(
+        RESOLVE_CALLBACK,
+        {"comment_id": comment_id},
+        "Résoudre le cas",
+        "Résoudre · Resolve",
+        comment_text,
+        InputBlock(
+            block_id=NOTE_BLOCK,
+            label="Ce qui a été fait · what was done",
+            element=PlainTextInputElement(action_id=NOTE_ACTION, multiline=True, max_length=2000),
+        ),
+        InputBlock(
+            block_id=FOLLOWUP_BLOCK,
+            label="Ensuite, proposer au CM · then propose to the CM",
+            element=RadioButtonsElement(action_id=FOLLOWUP_ACTION, options=options, initial_option=initial),
+            optional=True,
+        ),
     )
-    return view.to_dict()
 
 
 def case_note_modal(comment_id: int, comment_text: str) -> dict[str, Any]:
-    view = View(
-        type="modal",
-        callback_id=CASE_NOTE_CALLBACK,
-        private_metadata=json.dumps({"comment_id": comment_id}),
-        title="Note pour le SAC",
-        submit="Ajouter · Add",
-        close="Annuler",
-        blocks=[
-            SectionBlock(text=MarkdownTextObject(text=clip("*Commentaire · comment*\n" + quote(comment_text), 3000))),
-            InputBlock(
-                block_id=CASE_NOTE_BLOCK,
-                label="Note (visible du SAC · for customer service)",
-                element=PlainTextInputElement(action_id=CASE_NOTE_ACTION, multiline=True, max_length=2000),
-            ),
-        ],
+    return _comment_modal(
+        CASE_NOTE_CALLBACK,
+        {"comment_id": comment_id},
+        "Note pour le SAC",
+        "Ajouter · Add",
+        comment_text,
+        InputBlock(
+            block_id=CASE_NOTE_BLOCK,
+            label="Note (visible du SAC · for customer service)",
+            element=PlainTextInputElement(action_id=CASE_NOTE_ACTION, multiline=True, max_length=2000),
+        ),
     )
-    return view.to_dict()
 
 
 def submitted_choice(view: dict[str, Any], block_id: str, action_id: str) -> str | None:

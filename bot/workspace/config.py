@@ -105,6 +105,14 @@ class WorkspaceConfig:
     redirect_urls: tuple[str, ...] = ()
     oauth_code_ttl_s: float = 600.0  # Slack's codes expire after 10 minutes
 
+    def app_settings(self, url: str) -> dict[str, str]:
+        """The Slack settings (`bot.settings` names) of an app that talks to this workspace served at `url`."""
+        return {
+            "slack_bot_token": self.bot_token,
+            "slack_signing_secret": self.signing_secret,
+            "slack_api_url": f"{url}{self.api_prefix}/",
+        }
+
     def user(self, user_id: str) -> WorkspaceUser | None:
         if user_id == self.bot_user.id:
             return self.bot_user

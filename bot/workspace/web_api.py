@@ -279,24 +279,30 @@ def _time_window(messages: list[dict[str, Any]], params: Params) -> list[dict[st
     return messages
 
 
+def _page(messages: list[dict[str, Any]], params: Params, *, default: int, most: int) -> dict[str, Any]:
+    """One page of `messages` at the `cursor` (an offset), `limit` long, with the cursor of the next."""
+    try:
+        limit = max(1, min(int(params.get("limit") or default), most))
+        start = int(params.get("cursor") or 0)
+    except ValueError:
+        raise WorkspaceError("invalid_cursor") from None
+    more = start + limit < len(messages)
+    return {
+        "messages": _without_metadata(messages[start : start + limit], params),
+        "has_more": more,
+        "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+    }
+
+
 async def conversations_history(ws: Workspace, params: Params, request: Request) -> dict[str, Any]:
     """Top-level messages, newest first, paged with a cursor (limit 1-999, default 100)."""
     channel = ws.require_channel(params.get("channel"))
     messages = _time_window(ws.state.channel_messages(channel.id), params)[::-1]
-    try:
-        limit = max(1, min(int(params.get("limit") or 100), 999))
-        start = int(params.get("cursor") or 0)
-    except ValueError:
-        raise WorkspaceError("invalid_cursor") from None
-    page = _without_metadata(messages[start : start + limit], params)
-    more = start + limit < len(messages)
     return {
-        "messages": page,
-        "has_more": more,
+        **_page(messages, params, default=100, most=999),
         "pin_count": 0,
         "channel_actions_ts": None,
         "channel_actions_count": 0,
-        "response_metadata": {"next_cursor": str(start + limit) if more else ""},
     }
 
 
@@ -313,18 +319,7 @@ async def conversations_replies(ws: Workspace, params: Params, request: Request)
         thread = [m for m in thread if ts_key(m["ts"]) >= ts_key(str(params["oldest"]))]
     if params.get("latest"):
         thread = [m for m in thread if ts_key(m["ts"]) <= ts_key(str(params["latest"]))]
-    try:
-        limit = max(1, min(int(params.get("limit") or 1000), 1000))
-        start = int(params.get("cursor") or 0)
-    except ValueError:
-        raise WorkspaceError("invalid_cursor") from None
-    page = _without_metadata(thread[start : start + limit], params)
-    more = start + limit < len(thread)
-    return {
-        "messages": page,
-        "has_more": more,
-        "response_metadata": {"next_cursor": str(start + limit) if more else ""},
-    }
+    return _page(thread, params, default=1000, most=1000)
 
 
 async def usergroups_users_list(ws: Workspace, params: Params, request: Request) -> dict[str, Any]:

@@ -17,6 +17,8 @@ HUMOR_MIN_INTENT_CONFIDENCE = 0.55
 HUMOR_MIN_PROB = 0.65  # bench/triage_cv.py: with light_confidence, fewer false positives and more wit than 0.5 alone
 NEEDS_SAC_THRESHOLD = 0.35  # chosen with bench/triage_cv.py on the shipped examples: recall first (0.95 there)
 LOW_LITERACY_PROB = 0.5
+# A joke or a thank-you goes to customer service without a reported problem only on a strong vote.
+NEEDS_SAC_STRONG_VOTE = 0.6
 
 
 @dataclass
@@ -77,8 +79,9 @@ def _sentiment(intent: str, raw: RawLabels) -> Sentiment:
 
 def light_confidence(raw: RawLabels, intent: str, confidence: float) -> float:
     """How sure we are the comment is light: banter and praise together, since a vote split between
-    the two ("so good my kids eat them like candy") is still a sure vote for a light comment. A
-    forced intent keeps its own confidence."""
+    the two ("so good my kids eat them like candy") is still a sure vote for a light comment. An intent
+    that is not the vote's first choice (corrected, or taken over an unbacked toxic or spam guess)
+    keeps its own confidence."""
     split = raw.intent_probs.get("banter", 0.0) + raw.intent_probs.get("praise", 0.0)
     return max(confidence, split) if intent == max(raw.intent_probs, key=lambda k: raw.intent_probs[k]) else confidence
 
@@ -112,7 +115,7 @@ def decide(
         # A joke or a thank-you needs the person's file only when it also reports a problem with it.
         needs_sac = (
             s.problem and (s.account_marker or s.sac_hint or raw.needs_sac_prob >= needs_sac_threshold)
-        ) or raw.needs_sac_prob >= 0.6
+        ) or raw.needs_sac_prob >= NEEDS_SAC_STRONG_VOTE
     else:
         # Tone does not decide it: an insult or a cry for help can still carry an order, a bill or an
         # account that customer service must act on (the comment is hidden, the problem is not).

@@ -357,20 +357,6 @@ def _respelling(token: str, vocab: frozenset[str]) -> str | None:
     return None
 
 
-def _near_miss(token: str, vocab: frozenset[str]) -> bool:
-    return _respelling(token, vocab) is not None
-
-
-def respelled(text: str, vocab: frozenset[str]) -> str:
-    """The text with each slip replaced by the word it stands for (accents dropped), so the detectors'
-    word lists still see "anulé" as "annule" and "casé" as "casse": a problem told in shaky spelling is
-    still a problem."""
-    if not vocab:
-        return text
-    words = [strip_accents(t) for t in tokens(text)]
-    return " ".join(_respelling(w, vocab) or w for w in words)
-
-
 @dataclass(frozen=True)
 class LiteracySignals:
     phonetic: int
@@ -382,14 +368,26 @@ class LiteracySignals:
         return self.phonetic + self.near_misses + (1 if self.no_punctuation else 0)
 
 
+def _read_spelling(text: str, vocab: frozenset[str]) -> tuple[LiteracySignals, str]:
+    """One pass over the words: the spelling signals, and the text with each slip replaced by the word
+    it stands for (accents dropped), so the detectors' word lists still see "anulé" as "annule": a
+    problem told in shaky spelling is still a problem."""
+    words = [strip_accents(t) for t in tokens(text)]
+    fixes = [_respelling(w, vocab) for w in words]
+    letters = [c for c in text if c.isalpha()]
+    no_punct = len(words) >= 8 and not re.search(r"[.,!?;:'’]", text) and not any(c.isupper() for c in letters)
+    signals = LiteracySignals(
+        phonetic=sum(1 for w in words if w in _PHONETIC),
+        near_misses=sum(1 for f in fixes if f is not None),
+        no_punctuation=no_punct,
+    )
+    fixed = " ".join(f or w for w, f in zip(words, fixes, strict=True)) if vocab else text
+    return signals, fixed
+
+
 def literacy_signals(text: str, vocab: frozenset[str] = frozenset()) -> LiteracySignals:
     """Counts of the spelling signals that suggest low literacy or dyslexia (explainable, not a verdict)."""
-    toks = [strip_accents(t) for t in tokens(text)]
-    phonetic = sum(1 for t in toks if t in _PHONETIC)
-    near = sum(1 for t in toks if _near_miss(t, vocab))
-    letters = [c for c in text if c.isalpha()]
-    no_punct = len(toks) >= 8 and not re.search(r"[.,!?;:'’]", text) and not any(c.isupper() for c in letters)
-    return LiteracySignals(phonetic=phonetic, near_misses=near, no_punctuation=no_punct)
+    return _read_spelling(text, vocab)[0]
 
 
 def build_vocab(texts: Iterable[str]) -> frozenset[str]:
@@ -540,7 +538,7 @@ class Signals:
 
 
 def detect(text: str, engagement: Mapping[str, Any] | None = None, vocab: frozenset[str] = frozenset()) -> Signals:
-    fixed = respelled(text, vocab)
+    literacy, fixed = _read_spelling(text, vocab)
     return Signals(
         personal_data=find_personal_data(text),
         links=find_links(text),
@@ -553,7 +551,7 @@ def detect(text: str, engagement: Mapping[str, Any] | None = None, vocab: frozen
         injection=has_injection(text),
         hate=has_hate(text),
         insult=has_insult(text),
-        literacy=literacy_signals(text, vocab),
+        literacy=literacy,
         sac_hint=has_sac_hint(text) or has_sac_hint(fixed),
         account_marker=has_account_marker(text),
         problem=has_problem(text) or has_problem(fixed),

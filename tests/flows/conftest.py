@@ -169,9 +169,7 @@ def run_flow(
     with run_workspace(ws_config) as ws_url:
         settings = load_settings(
             database_url=database_url,
-            slack_bot_token=ws_config.bot_token,
-            slack_signing_secret=ws_config.signing_secret,
-            slack_api_url=f"{ws_url}/api/",
+            **ws_config.app_settings(ws_url),
             review_channel=REVIEW,
             sac_channel=SAC,
             api_token=API_TOKEN,

@@ -40,9 +40,7 @@ def limited(database_url: str, engine: Engine) -> Iterator[tuple[Flow, Any]]:
     with run_workspace(ws_config) as ws_url:
         settings = load_settings(
             database_url=database_url,
-            slack_bot_token=ws_config.bot_token,
-            slack_signing_secret=ws_config.signing_secret,
-            slack_api_url=f"{ws_url}/api/",
+            **ws_config.app_settings(ws_url),
             review_channel=REVIEW,
             sac_channel=SAC,
             api_token="rl-token",
