@@ -60,9 +60,16 @@ def dev_settings(settings: Settings, base: str, graph: str, x_api: str) -> tuple
 
 def import_sample_knowledge(settings: Settings) -> int:
     from knowledge.loaders import load_path
-    from knowledge.store import open_store
+    from knowledge.store import ModelMismatchError, open_store
 
     store = open_store(settings.chroma_path, settings.chroma_url)
+    try:
+        store.count("default")
+    except ModelMismatchError as exc:
+        # A dev store left by an older release: rebuild it rather than refuse to start.
+        log.warning("%s; reindexing the local store", exc)
+        for brand in store.brands():
+            store.reindex(brand)
     count = 0
     for path in sorted(SAMPLE_KB.iterdir()):
         report = load_path(path)

@@ -4,7 +4,7 @@
 
 The sets under bench/heldout/ were written for evaluation only (other brands, other domains than
 the shipped examples and sample brand) and are never used to choose a weight or a threshold:
-those come from bench/triage_cv.py and bench/calibrate_retrieval.py. `--with-dev` adds the
+those come from bench/triage_cv.py and bench/fit_retrieval.py. `--with-dev` adds the
 development set as one more column. The last line is the JSON of every figure.
 """
 

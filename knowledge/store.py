@@ -2,7 +2,8 @@
 
 Chroma never embeds anything itself (its default model downloads weights): every write and
 query carries vectors computed by our `Embedder`. Each collection records the model that
-built it; opening it with another model raises `ModelMismatchError` until `reindex` runs.
+built it and how an entry's vector was made (`vector_recipe`); opening it with another recipe
+raises `ModelMismatchError` until `reindex` runs.
 """
 
 from __future__ import annotations
@@ -29,6 +30,23 @@ _RESERVED = {"question", "answer", "lang", "kind", "brand"}
 # HNSW: cosine space; ef_search above Chroma's default keeps recall ~1.0 at 10k entries (bench/retrieval.py).
 HNSW_CONFIG: dict[str, Any] = {"hnsw": {"space": "cosine", "ef_search": 128, "ef_construction": 128}}
 _SEP = "__"
+# An entry's vector blends two views: its answer, plus its question at this weight. The question
+# is phrased like what people write, the answer carries the facts; embedding them apart costs no
+# more than embedding the whole text once. Chosen with bench/fit_retrieval.py on
+# bench/retrieval_train/ (never the dev or held-out sets).
+QUESTION_WEIGHT = 1.0
+ENTRY_VECTOR = f"answer+{QUESTION_WEIGHT:g}*question"
+
+
+def blend_views(answers: np.ndarray, questions: np.ndarray, weight: float = QUESTION_WEIGHT) -> np.ndarray:
+    """Entry vectors from the embeddings of their answers and of their questions (zero rows: none).
+
+    One stored vector scores like cos(answer) + weight x cos(question), up to a near-constant norm,
+    so the blend costs no second collection and no extra work at query time.
+    """
+    vectors = answers + weight * questions
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 class KnowledgeError(Exception):
@@ -53,7 +71,7 @@ class Entry:
 
     @property
     def text(self) -> str:
-        # Question + answer embeds best (bench/embeddings.py: vs question-only or answer-only).
+        # What the keyword index reads and Chroma stores as the document (vectors: `blend_views`).
         return f"{self.question}\n{self.answer}".strip()
 
 
@@ -145,9 +163,22 @@ class KnowledgeStore:
 
     # -- collections -----------------------------------------------------------------------------
 
+    @property
+    def vector_recipe(self) -> str:
+        """What a stored vector means: the model and how an entry's views are blended."""
+        return f"{self.embedder.name} ({ENTRY_VECTOR})"
+
+    def entry_vectors(self, entries: Sequence[Entry]) -> list[np.ndarray]:
+        """Each entry's stored vector (see `blend_views`); both views are embedded in one batch."""
+        views = [(i, e.answer) for i, e in enumerate(entries) if e.answer.strip()]
+        views += [(len(entries) + i, e.question) for i, e in enumerate(entries) if e.question.strip()]
+        vectors = np.zeros((2 * len(entries), self.embedder.dim), dtype=np.float32)
+        vectors[[row for row, _ in views]] = self.embedder.embed([text for _, text in views])
+        return list(blend_views(vectors[: len(entries)], vectors[len(entries) :]))
+
     def _metadata(self, brand: str, kind: str) -> dict[str, MetaValue]:
         return {
-            "embedding_model": self.embedder.name,
+            "embedding_model": self.vector_recipe,
             "embedding_dim": self.embedder.dim,
             "brand": brand,
             "kind": kind,
@@ -155,10 +186,10 @@ class KnowledgeStore:
 
     def _check_model(self, collection: Any) -> None:
         built_with = (collection.metadata or {}).get("embedding_model")
-        if built_with != self.embedder.name:
+        if built_with != self.vector_recipe:
             raise ModelMismatchError(
                 f"collection {collection.name} was built with {built_with}, current model is "
-                f"{self.embedder.name}: run `sowana kb reindex`"
+                f"{self.vector_recipe}: run `sowana kb reindex`"
             )
 
     def _existing(self, brand: str, kind: str) -> Any | None:
@@ -219,6 +250,8 @@ class KnowledgeStore:
         for entry in entries:
             if not entry.id.strip():
                 raise KnowledgeError("an entry has an empty id")
+            if not entry.text:
+                raise KnowledgeError(f"entry {entry.id!r} has neither a question nor an answer")
             by_kind.setdefault(_check_kind(entry.kind), []).append(entry)
         for kind, items in by_kind.items():
             collection = self._collection(brand, kind)
@@ -226,10 +259,9 @@ class KnowledgeStore:
             unique = list({e.id: e for e in items}.values())
             for start in range(0, len(unique), batch_size):
                 batch = unique[start : start + batch_size]
-                vectors = self.embedder.embed([e.text for e in batch])
                 collection.upsert(
                     ids=[e.id for e in batch],
-                    embeddings=[np.asarray(v, dtype=np.float32) for v in vectors],
+                    embeddings=self.entry_vectors(batch),  # type: ignore[arg-type]
                     documents=[e.text for e in batch],
                     metadatas=[_entry_metadata(e, brand) for e in batch],  # type: ignore[misc]
                 )
@@ -386,7 +418,7 @@ class KnowledgeStore:
                 batch = entries[start : start + 256]
                 tmp.upsert(
                     ids=[e.id for e in batch],
-                    embeddings=[np.asarray(v, dtype=np.float32) for v in self.embedder.embed([e.text for e in batch])],
+                    embeddings=self.entry_vectors(batch),  # type: ignore[arg-type]
                     documents=[e.text for e in batch],
                     metadatas=[_entry_metadata(e, brand) for e in batch],  # type: ignore[misc]
                 )

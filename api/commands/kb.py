@@ -108,7 +108,7 @@ def reindex(brand: Annotated[str | None, typer.Option(help="Only this brand (def
     store = _store()
     brands = [brand] if brand else store.brands()
     for name in brands:
-        console.print(f"{name}: {store.reindex(name)} entries reindexed with {store.embedder.name}")
+        console.print(f"{name}: {store.reindex(name)} entries reindexed with {store.vector_recipe}")
 
 
 @app.command()

@@ -195,13 +195,13 @@ class WorkspaceClient:
         return list(self._get("/workspace/deliveries")["deliveries"])
 
     def wait_for(
-        self, predicate: Callable[[], T | None], timeout: float = 5.0, interval: float = 0.05, what: str = "condition"
+        self, predicate: Callable[[], T | None], timeout: float = 15.0, interval: float = 0.05, what: str = "condition"
     ) -> T:
         return wait_for(predicate, timeout, what, interval)
 
 
 def wait_for(
-    predicate: Callable[[], T | None], timeout: float = 5.0, what: str = "condition", interval: float = 0.05
+    predicate: Callable[[], T | None], timeout: float = 15.0, what: str = "condition", interval: float = 0.05
 ) -> T:
     """Poll until `predicate()` returns something truthy (returned); TimeoutError otherwise."""
     deadline = time.monotonic() + timeout

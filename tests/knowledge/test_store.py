@@ -16,7 +16,15 @@ import pytest
 from knowledge.embeddings import Embedder
 from knowledge.loaders import load_path
 from knowledge.retrieval import Retriever
-from knowledge.store import Entry, ModelMismatchError, collection_name, open_store
+from knowledge.store import (
+    ENTRY_VECTOR,
+    QUESTION_WEIGHT,
+    Entry,
+    KnowledgeError,
+    ModelMismatchError,
+    collection_name,
+    open_store,
+)
 
 from .conftest import SAMPLES
 
@@ -102,6 +110,38 @@ def test_other_model_is_refused_until_reindex(tmp_path: Path, embedder: Embedder
     assert Retriever(other).search("b", "Is your produce organic?").passages[0].id == "bio"
     with pytest.raises(ModelMismatchError):
         store.get("b", "bio")  # and now the old model is the one refused
+
+
+def test_a_store_built_before_the_question_view_asks_for_a_reindex(tmp_path: Path, embedder: Embedder) -> None:
+    store = open_store(str(tmp_path), None, embedder)
+    # What an earlier release wrote: the model's bare name, vectors of the whole text only.
+    old = store.client.create_collection(
+        collection_name("b", "faq"), embedding_function=None, metadata={"embedding_model": embedder.name}
+    )
+    old.add(
+        ids=["bio"], embeddings=[embedder.embed(["Bio?\nOui."])[0]], metadatas=[{"question": "Bio?", "answer": "Oui."}]
+    )
+    with pytest.raises(ModelMismatchError) as refused:
+        store.get("b", "bio")
+    assert ENTRY_VECTOR in str(refused.value) and "sowana kb reindex" in str(refused.value)
+    assert store.reindex("b") == 1
+    assert store.get("b", "bio") is not None
+
+
+def test_an_entry_vector_blends_its_answer_and_its_question(tmp_path: Path, embedder: Embedder) -> None:
+    store = open_store(str(tmp_path), None, embedder)
+    entry = Entry(id="pause", question="Puis-je suspendre mes livraisons?", answer="Oui, jusqu'à 8 semaines.")
+    store.upsert("b", [entry])
+    stored = store.embeddings("b", {"faq": ["pause"]})[("faq", "pause")]
+    answer, question = embedder.embed([entry.answer, entry.question])
+    expected = answer + QUESTION_WEIGHT * question
+    assert np.allclose(stored, expected / np.linalg.norm(expected), atol=1e-5)
+
+
+def test_an_empty_entry_is_refused_with_its_id(tmp_path: Path, embedder: Embedder) -> None:
+    store = open_store(str(tmp_path), None, embedder)
+    with pytest.raises(KnowledgeError, match="'blank' has neither a question nor an answer"):
+        store.upsert("b", [Entry(id="ok", question="Bio?", answer="Oui."), Entry(id="blank", question=" ", answer="")])
 
 
 def _free_port() -> int:

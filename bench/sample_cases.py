@@ -1,25 +1,12 @@
-"""Calibrate the hybrid keyword weight and the "nothing good enough" thresholds.
+"""Comments written for the shipped sample brand (knowledge/samples/panier_boreal), never the dev set.
 
-    uv run python -m bench.calibrate_retrieval
-
-Uses only the shipped sample brand (knowledge/samples/panier_boreal) and the comments below,
-written for this purpose (never the dev set). For each mode it prints hit@1/hit@3 on the
-answerable comments and the threshold that best separates answerable from unanswerable ones
-(the midpoint of the best-accuracy interval), to copy into knowledge/retrieval.py. Then it
-measures the shipped settings on HELDOUT, comments kept out of that choice: compare a new
-retrieval method there before looking at the dev set.
+bench/fit_retrieval.py uses them as one more training set, next to bench/retrieval_train/: the
+sample brand is what `make dev` serves, so its thresholds must hold there too.
 """
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
-
-import numpy as np
-
-from knowledge.loaders import detect_lang, load_path
-from knowledge.retrieval import KEYWORD_WEIGHT, MODES, THRESHOLDS, Mode, Retriever
-from knowledge.store import open_store
 
 SAMPLES = Path(__file__).resolve().parents[1] / "knowledge/samples/panier_boreal"
 
@@ -74,9 +61,8 @@ CASES: list[tuple[str, tuple[str, ...]]] = [
     ("Vous faites du poisson frais?", ()),
 ]
 
-# Held out: written after the weight and thresholds above were chosen, to check that a
-# change in the retrieval method generalises (compare methods here, then calibrate on CASES).
-HELDOUT: list[tuple[str, tuple[str, ...]]] = [
+# Written later, in the same way.
+CASES += [
     ("Est-ce que vous livrez à Brossard?", ("livraison-zones", "delivery-zones")),
     ("Moving to Sherbrooke next month, will you still deliver to me?", ("delivery-zones", "livraison-zones")),
     ("C'est quoi votre zone de livraison exactement?", ("livraison-zones", "delivery-zones")),
@@ -124,70 +110,3 @@ HELDOUT: list[tuple[str, tuple[str, ...]]] = [
     ("Combien de calories dans une carotte?", ()),
     ("Which football team do you support?", ()),
 ]
-
-
-def _best_threshold(pos: list[float], neg: list[float]) -> tuple[float, float]:
-    """Threshold with the best accuracy (ties: middle of the widest best interval)."""
-    candidates = sorted(set(pos + neg))
-    cuts = [(a + b) / 2 for a, b in zip(candidates, candidates[1:], strict=False)] or [0.5]
-    accs = [(sum(p >= c for p in pos) + sum(n < c for n in neg)) / (len(pos) + len(neg)) for c in cuts]
-    best = max(accs)
-    good = [c for c, a in zip(cuts, accs, strict=True) if a == best]
-    return float(np.median(good)), best
-
-
-def _measure(
-    retriever: Retriever, cases: list[tuple[str, tuple[str, ...]]], mode: Mode
-) -> tuple[float, float, float, list[float], list[float]]:
-    """hit@1, hit@3, MRR (top 10) and the best scores of answerable / unanswerable comments."""
-    h1 = h3 = rr = 0.0
-    pos: list[float] = []
-    neg: list[float] = []
-    for text, wanted in cases:
-        found = retriever.search("cal", text, k=10, lang=detect_lang(text), mode=mode)
-        best = found.passages[0].score if found.passages else 0.0
-        ids = [p.id for p in found.passages]
-        if wanted:
-            pos.append(best)
-            rank = next((i + 1 for i, x in enumerate(ids) if x in wanted), None)
-            if rank is not None:
-                h1 += rank == 1
-                h3 += rank <= 3
-                rr += 1 / rank
-        else:
-            neg.append(best)
-    n = len(pos)
-    return h1 / n, h3 / n, rr / n, pos, neg
-
-
-def main() -> None:
-    report = load_path(SAMPLES)
-    with tempfile.TemporaryDirectory() as tmp:
-        store = open_store(tmp)
-        store.upsert("cal", report.entries)
-        for weight in (0.1, 0.2, 0.25, 0.3, 0.4, 0.5):
-            retriever = Retriever(store, keyword_weight=weight)
-            for mode in MODES if weight == KEYWORD_WEIGHT else ("hybrid",):
-                h1, h3, mrr, pos, neg = _measure(retriever, CASES, mode)
-                threshold, acc = _best_threshold(pos, neg)
-                print(
-                    f"weight {weight:.2f} {mode:<8} hit@1 {h1:.3f} hit@3 {h3:.3f} mrr {mrr:.3f} "
-                    f"answerable min/median {min(pos):.3f}/{np.median(pos):.3f} "
-                    f"unanswerable median/max {np.median(neg):.3f}/{max(neg):.3f} "
-                    f"→ threshold {threshold:.3f} (accuracy {acc:.3f})"
-                )
-        # The shipped weight and thresholds on comments they were not chosen with.
-        retriever = Retriever(store)
-        for mode in MODES:
-            h1, h3, mrr, pos, neg = _measure(retriever, HELDOUT, mode)
-            cut = THRESHOLDS[mode]
-            flagged_right, flagged = sum(s < cut for s in neg), sum(s < cut for s in pos + neg)
-            precision = flagged_right / flagged if flagged else 1.0
-            print(
-                f"held-out {mode:<8} hit@1 {h1:.3f} hit@3 {h3:.3f} mrr {mrr:.3f} "
-                f"no-answer precision {precision:.3f} recall {flagged_right / len(neg):.3f} at threshold {cut:.3f}"
-            )
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,158 @@
+"""Choose the retrieval weights and the "nothing good enough" thresholds on the training sets.
+
+    uv run python bench/fit_retrieval.py
+
+The training sets (bench/retrieval_train/: a gym chain, a clothing shop, an energy utility, a pet
+store; and the sample brand with the comments of bench/sample_cases.py) were written for this
+only; the dev set and bench/heldout/ never take part in a choice, they measure it afterwards
+(`sowana eval retrieval`, bench/heldout.py).
+
+1. A grid over the question view's weight in the entry vector (answer + weight x question,
+   store.QUESTION_WEIGHT) and the keyword weight (retrieval.KEYWORD_WEIGHT), scored by the mean
+   over the training sets of hit@3 + MRR/2 (computed exactly, over every entry). The language
+   bonus stays out of the fit: labels accept both language versions of an answer, so they cannot
+   value what the bonus is for (citing the French version to a French comment).
+2. With the shipped settings, the real retriever on each training set: the threshold that best
+   separates the best score of answerable comments from that of comments the FAQ cannot answer.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bench.sample_cases import CASES, SAMPLES
+from knowledge.embeddings import get_embedder
+from knowledge.loaders import detect_lang, load_path
+from knowledge.retrieval import BM25, KEYWORD_WEIGHT, LANG_BONUS, MODES, THRESHOLDS, Retriever, keyword_terms
+from knowledge.store import QUESTION_WEIGHT, Entry, blend_views, open_store
+
+TRAIN = Path(__file__).resolve().parent / "retrieval_train"
+GRID = {"question": (0.25, 0.5, 0.75, 1.0, 1.5), "keyword": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)}
+
+
+@dataclass
+class Comment:
+    text: str
+    lang: str | None
+    wanted: set[str]
+
+
+@dataclass
+class TrainingSet:
+    name: str
+    entries: list[Entry]
+    comments: list[Comment]
+
+
+def _jsonl(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def load_training_sets(root: Path = TRAIN) -> list[TrainingSet]:
+    sets = []
+    for folder in sorted(p for p in root.iterdir() if (p / "labels.jsonl").exists()):
+        texts = {str(r["id"]): r for r in _jsonl(folder / "comments.jsonl")}
+        comments = []
+        for label in _jsonl(folder / "labels.jsonl"):
+            row = texts[str(label["id"])]
+            text = str(row["text"])
+            lang = str(row.get("lang") or "") or detect_lang(text)
+            comments.append(Comment(text, lang, set(label.get("kb_ids") or [])))  # type: ignore[arg-type]
+        sets.append(TrainingSet(folder.name, load_path(folder / "kb.jsonl").entries, comments))
+    sample = [Comment(text, detect_lang(text), set(ids)) for text, ids in CASES]
+    sets.append(TrainingSet("sample_brand", load_path(SAMPLES).entries, sample))
+    return sets
+
+
+def best_threshold(pos: list[float], neg: list[float]) -> tuple[float, float]:
+    """Threshold with the best accuracy (ties: the median of the best cuts)."""
+    candidates = sorted(set(pos + neg))
+    cuts = [(a + b) / 2 for a, b in zip(candidates, candidates[1:], strict=False)] or [0.5]
+    accs = [(sum(p >= c for p in pos) + sum(n < c for n in neg)) / (len(pos) + len(neg)) for c in cuts]
+    best = max(accs)
+    good = [c for c, a in zip(cuts, accs, strict=True) if a == best]
+    return float(np.median(good)), best
+
+
+class Scorer:
+    """Every component score of one training set, so the grid is pure numpy."""
+
+    def __init__(self, ts: TrainingSet) -> None:
+        embedder = get_embedder()
+        self.ts = ts
+        self.ids = [e.id for e in ts.entries]
+        self.answers = embedder.embed([e.answer or " " for e in ts.entries])
+        self.answers[[i for i, e in enumerate(ts.entries) if not e.answer.strip()]] = 0.0
+        self.questions = embedder.embed([e.question or " " for e in ts.entries])
+        self.questions[[i for i, e in enumerate(ts.entries) if not e.question.strip()]] = 0.0
+        self.queries = embedder.embed([c.text for c in ts.comments])
+        bm25 = BM25([e.text for e in ts.entries], keyword_terms)
+        self.keyword = np.stack([bm25.scores(c.text) for c in ts.comments])
+        self.same_lang = np.array([[float(bool(c.lang) and e.lang == c.lang) for e in ts.entries] for c in ts.comments])
+        self.answerable = [i for i, c in enumerate(ts.comments) if c.wanted]
+
+    def objective(self, question: float, keyword: float) -> tuple[float, float]:
+        """(hit@3, MRR) over the answerable comments."""
+        scores = self.queries @ blend_views(self.answers, self.questions, question).T
+        scores = scores + keyword * self.keyword + LANG_BONUS * self.same_lang
+        hits = rr = 0.0
+        for i in self.answerable:
+            order = np.argsort(-scores[i], kind="stable")
+            rank = next(r for r, j in enumerate(order, 1) if self.ids[j] in self.ts.comments[i].wanted)
+            hits += rank <= 3
+            rr += 1 / rank
+        n = len(self.answerable)
+        return hits / n, rr / n
+
+
+def fit_weights(scorers: list[Scorer]) -> None:
+    rows = []
+    for q, kw in itertools.product(GRID["question"], GRID["keyword"]):
+        results = [s.objective(q, kw) for s in scorers]
+        hit3 = float(np.mean([h for h, _ in results]))
+        mrr = float(np.mean([m for _, m in results]))
+        rows.append((hit3 + mrr / 2, hit3, mrr, q, kw))
+    rows.sort(key=lambda r: -r[0])
+    print(f"question  keyword   hit@3    MRR  objective (mean over the training sets; language bonus {LANG_BONUS})")
+    shipped = (QUESTION_WEIGHT, KEYWORD_WEIGHT)
+    for obj, hit3, mrr, q, kw in rows[:8] + [r for r in rows[8:] if r[3:] == shipped]:
+        mark = "  ← shipped" if (q, kw) == shipped else ""
+        print(f"{q:8.2f} {kw:8.2f} {hit3:7.3f} {mrr:6.3f} {obj:10.3f}{mark}")
+    print(f"vector only: hit@3 {np.mean([s.objective(QUESTION_WEIGHT, 0.0)[0] for s in scorers]):.3f}")
+
+
+def fit_thresholds(sets: list[TrainingSet]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(tmp)
+        for ts in sets:
+            store.upsert(ts.name, ts.entries)
+        retriever = Retriever(store)
+        for mode in MODES:
+            pos: list[float] = []
+            neg: list[float] = []
+            for ts in sets:
+                for c in ts.comments:
+                    found = retriever.search(ts.name, c.text, k=3, lang=c.lang, mode=mode)
+                    (pos if c.wanted else neg).append(found.passages[0].score if found.passages else 0.0)
+            cut, acc = best_threshold(pos, neg)
+            print(
+                f"{mode:<8} answerable median {np.median(pos):.3f}, unanswerable median {np.median(neg):.3f} "
+                f"→ threshold {cut:.3f} (accuracy {acc:.3f}); shipped {THRESHOLDS[mode]:.3f}"
+            )
+
+
+def main() -> None:
+    sets = load_training_sets()
+    print(f"training sets: {', '.join(f'{s.name} ({len(s.comments)})' for s in sets)}")
+    fit_weights([Scorer(s) for s in sets])
+    fit_thresholds(sets)
+
+
+if __name__ == "__main__":
+    main()
