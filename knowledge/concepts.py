@@ -17,8 +17,8 @@ from functools import lru_cache
 
 GROUPS: dict[str, str] = {
     "damaged": "abim*, endommag*, ecrase, ecrasee*, ecrases, brise, brisee*, brises, bris, casse, cassee*, casses, "
-    "defectu*, damag*, broken, broke, crush*, smash*, pourri*, moisi*, rotten, mould*, mouldy, moldy, spoiled, "
-    "fele, felee, cracked, dechire*, torn, abime*",
+    "defectu*, damag*, broken, broke, crush*, smash*, pourri, pourrie, pourris, pourries, moisi*, rotten, "
+    "mould*, mouldy, moldy, spoiled, fele, felee, cracked, dechire*, torn, abime*",
     "missing": "manqu*, oubli*, missing, forgot*, incomplet*, incomplete",
     "cancel": "annul*, resili*, arret*, desabonn*, desinscri*, desactiv*, cancel*, unsubscrib*, stop, stopper, "
     "stopped, terminate, quit, quitter, fermer mon compte, close my account, mettre fin",
@@ -45,7 +45,7 @@ GROUPS: dict[str, str] = {
     "contact": "joindre, rejoindre, contact*, appel, appels, appeler, appele, appelle*, call, calls, called, calling, "
     "telephon*, phone*, courriel*, email*, e-mail, clavardage, live chat, agent*, reach, support, "
     "service client*, service a la clientele, customer service",
-    "outage": "panne*, coupure*, outage*, reseau*, network*, wifi, signal*, deconnect*, disconnect*",
+    "outage": "panne, pannes, coupure*, outage*, reseau*, network*, wifi, signal, signaux, deconnect*, disconnect*",
     "baggage": "bagage*, valise*, luggage*, baggage*, suitcase*",
     "flight": "vol, vols, flight*, avion*, plane, planes, embarqu*, boarding, escale*, layover*, correspondance*",
     "booking": "reserv*, book, booked, booking*",
@@ -58,7 +58,7 @@ GROUPS: dict[str, str] = {
     "packaging": "emballage*, packaging, recycl*, boite*, box, boxes, carton*, consign*, plastique*, plastic*",
     "subscription": "abonnement*, abonne, abonnee*, abonnes, subscri*, forfait*, membership*, adhesion*",
     "promo": "promo*, rabais, code promo, promo code, coupon*, discount*, reduction*",
-    "app": "appli*, app, apps, application*, mise a jour, bug*, bogue*, crash*, plante, error*, erreur*, "
+    "app": "appli, applis, app, apps, application*, mise a jour, bug*, bogue*, crash*, plante, error*, erreur*, "
     "fonctionne pas, marche pas, not working, doesn't work, does not work",
     "accessibility": "accessib*, fauteuil roulant, wheelchair*, mobilite reduite, handicap*, disabilit*",
     "environment": "ecolo*, environnement*, durable*, sustainab*, carbone, carbon, compost*, eco",

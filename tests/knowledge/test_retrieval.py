@@ -110,6 +110,8 @@ def test_keyword_score_matches_a_concept_in_other_words_and_languages(comment: s
 def test_concepts_leave_ordinary_words_alone() -> None:
     assert concepts("Le casse-croûte du coin est excellent") == []  # a snack bar, not something broken
     assert concepts("Merci pour la belle attention") == []  # "attention" is not waiting
+    assert concepts("Pourriez-vous installer des panneaux solaires?") == []  # not rotten, not an outage
+    assert concepts("Signalez-le dans l'appli") == ["~app"]  # reporting is not a network signal
     assert concepts("Mon assiette est cassée") == ["~damaged"]
 
 
