@@ -30,7 +30,7 @@ from bench.sample_cases import CASES, SAMPLES
 from knowledge.embeddings import get_embedder
 from knowledge.loaders import detect_lang, load_path
 from knowledge.retrieval import BM25, KEYWORD_WEIGHT, LANG_BONUS, MODES, THRESHOLDS, Retriever, keyword_terms
-from knowledge.store import QUESTION_WEIGHT, Entry, blend_views, open_store
+from knowledge.store import QUESTION_WEIGHT, Entry, blend_views, embed_views, open_store
 
 TRAIN = Path(__file__).resolve().parent / "retrieval_train"
 GRID = {"question": (0.25, 0.5, 0.75, 1.0, 1.5), "keyword": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)}
@@ -87,10 +87,7 @@ class Scorer:
         embedder = get_embedder()
         self.ts = ts
         self.ids = [e.id for e in ts.entries]
-        self.answers = embedder.embed([e.answer or " " for e in ts.entries])
-        self.answers[[i for i, e in enumerate(ts.entries) if not e.answer.strip()]] = 0.0
-        self.questions = embedder.embed([e.question or " " for e in ts.entries])
-        self.questions[[i for i, e in enumerate(ts.entries) if not e.question.strip()]] = 0.0
+        self.answers, self.questions = embed_views(embedder, ts.entries)
         self.queries = embedder.embed([c.text for c in ts.comments])
         bm25 = BM25([e.text for e in ts.entries], keyword_terms)
         self.keyword = np.stack([bm25.scores(c.text) for c in ts.comments])

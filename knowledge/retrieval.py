@@ -71,9 +71,13 @@ def stem(token: str) -> str:
     return token
 
 
-def tokenize(text: str) -> list[str]:
-    words = re.findall(r"[a-z0-9]+", fold(text))
+def _stems(folded: str) -> list[str]:
+    words = re.findall(r"[a-z0-9]+", folded)
     return [stem(w) for w in words if len(w) > 1 and w not in _STOPWORDS]
+
+
+def tokenize(text: str) -> list[str]:
+    return _stems(fold(text))
 
 
 def concepts(text: str) -> list[str]:
@@ -83,7 +87,8 @@ def concepts(text: str) -> list[str]:
 
 def keyword_terms(text: str) -> list[str]:
     """What the keyword index matches on: the stemmed words and the concepts they name."""
-    return tokenize(text) + concepts(text)
+    folded = fold(text)  # once: it runs for every entry when the index is built
+    return _stems(folded) + concept_tags(folded)
 
 
 class BM25:

@@ -38,6 +38,17 @@ QUESTION_WEIGHT = 1.0
 ENTRY_VECTOR = f"answer+{QUESTION_WEIGHT:g}*question"
 
 
+def embed_views(embedder: Embedder, entries: Sequence[Entry]) -> tuple[np.ndarray, np.ndarray]:
+    """The embeddings of the entries' answers and of their questions (zero rows where empty), in one batch."""
+    n = len(entries)
+    views = [(i, e.answer) for i, e in enumerate(entries) if e.answer.strip()]
+    views += [(n + i, e.question) for i, e in enumerate(entries) if e.question.strip()]
+    vectors = np.zeros((2 * n, embedder.dim), dtype=np.float32)
+    if views:
+        vectors[[row for row, _ in views]] = embedder.embed([text for _, text in views])
+    return vectors[:n], vectors[n:]
+
+
 def blend_views(answers: np.ndarray, questions: np.ndarray, weight: float = QUESTION_WEIGHT) -> np.ndarray:
     """Entry vectors from the embeddings of their answers and of their questions (zero rows: none).
 
@@ -169,12 +180,19 @@ class KnowledgeStore:
         return f"{self.embedder.name} ({ENTRY_VECTOR})"
 
     def entry_vectors(self, entries: Sequence[Entry]) -> list[np.ndarray]:
-        """Each entry's stored vector (see `blend_views`); both views are embedded in one batch."""
-        views = [(i, e.answer) for i, e in enumerate(entries) if e.answer.strip()]
-        views += [(len(entries) + i, e.question) for i, e in enumerate(entries) if e.question.strip()]
-        vectors = np.zeros((2 * len(entries), self.embedder.dim), dtype=np.float32)
-        vectors[[row for row, _ in views]] = self.embedder.embed([text for _, text in views])
-        return list(blend_views(vectors[: len(entries)], vectors[len(entries) :]))
+        """Each entry's stored vector (see `blend_views`)."""
+        return list(blend_views(*embed_views(self.embedder, entries)))
+
+    def _write(self, collection: Any, brand: str, entries: Sequence[Entry], batch_size: int = 256) -> None:
+        """Upsert entries with their vectors, documents and metadata, a batch at a time."""
+        for start in range(0, len(entries), batch_size):
+            batch = entries[start : start + batch_size]
+            collection.upsert(
+                ids=[e.id for e in batch],
+                embeddings=self.entry_vectors(batch),
+                documents=[e.text for e in batch],
+                metadatas=[_entry_metadata(e, brand) for e in batch],
+            )
 
     def _metadata(self, brand: str, kind: str) -> dict[str, MetaValue]:
         return {
@@ -257,15 +275,8 @@ class KnowledgeStore:
             collection = self._collection(brand, kind)
             # The last occurrence of a duplicated id wins, like a sequence of upserts would.
             unique = list({e.id: e for e in items}.values())
-            for start in range(0, len(unique), batch_size):
-                batch = unique[start : start + batch_size]
-                collection.upsert(
-                    ids=[e.id for e in batch],
-                    embeddings=self.entry_vectors(batch),  # type: ignore[arg-type]
-                    documents=[e.text for e in batch],
-                    metadatas=[_entry_metadata(e, brand) for e in batch],  # type: ignore[misc]
-                )
-                written += len(batch)
+            self._write(collection, brand, unique, batch_size)
+            written += len(unique)
         if written:
             self._bump(brand)
         return written
@@ -414,14 +425,7 @@ class KnowledgeStore:
             tmp = self.client.create_collection(
                 tmp_name, embedding_function=None, metadata=self._metadata(brand, kind), configuration=HNSW_CONFIG
             )
-            for start in range(0, len(entries), 256):
-                batch = entries[start : start + 256]
-                tmp.upsert(
-                    ids=[e.id for e in batch],
-                    embeddings=self.entry_vectors(batch),  # type: ignore[arg-type]
-                    documents=[e.text for e in batch],
-                    metadatas=[_entry_metadata(e, brand) for e in batch],  # type: ignore[misc]
-                )
+            self._write(tmp, brand, entries)
             self.client.delete_collection(name)
             tmp.modify(name=name)
             total += len(entries)

@@ -97,17 +97,11 @@ def test_eval_retrieval_prints_three_modes_and_json_last(env: Path) -> None:
 def test_make_dev_rebuilds_a_store_left_by_an_older_release(env: Path) -> None:
     from api.devserver import import_sample_knowledge
     from bot.settings import load_settings
-    from knowledge.embeddings import get_embedder
     from knowledge.retrieval import Retriever
-    from knowledge.store import collection_name, open_store
+    from knowledge.store import open_store
+    from tests.knowledge.conftest import add_old_release_entry
 
-    store = open_store(str(env / "chroma"))
-    # An older release recorded the model's bare name (vectors of the whole text only).
-    store.client.create_collection(
-        collection_name("default", "faq"), embedding_function=None, metadata={"embedding_model": get_embedder().name}
-    ).add(
-        ids=["old"], embeddings=[get_embedder().embed(["Bio?"])[0]], metadatas=[{"question": "Bio?", "answer": "Oui."}]
-    )
+    add_old_release_entry(open_store(str(env / "chroma")), "default", "old")
     assert import_sample_knowledge(load_settings(chroma_path=str(env / "chroma"))) > 0
     fresh = open_store(str(env / "chroma"))
     assert fresh.get("default", "old") is not None  # kept, re-embedded

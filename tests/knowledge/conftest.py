@@ -10,7 +10,7 @@ import pytest
 
 from knowledge.embeddings import Embedder, get_embedder
 from knowledge.loaders import load_path
-from knowledge.store import KnowledgeStore, open_store
+from knowledge.store import KnowledgeStore, collection_name, open_store
 
 SAMPLES = Path(__file__).resolve().parents[2] / "knowledge/samples/panier_boreal"
 _real_connect = socket.socket.connect
@@ -42,3 +42,12 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -
     assert not report.errors
     store.upsert("panier_boreal", report.entries)
     return store
+
+
+def add_old_release_entry(store: KnowledgeStore, brand: str, entry_id: str) -> None:
+    """What a release before the question view wrote: the model's bare name, a vector of the whole text."""
+    old = store.client.create_collection(
+        collection_name(brand, "faq"), embedding_function=None, metadata={"embedding_model": store.embedder.name}
+    )
+    vector = store.embedder.embed(["Bio?\nOui."])[0]
+    old.add(ids=[entry_id], embeddings=[vector], metadatas=[{"question": "Bio?", "answer": "Oui."}])

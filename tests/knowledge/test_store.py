@@ -26,7 +26,7 @@ from knowledge.store import (
     open_store,
 )
 
-from .conftest import SAMPLES
+from .conftest import SAMPLES, add_old_release_entry
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -114,13 +114,7 @@ def test_other_model_is_refused_until_reindex(tmp_path: Path, embedder: Embedder
 
 def test_a_store_built_before_the_question_view_asks_for_a_reindex(tmp_path: Path, embedder: Embedder) -> None:
     store = open_store(str(tmp_path), None, embedder)
-    # What an earlier release wrote: the model's bare name, vectors of the whole text only.
-    old = store.client.create_collection(
-        collection_name("b", "faq"), embedding_function=None, metadata={"embedding_model": embedder.name}
-    )
-    old.add(
-        ids=["bio"], embeddings=[embedder.embed(["Bio?\nOui."])[0]], metadatas=[{"question": "Bio?", "answer": "Oui."}]
-    )
+    add_old_release_entry(store, "b", "bio")
     with pytest.raises(ModelMismatchError) as refused:
         store.get("b", "bio")
     assert ENTRY_VECTOR in str(refused.value) and "sowana kb reindex" in str(refused.value)
