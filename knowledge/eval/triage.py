@@ -65,8 +65,13 @@ def evaluate_triage(comments_path: Path, labels_path: Path, triager: _Triages) -
 
     `confusion[gold][predicted]` counts intents; `errors` lists the ids whose intent was wrong.
     """
-    comments = {row["id"]: row for row in read_jsonl(comments_path)}
-    labels = read_jsonl(labels_path)
+    return evaluate_triage_rows({row["id"]: row for row in read_jsonl(comments_path)}, read_jsonl(labels_path), triager)
+
+
+def evaluate_triage_rows(
+    comments: dict[str, dict[str, Any]], labels: list[dict[str, Any]], triager: _Triages
+) -> dict[str, Any]:
+    """`evaluate_triage` on rows already read: comments by id, and label rows (each with an `id`)."""
     missing = [row["id"] for row in labels if row["id"] not in comments]
     if missing:
         raise ValueError(f"labels without a comment: {', '.join(map(str, missing[:5]))}")
@@ -79,7 +84,11 @@ def evaluate_triage(comments_path: Path, labels_path: Path, triager: _Triages) -
         for row in labels
     ]
     results = triager.triage_many(inputs)
+    return score_triage(labels, results)
 
+
+def score_triage(labels: list[dict[str, Any]], results: Sequence[TriageResult]) -> dict[str, Any]:
+    """The figures for triage results against their gold label rows (same order)."""
     intents: list[tuple[str, str]] = [(str(g["intent"]), str(r.intent)) for g, r in zip(labels, results, strict=True)]
     sentiment_ok = sum(1 for g, r in zip(labels, results, strict=True) if g.get("sentiment") == r.sentiment)
     sac_tp = sum(1 for g, r in zip(labels, results, strict=True) if g.get("needs_sac") and r.needs_sac)
@@ -109,6 +118,7 @@ def evaluate_triage(comments_path: Path, labels_path: Path, triager: _Triages) -
         "humor_fp_rate": _ratio(humor_fp, len(no_humor)),
         "humor_fp_rate_distress": _ratio(humor_fp_distress, len(distress)),
         "hide_recall": _ratio(hide_found, len(hide_gold)),
+        "hide_precision": _ratio(hide_found, hide_found + hide_fp),
         "humor_fp": humor_fp,
         "humor_no_count": len(no_humor),
         "humor_fp_distress": humor_fp_distress,

@@ -1,10 +1,9 @@
-"""The learnt part of offline triage: labelled examples -> embeddings -> probabilities per head.
+"""The learnt part of offline triage at run time: the shipped model's heads, and the team's corrections.
 
-Two views of the same examples, blended:
-- a ridge classifier solved in closed form at load time (numpy, milliseconds for ~600 rows),
-  which generalises from the whole set;
-- distance-weighted k-NN, which lets one team correction count immediately for comments that look
-  like it, without retraining.
+The heads themselves (ridge + k-NN over sentence embeddings and surface features) are in `model.py`,
+trained by `bench/real/train_triage.py` on real comments and our written examples and shipped as
+`model.npz`. A team correction made in Slack counts at once for the comments that look like it,
+without retraining (`_apply_corrections`).
 """
 
 from __future__ import annotations
@@ -23,7 +22,9 @@ from typing import Any
 import numpy as np
 
 from knowledge.embeddings import Embedder
-from knowledge.triage.types import CORRECTABLE, INTENTS, MODERATIONS, SENTIMENTS
+from knowledge.triage.features import fit_idf, for_embedding, ngram_matrix
+from knowledge.triage.model import HEADS, LabelledSet, TriageModel, fit
+from knowledge.triage.types import CORRECTABLE
 
 EXAMPLES_PATH = Path(__file__).with_name("examples.jsonl")
 
@@ -60,18 +61,6 @@ def embed_cached(embedder: Embedder, texts: Sequence[str], cache_dir: Path | Non
     except OSError as exc:
         log.debug("triage embedding cache not written: %s", exc)
     return vectors
-
-
-# Heads: name -> classes. Binary heads use (False, True).
-HEADS: dict[str, tuple[Any, ...]] = {
-    "intent": INTENTS,
-    "sentiment": SENTIMENTS,
-    "needs_sac": (False, True),
-    "humor_ok": (False, True),
-    "moderation": MODERATIONS,
-    "low_literacy": (False, True),
-}
-_BALANCED = frozenset({"intent", "moderation", "needs_sac"})
 
 
 @dataclass(frozen=True)
@@ -129,34 +118,6 @@ def correction_example(text: str, labels: Mapping[str, Any]) -> Example:
     return Example(text=text, labels=_validate_labels(labels, partial=True))
 
 
-def _train_ridge(x: np.ndarray, y: np.ndarray, n_classes: int, *, balanced: bool, l2: float = 1.0) -> np.ndarray:
-    """A ridge classifier in closed form (one 513x513 solve, milliseconds). Returns W with a bias row.
-
-    `balanced` weights rows by inverse class frequency, so rare intents (spam, distress) count.
-    """
-    xb = np.hstack([x, np.ones((x.shape[0], 1), dtype=np.float32)]).astype(np.float64)
-    targets = np.eye(n_classes)[y]
-    if balanced:
-        counts = np.bincount(y, minlength=n_classes).astype(np.float64)
-        sample_w = (len(y) / (n_classes * np.maximum(counts, 1)))[y]
-    else:
-        sample_w = np.ones(len(y))
-    xw = xb * sample_w[:, None]
-    gram = xb.T @ xw + l2 * np.eye(xb.shape[1])
-    return np.linalg.solve(gram, xw.T @ targets).astype(np.float32)
-
-
-_TEMPERATURE = 6.0  # ridge scores live in about [0, 1]: sharpen them into probabilities
-
-
-def _ridge_predict(w: np.ndarray, x: np.ndarray) -> np.ndarray:
-    xb = np.hstack([x, np.ones((x.shape[0], 1), dtype=np.float32)])
-    logits = xb @ w * _TEMPERATURE
-    logits -= logits.max(axis=1, keepdims=True)
-    p = np.exp(logits)
-    return p / p.sum(axis=1, keepdims=True)
-
-
 @dataclass
 class HeadPrediction:
     classes: tuple[Any, ...]
@@ -177,37 +138,40 @@ class Prediction:
 
 
 class ExampleClassifier:
-    """k-NN + ridge classifier over example embeddings; corrections are added live."""
+    """The trained heads (`TriageModel`) plus the team's corrections, added live."""
 
-    def __init__(
-        self,
-        embedder: Embedder,
-        examples: Sequence[Example],
-        *,
-        k: int = 9,
-        knn_weight: float = 0.4,
-        correction_floor: float = 0.72,
-        cache_dir: Path | None = None,
-    ) -> None:
-        if not examples:
-            raise ValueError("the triage classifier needs labelled examples")
+    def __init__(self, embedder: Embedder, model: TriageModel, *, correction_floor: float = 0.72) -> None:
         self._embedder = embedder
-        self._k = k
-        self._knn_weight = knn_weight
+        self._model = model
         self._correction_floor = correction_floor
         self._lock = threading.Lock()
-        self._examples = list(examples)
-        self._vectors = embed_cached(embedder, [e.text for e in self._examples], cache_dir)
         self._corrections: list[Example] = []
-        self._correction_vectors = np.zeros((0, self._vectors.shape[1]), dtype=np.float32)
-        self._weights: dict[str, np.ndarray] = {}
-        for head, classes in HEADS.items():
-            y = np.array([classes.index(e.labels[head]) for e in self._examples])
-            self._weights[head] = _train_ridge(self._vectors, y, len(classes), balanced=head in _BALANCED)
+        self._correction_vectors = np.zeros((0, model.dim), dtype=np.float32)
+
+    @classmethod
+    def from_examples(
+        cls,
+        embedder: Embedder,
+        examples: Sequence[Example],
+        features: np.ndarray,
+        *,
+        cache_dir: Path | None = None,
+        **fit_options: Any,
+    ) -> ExampleClassifier:
+        """Learn at start-up from examples given in code or a file (tests, cross-validation)."""
+        if not examples:
+            raise ValueError("the triage classifier needs labelled examples")
+        texts = [e.text for e in examples]
+        vectors = embed_cached(embedder, [for_embedding(t) for t in texts], cache_dir)
+        idf = fit_idf(texts)
+        data = LabelledSet.of(
+            vectors, features, ngram_matrix(texts, idf), [e.labels for e in examples], [e.weight for e in examples]
+        )
+        return cls(embedder, fit(data, embedder=embedder.name, idf=idf, **fit_options))
 
     @property
-    def examples(self) -> list[Example]:
-        return list(self._examples)
+    def model(self) -> TriageModel:
+        return self._model
 
     @property
     def corrections(self) -> list[Example]:
@@ -216,34 +180,22 @@ class ExampleClassifier:
     def add_corrections(self, corrections: Sequence[Example]) -> None:
         if not corrections:
             return
-        vectors = self._embedder.embed([c.text for c in corrections])
+        vectors = self.embed([c.text for c in corrections])
         with self._lock:
             self._corrections.extend(corrections)
             self._correction_vectors = np.vstack([self._correction_vectors, vectors])
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        return self._embedder.embed(list(texts))
+        return self._embedder.embed([for_embedding(t) for t in texts])
 
-    def predict(self, vectors: np.ndarray) -> list[Prediction]:
+    def predict(self, vectors: np.ndarray, features: np.ndarray, texts: Sequence[str]) -> list[Prediction]:
         with self._lock:
             corrections = list(self._corrections)
             correction_vectors = self._correction_vectors
-        sims = vectors @ self._vectors.T
         csims = vectors @ correction_vectors.T if corrections else None
-        lr = {head: _ridge_predict(w, vectors) for head, w in self._weights.items()}
         out = []
-        for row in range(vectors.shape[0]):
-            top = np.argsort(-sims[row])[: self._k]
-            # Distance weighting: sharp, so the closest examples dominate the vote.
-            weights = np.exp((sims[row, top] - sims[row, top[0]]) * 12.0)
-            heads: dict[str, HeadPrediction] = {}
-            for head, classes in HEADS.items():
-                knn = np.zeros(len(classes), dtype=np.float32)
-                for idx, wgt in zip(top, weights, strict=True):
-                    knn[classes.index(self._examples[idx].labels[head])] += wgt
-                knn /= knn.sum()
-                probs = (1 - self._knn_weight) * lr[head][row] + self._knn_weight * knn
-                heads[head] = HeadPrediction(classes, probs)
+        for row, probs in enumerate(self._model.predict(vectors, features, texts)):
+            heads = {head: HeadPrediction(HEADS[head], p) for head, p in probs.items()}
             corrected = self._apply_corrections(heads, corrections, csims[row] if csims is not None else None)
             out.append(Prediction(heads=heads, corrected=corrected))
         return out

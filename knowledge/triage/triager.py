@@ -10,6 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from knowledge.embeddings import Embedder, get_embedder
 from knowledge.triage.classifier import (
     EXAMPLES_PATH,
@@ -22,8 +24,10 @@ from knowledge.triage.classifier import (
 )
 from knowledge.triage.decide import RawLabels, decide
 from knowledge.triage.detectors import Signals, build_vocab, detect
+from knowledge.triage.features import surface
 from knowledge.triage.lang import detect_lang
 from knowledge.triage.llm import LLMError, LLMTriage, run_llm
+from knowledge.triage.model import MODEL_PATH, FitOptions, TriageModel
 from knowledge.triage.types import CORRECTABLE, INTENTS, TriageInput, TriageResult
 
 log = logging.getLogger(__name__)
@@ -81,18 +85,35 @@ class Triager:
         llm: Any | None = None,
         timeout: float = 10.0,
         cache_dir: Path | None | bool = True,
+        model: TriageModel | Path | None = None,
+        fit_options: FitOptions | None = None,
     ) -> None:
-        """`cache_dir`: where example embeddings are cached (True: ~/.cache/sowana, False/None: no cache)."""
+        """By default the shipped model (`model.npz`, trained by bench/real/train_triage.py) is loaded;
+        `examples` learns at start-up from those instead (tests, cross-validation), with `fit_options`.
+        `cache_dir`: where start-up example embeddings are cached (True: ~/.cache/sowana, False/None: none).
+        """
         if timeout <= 0:
             raise ValueError("timeout must be positive")
-        shipped = (
+        written = (
             load_examples(examples if isinstance(examples, Path) else EXAMPLES_PATH)
-            if (examples is None or isinstance(examples, Path))
+            if not (examples is not None and not isinstance(examples, Path))
             else list(examples)
         )
-        cache = default_cache_dir() if cache_dir is True else (cache_dir or None)
-        self._classifier = ExampleClassifier(embedder or get_embedder(), shipped, cache_dir=cache)
-        self._vocab = build_vocab(e.text for e in shipped if not e.labels.get("low_literacy"))
+        # The spelling vocabulary comes from our own written examples (fluent writing, both languages).
+        self._vocab = build_vocab(e.text for e in written if not e.labels.get("low_literacy"))
+        emb = embedder or get_embedder()
+        if examples is None and model is None and MODEL_PATH.exists():
+            model = MODEL_PATH
+        if model is not None:
+            self._classifier = ExampleClassifier(
+                emb, model if isinstance(model, TriageModel) else TriageModel.load(model)
+            )
+        else:
+            cache = default_cache_dir() if cache_dir is True else (cache_dir or None)
+            features = np.vstack([surface(e.text, detect(e.text, None, self._vocab)) for e in written])
+            self._classifier = ExampleClassifier.from_examples(
+                emb, written, features, cache_dir=cache, options=fit_options
+            )
         self._classifier.add_corrections([_example_from_row(r) for r in extra_examples])
         self._timeout = timeout
         self._llm = llm
@@ -126,10 +147,11 @@ class Triager:
         if not items:
             return []
         vectors = self._classifier.embed([i.text for i in items])
-        preds = self._classifier.predict(vectors)
+        signals_list = [detect(i.text, i.engagement, self._vocab) for i in items]
+        features = np.vstack([surface(i.text, s) for i, s in zip(items, signals_list, strict=True)])
+        preds = self._classifier.predict(vectors, features, [i.text for i in items])
         results = []
-        for inp, pred in zip(items, preds, strict=True):
-            signals = detect(inp.text, inp.engagement, self._vocab)
+        for inp, pred, signals in zip(items, preds, signals_list, strict=True):
             lang = detect_lang(inp.text, inp.lang)
             raw = _raw_from_prediction(pred)
             if self._llm is None:
