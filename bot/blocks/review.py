@@ -59,7 +59,7 @@ def hhmm(when: datetime | None) -> str:
 
 
 def platform_label(platform: str) -> str:
-    return PLATFORM_LABEL.get(platform, platform)
+    return PLATFORM_LABEL.get(platform, PLATFORM_LABEL["other"])  # never outside text as a link label
 
 
 def triage_chips(triage: TriageRecord | None) -> SlackText:
