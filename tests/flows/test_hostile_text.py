@@ -15,6 +15,7 @@ from api.brain import Brain
 from bot.blocks.storm import HIDE_ALL
 from bot.models import Comment
 from bot.publisher import PublishError
+from tests.bot.test_slack_manifest import METHOD_SCOPES, manifest
 from tests.flows.conftest import (
     CM,
     GUEST,
@@ -178,6 +179,10 @@ def test_hostile_comments_reach_the_team_as_text_only(database_url, engine):
     # The reply being edited is handed to the modal as it is: escaping it would publish entities.
     initial = [t for c in calls if c["method"] == "views.open" for k, t in strings(c["params"]) if k == "initial_value"]
     assert any(t.startswith("Bonjour <!channel>,") for t in initial)
+    # And every Web API method this run called is one the manifest's scopes allow.
+    called = {c["method"] for c in calls} - {"response_url"}
+    asked = set(manifest()["oauth_config"]["scopes"]["bot"])
+    assert called <= set(METHOD_SCOPES) and all(METHOD_SCOPES[m] <= asked for m in called)
 
 
 def test_a_storm_summary_shows_hostile_spam_as_text(database_url, engine):
