@@ -290,13 +290,14 @@ def make_insights(
     """Insights (#12): the daily digest and bad-buzz alerts in each brand's review channel (when Slack is
     configured), engagement polling of our replies (when a platform is) feeding the `viral` collections."""
     from api.platforms.engagement import make_reader
+    from bot.blocks.text import as_text
     from bot.insights.buzz import BuzzParams, BuzzWatch
     from bot.insights.engagement import EngagementTracker, StoreSink, ViralRule
     from bot.insights.scheduler import InsightsLoop, dashboard_link, schedules
 
     def post(channel: str, text: str, blocks: list[dict[str, Any]]) -> str | None:
         assert review is not None
-        return str(review.client.chat_postMessage(channel=channel, text=text, blocks=blocks)["ts"])
+        return str(review.client.chat_postMessage(channel=channel, text=as_text(text), blocks=blocks)["ts"])
 
     def link(brand: str, topic: str, since: Any) -> str:
         return dashboard_link(settings, brand, topic=topic, since=since.isoformat(timespec="minutes"))

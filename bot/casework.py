@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from bot import decisions
 from bot.blocks.sac import clock_line, clock_notice, escalated_line, followup_message, sac_card
+from bot.blocks.text import SlackText, as_text
 from bot.case import FOLLOWUP, Case, author_history, load_case
 from bot.db import session_scope
 from bot.loop import PollingLoop
@@ -108,13 +109,14 @@ class CaseSlack:
     def review_thread(
         self, comment_id: int, text: str, *, key: str, session: Session | None = None, urgent: bool = False
     ) -> None:
-        """A line in the comment's review thread (or its storm summary's), sent once per `key`."""
+        """A line in the comment's review thread (or its storm summary's), sent once per `key`; a plain str
+        is escaped (bot/blocks/text.py), a line built with its helpers keeps its mentions."""
         post = self._post(comment_id, "review", "storm")
         if post is None:
             return
         if self.sender is None:
             if post.ts:
-                self.client.chat_postMessage(channel=post.channel, thread_ts=post.ts, text=text)
+                self.client.chat_postMessage(channel=post.channel, thread_ts=post.ts, text=as_text(text))
             return
         job = {"kind": "message", "text": text, "thread_of": comment_id, "priority": "urgent" if urgent else "high"}
         if session is not None:
@@ -131,7 +133,9 @@ class CaseSlack:
         post = self._post(comment_id, "sac")
         thread_ts = post.ts if post is not None else None
         if self.sender is None:
-            self.client.chat_postMessage(channel=post.channel if post else channel, thread_ts=thread_ts, text=text)
+            self.client.chat_postMessage(
+                channel=post.channel if post else channel, thread_ts=thread_ts, text=as_text(text)
+            )
             return
         job = {"kind": "message", "text": text, "thread_ts": thread_ts, "priority": "urgent"}
         if session is not None:
@@ -141,7 +145,7 @@ class CaseSlack:
             self._queue(s, comment_id, post.channel if post else channel, key, **job)
         self.sender.wake()
 
-    def card(self, comment_id: int) -> tuple[str, list[dict[str, Any]]]:
+    def card(self, comment_id: int) -> tuple[SlackText, list[dict[str, Any]]]:
         """The case card as it is now (rendered by the sender when a queued card leaves)."""
         case = load_case(self.engine, comment_id)
         if case is None or case.escalation is None:
@@ -176,7 +180,9 @@ class CaseSlack:
         esc = case.escalation
         if case.sac_post and case.sac_post.ts:
             text, blocks = self.card(comment_id)
-            self.client.chat_update(channel=case.sac_post.channel, ts=case.sac_post.ts, text=text, blocks=blocks)
+            self.client.chat_update(
+                channel=case.sac_post.channel, ts=case.sac_post.ts, text=as_text(text), blocks=blocks
+            )
             return True
         line = escalated_line(esc, channel)
         if self.sender is not None:
@@ -194,7 +200,7 @@ class CaseSlack:
             self.sender.wake()
         else:
             text, blocks = self.card(comment_id)
-            ts = str(self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)["ts"])
+            ts = str(self.client.chat_postMessage(channel=channel, text=as_text(text), blocks=blocks)["ts"])
             with session_scope(self.engine, write=True) as s:
                 s.add(SlackPost(brand=case.comment.brand, comment_id=comment_id, kind="sac", channel=channel, ts=ts))
             self.review_thread(comment_id, line, key=f"escalated:{comment_id}")
@@ -210,7 +216,7 @@ class CaseSlack:
         post = case.followup_post
         if post is not None and post.ts:
             text, blocks = followup_message(case)
-            self.client.chat_update(channel=post.channel, ts=post.ts, text=text, blocks=blocks)
+            self.client.chat_update(channel=post.channel, ts=post.ts, text=as_text(text), blocks=blocks)
             return
         thread = self._post(comment_id, "review", "storm")
         if thread is None or not thread.ts:
@@ -230,7 +236,9 @@ class CaseSlack:
             self.sender.wake()
             return
         text, blocks = followup_message(case)
-        response = self.client.chat_postMessage(channel=thread.channel, thread_ts=thread.ts, text=text, blocks=blocks)
+        response = self.client.chat_postMessage(
+            channel=thread.channel, thread_ts=thread.ts, text=as_text(text), blocks=blocks
+        )
         with session_scope(self.engine, write=True) as s:
             s.add(
                 SlackPost(

@@ -34,6 +34,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from bot.blocks.text import as_text
 from bot.cases import IllegalTransition, transition_in
 from bot.db import session_scope
 from bot.loop import PollingLoop
@@ -145,7 +146,8 @@ def enqueue_in(
     group_id: int | None = None,
 ) -> SlackOutgoing:
     """Queue a message in the caller's transaction; the same `key` twice queues it once (the row
-    already there is returned; a failed or cancelled one is put back in the queue)."""
+    already there is returned; a failed or cancelled one is put back in the queue). The text is stored
+    fit for Slack (bot/blocks/text.py: a plain str is escaped), so what is read back is sent as it is."""
     existing = session.execute(select(SlackOutgoing).where(col(SlackOutgoing.key) == key)).scalar_one_or_none()
     if existing is not None:
         if existing.status in ("failed", "cancelled"):
@@ -159,7 +161,7 @@ def enqueue_in(
         channel=channel,
         kind=kind,
         key=key,
-        text=text,
+        text=as_text(text) if text is not None else None,
         blocks=blocks,
         thread_ts=thread_ts,
         thread_of=thread_of,
@@ -470,7 +472,7 @@ class SlackSender(PollingLoop):
         try:
             response = self.client.chat_postMessage(
                 channel=job.channel,
-                text=text,
+                text=as_text(text),
                 blocks=blocks,
                 thread_ts=job.thread_ts,
                 metadata=message_metadata(job),

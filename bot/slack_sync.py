@@ -15,7 +15,8 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from bot.blocks.review import RETRY, review_message
+from bot.blocks.review import failure_notice, review_message
+from bot.blocks.text import SlackText, as_text, stored
 from bot.case import Case, load_case
 from bot.db import session_scope
 from bot.models import SlackOutgoing, SlackPost, State
@@ -39,7 +40,7 @@ class SlackReview:
         self.engine = engine
         self.personas = personas
 
-    def render(self, case: Case) -> tuple[str, list[dict[str, Any]]]:
+    def render(self, case: Case) -> tuple[SlackText, list[dict[str, Any]]]:
         return review_message(case, self.personas())
 
     def publish_review(self, comment_id: int, channel: str) -> str:
@@ -49,10 +50,10 @@ class SlackReview:
         text, blocks = self.render(case)
         post = case.review_post
         if post is not None and post.ts:
-            self.client.chat_update(channel=post.channel, ts=post.ts, text=text, blocks=blocks)
+            self.client.chat_update(channel=post.channel, ts=post.ts, text=as_text(text), blocks=blocks)
             return post.ts
         response = self.client.chat_postMessage(
-            channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+            channel=channel, text=as_text(text), blocks=blocks, unfurl_links=False, unfurl_media=False
         )
         return str(response["ts"])
 
@@ -67,7 +68,7 @@ class SlackReview:
             from bot.storm import summary_content
 
             return summary_content(self.engine, job.group_id)
-        return job.text or "", job.blocks
+        return stored(job.text or ""), job.blocks  # made fit when it was queued (sender.enqueue_in)
 
     def refresh(self, comment_id: int) -> None:
         """Re-render a comment's review message after anything changed."""
@@ -75,32 +76,21 @@ class SlackReview:
         if case is None or case.review_post is None or not case.review_post.ts:
             return
         text, blocks = self.render(case)
-        self.client.chat_update(channel=case.review_post.channel, ts=case.review_post.ts, text=text, blocks=blocks)
+        self.client.chat_update(
+            channel=case.review_post.channel, ts=case.review_post.ts, text=as_text(text), blocks=blocks
+        )
 
     def thread(self, comment_id: int, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        """A message in the comment's review thread; a plain str is escaped (bot/blocks/text.py)."""
         with session_scope(self.engine) as s:
             post = s.exec(
                 select(SlackPost).where(col(SlackPost.comment_id) == comment_id, col(SlackPost.kind) == "review")
             ).first()
         if post is None or not post.ts:
             return
-        self.client.chat_postMessage(channel=post.channel, thread_ts=post.ts, text=text, blocks=blocks)
+        self.client.chat_postMessage(channel=post.channel, thread_ts=post.ts, text=as_text(text), blocks=blocks)
 
     def failure(self, comment_id: int, reason: str) -> None:
-        text = f":warning: La publication a échoué · publishing failed: {reason}"
-        blocks: list[dict[str, Any]] = [
-            {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}},
-            {
-                "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": RETRY,
-                        "value": str(comment_id),
-                        "style": "primary",
-                        "text": {"type": "plain_text", "text": "Réessayer · Retry"},
-                    }
-                ],
-            },
-        ]
+        """The platform's reason (outside text) with a retry button, in the review thread."""
+        text, blocks = failure_notice(comment_id, reason)
         self.thread(comment_id, text, blocks)

@@ -25,6 +25,17 @@ function svg(tag, attrs, text) {
   return node;
 }
 
+// Outside text is only ever set as textContent; a comment's URL becomes a link only when it is http(s)
+// (a `javascript:` or `data:` URL from a webhook or an import would run in the dashboard's origin).
+function webUrl(raw) {
+  try {
+    const url = new URL(String(raw || ""));
+    return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+  } catch (e) {
+    return null;
+  }
+}
+
 function minutes(m) {
   if (m === null || m === undefined) return "—";
   if (m >= 120) return (m / 60).toFixed(1) + " h";
@@ -197,7 +208,8 @@ function drawNegatives(data) {
   for (const c of data.negatives) {
     const tr = el("tr");
     const text = el("td");
-    if (c.url) text.appendChild(el("a", { href: c.url, target: "_blank", rel: "noopener" }, c.text));
+    const url = webUrl(c.url);
+    if (url) text.appendChild(el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, c.text));
     else text.textContent = c.text;
     const topics = el("td");
     for (const t of c.topics) topics.appendChild(el("span", { class: "chip" }, t));

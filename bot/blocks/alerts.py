@@ -7,16 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    Block,
-    ContextBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    PlainTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, SectionBlock
 
-from bot.blocks.review import PLATFORM_LABEL, clip, escape_mrkdwn, hhmm
+from bot.blocks.review import hhmm, platform_label
+from bot.blocks.text import SlackText, fmt, mrkdwn, one_line, plain
+from bot.blocks.text import link as slack_link
 
 
 @dataclass(frozen=True)
@@ -36,57 +31,63 @@ def buzz_alert_message(
     baseline: float,
     examples: Sequence[Example],
     link: str,
-) -> tuple[str, list[dict[str, Any]]]:
-    title = f"🚨 Bad buzz possible — {topic}"
+) -> tuple[SlackText, list[dict[str, Any]]]:
+    """The alert: how many negative comments on a topic against its usual, three of them, a link to all.
+    The topic may come from a language model that read the comments: escaped like the comments."""
     usual = f"{baseline:.1f}".rstrip("0").rstrip(".")
-    summary = (
-        f"*{count}* commentaires négatifs sur *{escape_mrkdwn(topic)}* en {window_minutes} min"
-        f" (d'habitude ≈ {usual}) · *{count}* negative comments about *{escape_mrkdwn(topic)}*"
-        f" in {window_minutes} min (usually ≈ {usual})."
+    summary = fmt(
+        "*{n}* commentaires négatifs sur *{topic}* en {w} min (d'habitude ≈ {usual})"
+        " · *{n}* negative comments about *{topic}* in {w} min (usually ≈ {usual}).",
+        n=count,
+        topic=topic,
+        w=window_minutes,
+        usual=usual,
     )
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=clip(title, 150), emoji=True)),
-        SectionBlock(block_id="buzz-summary", text=MarkdownTextObject(text=clip(summary, 3000))),
+        HeaderBlock(text=plain(fmt("🚨 Bad buzz possible — {}", topic), 150)),
+        SectionBlock(block_id="buzz-summary", text=mrkdwn(summary)),
     ]
     for i, ex in enumerate(examples[:3]):
-        where = PLATFORM_LABEL.get(ex.platform, ex.platform)
-        source = f"<{ex.url}|{where}>" if ex.url else where
-        body = clip(escape_mrkdwn(ex.text.replace("\n", " ")), 400)
-        blocks.append(
-            SectionBlock(
-                block_id=f"buzz-example-{i}",
-                text=MarkdownTextObject(text=f"> {body}\n_{escape_mrkdwn(ex.author)} · {source}_"),
-            )
-        )
+        where = platform_label(ex.platform)
+        text = fmt("> {}\n_{} · {}_", one_line(ex.text, 400), ex.author, slack_link(ex.url, where))
+        blocks.append(SectionBlock(block_id=f"buzz-example-{i}", text=mrkdwn(text)))
     blocks.append(
         SectionBlock(
             block_id="buzz-link",
-            text=MarkdownTextObject(text=f":mag: <{link}|Voir tous les commentaires · See them all>"),
+            text=mrkdwn(fmt(":mag: {}", slack_link(link, "Voir tous les commentaires · See them all"))),
         )
     )
     blocks.append(
         ContextBlock(
             elements=[
-                MarkdownTextObject(
-                    text=f"*{escape_mrkdwn(brand)}* · un seul message par épisode ; un « retour à la normale » suivra"
-                    " · one message per episode; a “back to normal” will follow"
+                mrkdwn(
+                    fmt(
+                        "*{}* · un seul message par épisode ; un « retour à la normale » suivra"
+                        " · one message per episode; a “back to normal” will follow",
+                        brand,
+                    )
                 )
             ]
         )
     )
-    fallback = f"Bad buzz possible ({brand}, {topic}): {count} commentaires négatifs · negative comments"
+    fallback = fmt("Bad buzz possible ({}, {}): {} commentaires négatifs · negative comments", brand, topic, count)
     return fallback, [b.to_dict() for b in blocks]
 
 
 def back_to_normal_message(
     *, brand: str, topic: str, opened_at: datetime, closed_at: datetime, peak: int, current: int, window_minutes: int
-) -> tuple[str, list[dict[str, Any]]]:
-    text = (
-        f":white_check_mark: *Retour à la normale · Back to normal* — *{escape_mrkdwn(topic)}*"
-        f" ({escape_mrkdwn(brand)})\n"
-        f"{current} commentaire(s) négatif(s) sur les {window_minutes} dernières minutes · negative comment(s) in the"
-        f" last {window_minutes} minutes. Épisode · episode {hhmm(opened_at)} → {hhmm(closed_at)},"
-        f" pic · peak {peak}."
+) -> tuple[SlackText, list[dict[str, Any]]]:
+    text = fmt(
+        ":white_check_mark: *Retour à la normale · Back to normal* — *{topic}* ({brand})\n"
+        "{current} commentaire(s) négatif(s) sur les {w} dernières minutes · negative comment(s) in the"
+        " last {w} minutes. Épisode · episode {start} → {end}, pic · peak {peak}.",
+        topic=topic,
+        brand=brand,
+        current=current,
+        w=window_minutes,
+        start=hhmm(opened_at),
+        end=hhmm(closed_at),
+        peak=peak,
     )
-    blocks: list[Block] = [SectionBlock(block_id="buzz-normal", text=MarkdownTextObject(text=clip(text, 3000)))]
-    return f"Retour à la normale · Back to normal: {topic} ({brand})", [b.to_dict() for b in blocks]
+    blocks: list[Block] = [SectionBlock(block_id="buzz-normal", text=mrkdwn(text))]
+    return fmt("Retour à la normale · Back to normal: {} ({})", topic, brand), [b.to_dict() for b in blocks]

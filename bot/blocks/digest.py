@@ -5,17 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    Block,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    PlainTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, SectionBlock
 
-from bot.blocks.review import PLATFORM_LABEL, clip, escape_mrkdwn
+from bot.blocks.review import platform_label
+from bot.blocks.text import SlackText, fmt, join, link, mrkdwn, one_line, plain
 from bot.insights.digest import Clock, Digest
 
 INTENT_LABEL = {
@@ -49,94 +42,101 @@ def minutes(value: float | None) -> str:
     return f"{value:.0f} min"
 
 
-def _tally(counts: Counter[str], labels: dict[str, str]) -> str:
+def _tally(counts: Counter[str], labels: dict[str, str]) -> SlackText:
     if not counts:
-        return "—"
-    return ", ".join(f"{labels.get(k, k)} *{n}*" for k, n in counts.most_common())
+        return fmt("—")
+    return join(", ", (fmt("{} *{}*", labels.get(k, k), n) for k, n in counts.most_common()))
 
 
-def clock_line(name: str, clock: Clock) -> str:
+def clock_line(name: str, clock: Clock) -> SlackText:
     target = minutes(clock.target_minutes)
     if not clock.count:
-        line = f"*{name}* : aucun cas · no case (cible · target {target})"
+        line = fmt("*{}* : aucun cas · no case (cible · target {})", name, target)
     else:
         ok = clock.met_rate is not None and clock.met_rate >= 0.9
-        icon = ":white_check_mark:" if ok else ":warning:"
-        line = (
-            f"{icon} *{name}* : médiane · median {minutes(clock.median_minutes)},"
-            f" p90 {minutes(clock.p90_minutes)} — {clock.within_target}/{clock.count} dans la cible · within the"
-            f" {target} target ({pct(clock.met_rate)})"
+        line = fmt(
+            "{} *{}* : médiane · median {}, p90 {} — {}/{} dans la cible · within the {} target ({})",
+            ":white_check_mark:" if ok else ":warning:",
+            name,
+            minutes(clock.median_minutes),
+            minutes(clock.p90_minutes),
+            clock.within_target,
+            clock.count,
+            target,
+            pct(clock.met_rate),
         )
     if clock.breaches:
-        line += f" · :rotating_light: {clock.breaches} dépassement(s) · breach(es)"
+        line += fmt(" · :rotating_light: {} dépassement(s) · breach(es)", clock.breaches)
     return line
 
 
-def digest_message(d: Digest, dashboard_url: str | None = None) -> tuple[str, list[dict[str, Any]]]:
-    """(fallback text, blocks) of one brand's digest."""
-    title = f"Bilan du jour · Daily digest — {d.brand} · {d.day}"
-    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=clip(title, 150), emoji=True))]
+def digest_message(d: Digest, dashboard_url: str | None = None) -> tuple[SlackText, list[dict[str, Any]]]:
+    """(fallback text, blocks) of one brand's digest. Topics (from triage, possibly a language model) and
+    the best replies' texts are outside text: escaped."""
+    title = fmt("Bilan du jour · Daily digest — {} · {}", d.brand, d.day)
+    blocks: list[Block] = [HeaderBlock(text=plain(title, 150))]
     if not d.received and not d.replies_published and not d.open_cases and not d.handled:
-        blocks.append(
-            SectionBlock(text=MarkdownTextObject(text="Journée calme : aucun commentaire · a quiet day: no comment."))
-        )
+        blocks.append(SectionBlock(text=mrkdwn(fmt("Journée calme : aucun commentaire · a quiet day: no comment."))))
     else:
-        platforms = _tally(Counter({PLATFORM_LABEL.get(k, k): n for k, n in d.by_platform.items()}), {})
-        blocks.append(
-            SectionBlock(
-                block_id="volumes",
-                text=MarkdownTextObject(
-                    text=clip(
-                        f":inbox_tray: *{d.received}* commentaires reçus · comments received ({platforms})\n"
-                        f"*Intentions · intents* : {_tally(d.by_intent, INTENT_LABEL)}\n"
-                        f"*Sentiment* : {_tally(d.by_sentiment, SENTIMENT_LABEL)}",
-                        3000,
-                    )
-                ),
+        platforms = _tally(Counter({platform_label(k): n for k, n in d.by_platform.items()}), {})
+        volumes = fmt(
+            ":inbox_tray: *{}* commentaires reçus · comments received ({})\n*Intentions · intents* : {}\n"
+            "*Sentiment* : {}",
+            d.received,
+            platforms,
+            _tally(d.by_intent, INTENT_LABEL),
+            _tally(d.by_sentiment, SENTIMENT_LABEL),
+        )
+        blocks.append(SectionBlock(block_id="volumes", text=mrkdwn(volumes)))
+        topics = join(", ", (fmt("`{}` {}", t, n) for t, n in d.top_topics)) or fmt("—")
+        blocks.append(SectionBlock(block_id="topics", text=mrkdwn(fmt(":label: *Sujets · top topics* : {}", topics))))
+        reply = fmt(":speech_balloon: *{}* réponses publiées · replies published", d.replies_published)
+        if d.reply_median_minutes is not None:
+            reply += fmt(
+                " — délai médian · median time {}, p90 {}",
+                minutes(d.reply_median_minutes),
+                minutes(d.reply_p90_minutes),
             )
+        decisions = fmt(
+            ":ballot_box_with_check: *Décisions · decisions* ({} cas · cases) : approuvées · approved {}, "
+            "modifiées · edited {}, escaladées · escalated {}, masquées · hidden {}",
+            d.handled,
+            pct(d.rate("approve")),
+            pct(d.rate("edit")),
+            pct(d.rate("escalate")),
+            pct(d.rate("hide")),
         )
-        topics = ", ".join(f"`{escape_mrkdwn(t)}` {n}" for t, n in d.top_topics) or "—"
-        blocks.append(
-            SectionBlock(
-                block_id="topics", text=MarkdownTextObject(text=clip(f":label: *Sujets · top topics* : {topics}", 3000))
-            )
-        )
-        reply = f":speech_balloon: *{d.replies_published}* réponses publiées · replies published" + (
-            f" — délai médian · median time {minutes(d.reply_median_minutes)}, p90 {minutes(d.reply_p90_minutes)}"
-            if d.reply_median_minutes is not None
-            else ""
-        )
-        decisions = (
-            f":ballot_box_with_check: *Décisions · decisions* ({d.handled} cas · cases) : "
-            f"approuvées · approved {pct(d.rate('approve'))}, modifiées · edited {pct(d.rate('edit'))}, "
-            f"escaladées · escalated {pct(d.rate('escalate'))}, masquées · hidden {pct(d.rate('hide'))}"
-        )
-        blocks.append(SectionBlock(block_id="work", text=MarkdownTextObject(text=clip(f"{reply}\n{decisions}", 3000))))
-        cases = f":sos: *Cas SAC ouverts · open customer-service cases* : {d.open_cases}"
+        blocks.append(SectionBlock(block_id="work", text=mrkdwn(fmt("{}\n{}", reply, decisions))))
+        cases = fmt(":sos: *Cas SAC ouverts · open customer-service cases* : {}", d.open_cases)
         if d.open_breached:
-            cases += f" (dont · of which {d.open_breached} hors délai · past target)"
-        sla = "\n".join(
+            cases += fmt(" (dont · of which {} hors délai · past target)", d.open_breached)
+        sla = join(
+            "\n",
             [
                 clock_line("Première réponse · first response", d.first_response),
                 clock_line("Résolution · resolution", d.resolution),
                 cases,
-            ]
+            ],
         )
-        blocks.append(SectionBlock(block_id="sla", text=MarkdownTextObject(text=clip(sla, 3000))))
+        blocks.append(SectionBlock(block_id="sla", text=mrkdwn(sla)))
     if d.best:
         blocks.append(DividerBlock())
-        lines = [":star2: *Meilleures réponses du jour · best replies of the day*"]
+        lines = [fmt(":star2: *Meilleures réponses du jour · best replies of the day*")]
         for r in d.best:
-            where = PLATFORM_LABEL.get(r.platform, r.platform)
-            link = f"<{r.url}|{where}>" if r.url else where
             lines.append(
-                f"• {link} · :heart: {r.likes} · :speech_balloon: {r.replies} · :repeat: {r.shares}\n"
-                f"> {clip(escape_mrkdwn(r.text.replace(chr(10), ' ')), 280)}"
+                fmt(
+                    "• {} · :heart: {} · :speech_balloon: {} · :repeat: {}\n> {}",
+                    link(r.url, platform_label(r.platform)),
+                    r.likes,
+                    r.replies,
+                    r.shares,
+                    one_line(r.text, 280),
+                )
             )
-        blocks.append(SectionBlock(block_id="best", text=MarkdownTextObject(text=clip("\n".join(lines), 3000))))
-    footer = "Chiffres de la journée locale de la marque · figures for the brand's local day"
+        blocks.append(SectionBlock(block_id="best", text=mrkdwn(join("\n", lines))))
+    footer = fmt("Chiffres de la journée locale de la marque · figures for the brand's local day")
     if dashboard_url:
-        footer += f" · <{dashboard_url}|tableau de bord · dashboard>"
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
-    fallback = f"{title}: {d.received} commentaires · comments, {d.replies_published} réponses · replies"
+        footer += fmt(" · {}", link(dashboard_url, "tableau de bord · dashboard"))
+    blocks.append(ContextBlock(elements=[mrkdwn(footer)]))
+    fallback = fmt("{}: {} commentaires · comments, {} réponses · replies", title, d.received, d.replies_published)
     return fallback, [b.to_dict() for b in blocks]

@@ -1,4 +1,8 @@
-"""Modals (pure builders): edit a proposal, resolve a case, add a note to a case."""
+"""Modals (pure builders): edit a proposal, resolve a case, add a note to a case.
+
+The quoted comment goes in through bot/blocks/text.py; the reply to edit is an input's `initial_value`,
+which Slack never parses and hands back as typed, so it stays raw (escaped, the reply would go out with
+entities in it)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from typing import Any
 from slack_sdk.models.blocks import (
     ContextBlock,
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextInputElement,
     RadioButtonsElement,
@@ -16,7 +19,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.review import clip, quote
+from bot.blocks.text import cut, fmt, mrkdwn, plain, quote
 
 EDIT_CALLBACK, RESOLVE_CALLBACK, CASE_NOTE_CALLBACK = "edit_reply", "resolve_case", "case_note"
 REPLY_BLOCK, REPLY_ACTION = "reply", "reply_text"
@@ -49,13 +52,13 @@ def _comment_modal(
     callback_id: str, metadata: dict[str, Any], title: str, submit: str, comment_text: str, *blocks: Any
 ) -> dict[str, Any]:
     """A modal that quotes the comment it acts on, above its own inputs."""
-    quoted = SectionBlock(text=MarkdownTextObject(text=clip("*Commentaire · comment*\n" + quote(comment_text), 3000)))
+    quoted = SectionBlock(text=mrkdwn(fmt("*Commentaire · comment*\n{}", quote(comment_text))))
     view = View(
         type="modal",
         callback_id=callback_id,
         private_metadata=json.dumps(metadata),
-        title=title,
-        submit=submit,
+        title=plain(title, 24),
+        submit=plain(submit, 24),
         close="Annuler",
         blocks=[quoted, *blocks],
     )
@@ -74,21 +77,19 @@ def edit_modal(proposal_id: int, text: str, comment_text: str, platform: str, ch
             block_id=REPLY_BLOCK,
             label="Réponse publiée · reply to publish",
             element=PlainTextInputElement(
-                action_id=REPLY_ACTION, multiline=True, initial_value=clip(text, limit), max_length=limit
+                action_id=REPLY_ACTION, multiline=True, initial_value=cut(text, limit), max_length=limit
             ),
         ),
         ContextBlock(
             elements=[
-                MarkdownTextObject(
-                    text=f"Les deux versions sont conservées · both versions are kept. Limite · limit: {limit}"
-                )
+                mrkdwn(fmt("Les deux versions sont conservées · both versions are kept. Limite · limit: {}", limit))
             ]
         ),
     )
 
 
 def resolve_modal(comment_id: int, comment_text: str, platform: str = "other") -> dict[str, Any]:
-    options = [Option(value=k, label=v) for k, v in FOLLOWUP_CHOICES.items()]
+    options = [Option(value=k, text=plain(v, 75)) for k, v in FOLLOWUP_CHOICES.items()]
     initial = next(o for o in options if o.value == default_followup(platform))
     return _comment_modal(
         RESOLVE_CALLBACK,

@@ -1,6 +1,7 @@
 """The review message: a comment, its triage, its proposals and the team's buttons (pure functions).
 
-Built with slack_sdk.models.blocks so Block Kit's limits are checked where the blocks are made.
+Built with slack_sdk.models.blocks so Block Kit's limits are checked where the blocks are made; every
+outside text (the comment, its author, the proposals, errors) goes in through bot/blocks/text.py.
 """
 
 from __future__ import annotations
@@ -17,14 +18,13 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     HeaderBlock,
-    MarkdownTextObject,
     Option,
     OptionGroup,
-    PlainTextObject,
     SectionBlock,
     StaticSelectElement,
 )
 
+from bot.blocks.text import SlackText, clip, fmt, join, link, mrkdwn, plain, quote, user
 from bot.case import FOLLOWUP, Case
 from bot.decisions import VOTE
 from bot.models import Decision, Proposal, State, TriageRecord
@@ -54,72 +54,59 @@ REDRAFT_PERSONA, CORRECT_TRIAGE, RETRY = "redraft_persona", "correct_triage", "r
 CLAIM = "claim_case"
 
 
-def escape_mrkdwn(text: str) -> str:
-    """Slack needs &, < and > escaped; nothing else is touched so the text stays the author's."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def quote(text: str, limit: int = SECTION_LIMIT - 10) -> str:
-    body = clip(escape_mrkdwn(text), limit - 2 * text.count("\n") - 2)
-    return "\n".join("> " + line for line in body.splitlines() or [""])
-
-
 def hhmm(when: datetime | None) -> str:
     return when.strftime("%H:%M UTC") if when else ""
 
 
-def triage_chips(triage: TriageRecord | None) -> str:
+def platform_label(platform: str) -> str:
+    return PLATFORM_LABEL.get(platform, PLATFORM_LABEL["other"])  # never outside text as a link label
+
+
+def triage_chips(triage: TriageRecord | None) -> SlackText:
+    """The triage in one line. Its values may come from a language model that read the comment: escaped."""
     if triage is None or triage.result is None:
-        return ":hourglass: _pas encore trié · not yet triaged_"
+        return fmt(":hourglass: _pas encore trié · not yet triaged_")
     r = triage.result
     humor_ok = bool(r.get("humor_ok"))
-    humor = ":performing_arts: humour ok" if humor_ok else ":no_entry: humour off"
+    humor = fmt(":performing_arts: humour ok") if humor_ok else fmt(":no_entry: humour off")
     reasons = r.get("humor_off_reasons") or []
     if not humor_ok and reasons:
-        humor += f" ({', '.join(reasons)})"
+        humor += fmt(" ({})", ", ".join(str(x) for x in reasons))
     priority = r.get("priority", "normal")
     chips = [
-        f"`{r.get('lang', '?')}`",
-        f"`{r.get('intent', '?')}`",
-        f"`{r.get('sentiment', '?')}`",
-        (":rotating_light: *urgent*" if priority == "urgent" else f"`{priority}`"),
+        fmt("`{}`", r.get("lang", "?")),
+        fmt("`{}`", r.get("intent", "?")),
+        fmt("`{}`", r.get("sentiment", "?")),
+        (fmt(":rotating_light: *urgent*") if priority == "urgent" else fmt("`{}`", priority)),
         humor,
     ]
     if r.get("needs_sac"):
-        chips.append(":phone: SAC")
+        chips.append(fmt(":phone: SAC"))
     if r.get("moderation") and r.get("moderation") != "none":
-        chips.append(f":shield: {r['moderation']} ({r.get('moderation_reason') or '?'})")
-    return " · ".join(chips)
+        chips.append(fmt(":shield: {} ({})", r["moderation"], r.get("moderation_reason") or "?"))
+    return join(" · ", chips)
 
 
 def _proposal_blocks(
     p: Proposal, index: int, actionable: bool, chosen: bool = False, voters: Sequence[str] = ()
 ) -> list[Block]:
-    kind = ":performing_arts: Créatif · creative" if p.kind == "creative" else ":memo: Sérieux · serious"
+    kind = fmt(":performing_arts: Créatif · creative") if p.kind == "creative" else fmt(":memo: Sérieux · serious")
     if p.variant == "alternative":
-        kind += " (variante · alternative)"
-    head = f"*{index}. {kind}* · persona _{escape_mrkdwn(p.persona)}_"
+        kind += fmt(" (variante · alternative)")
+    head = fmt("*{}. {}* · persona _{}_", index, kind, p.persona)
     if chosen:
-        head += " · :white_check_mark: *choisie · chosen*"
+        head += fmt(" · :white_check_mark: *choisie · chosen*")
     blocks: list[Block] = [
-        SectionBlock(
-            block_id=f"proposal-{p.id}",
-            text=MarkdownTextObject(text=clip(f"{head}\n{escape_mrkdwn(p.text)}", SECTION_LIMIT)),
-        )
+        SectionBlock(block_id=f"proposal-{p.id}", text=mrkdwn(fmt("{}\n{}", head, p.text), SECTION_LIMIT))
     ]
-    sources = ", ".join(f"`{c}`" for c in p.cited_ids) if p.cited_ids else "_aucune · none_"
-    note = f" · :bulb: {escape_mrkdwn(p.note)}" if p.note else ""
+    sources = join(", ", (fmt("`{}`", c) for c in p.cited_ids)) if p.cited_ids else fmt("_aucune · none_")
+    note = fmt(" · :bulb: {}", p.note) if p.note else fmt("")
     if voters and not chosen:
-        who = ", ".join(f"<@{v}>" for v in voters)
-        note += (
-            f" · :white_check_mark: approuvée par {who} — une deuxième approbation est requise"
-            " · needs a second approval"
+        note += fmt(
+            " · :white_check_mark: approuvée par {} — une deuxième approbation est requise · needs a second approval",
+            join(", ", (user(v) for v in voters)),
         )
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(f":books: Sources : {sources}{note}", 2000))]))
+    blocks.append(ContextBlock(elements=[mrkdwn(fmt(":books: Sources : {}{}", sources, note), 2000)]))
     if actionable:
         blocks.append(reply_buttons(f"proposal-actions-{p.id}", p))
     return blocks
@@ -136,83 +123,87 @@ def reply_buttons(block_id: str, p: Proposal) -> ActionsBlock:
     )
 
 
-def _who(decision: Decision | None) -> str:
-    return f"<@{decision.actor}>" if decision else "?"
+def _who(decision: Decision | None) -> SlackText:
+    return user(decision.actor) if decision else fmt("?")
 
 
 def _last(case: Case, *actions: str) -> Decision | None:
     return next((d for d in reversed(case.decisions) if d.action in actions), None)
 
 
-def outcome_line(case: Case) -> str | None:
+def outcome_line(case: Case) -> SlackText | None:
     """What happened to the comment, in one line, or None while it waits for the team."""
     c, state = case.comment, State(case.comment.state)
     if c.deleted_at:
-        return f":wastebasket: Supprimé par son auteur · deleted by its author ({hhmm(c.deleted_at)})"
+        return fmt(":wastebasket: Supprimé par son auteur · deleted by its author ({})", hhmm(c.deleted_at))
     pub = case.publication()
     if state in (State.approved, State.edited):
         d = _last(case, "approve", "edit")
         verb = "Modifié et approuvé · edited and approved" if state == State.edited else "Approuvé · approved"
-        return f":hourglass_flowing_sand: {verb} par {_who(d)} à {hhmm(d.created_at if d else None)} — publication…"
+        return fmt(
+            ":hourglass_flowing_sand: {} par {} à {} — publication…", verb, _who(d), hhmm(d.created_at if d else None)
+        )
     if state == State.published:
         # After a customer-service case, what went out is the follow-up (public, else private).
         pub = pub or case.publication(stage=FOLLOWUP) or case.publication("private_reply", FOLLOWUP)
         d = _last(case, "approve", "edit", "followup_approve", "followup_edit")
-        link = f" — <{pub.url}|voir la réponse · see the reply>" if pub and pub.url else ""
+        seen = fmt(" — {}", link(pub.url, "voir la réponse · see the reply")) if pub and pub.url else fmt("")
         edited = " (texte modifié · edited)" if d and d.action in ("edit", "followup_edit") else ""
         if pub and pub.platform_id and pub.platform_id.startswith(RECORDED_PREFIXES):
-            link = " — :memo: enregistré, non envoyé : aucun connecteur configuré · recorded, not sent (no connector)"
+            seen = fmt(
+                " — :memo: enregistré, non envoyé : aucun connecteur configuré · recorded, not sent (no connector)"
+            )
         when = hhmm(pub.published_at if pub else None)
-        return f":white_check_mark: Publié · published par {_who(d)} à {when}{edited}{link}"
+        return fmt(":white_check_mark: Publié · published par {} à {}{}{}", _who(d), when, edited, seen)
     if state == State.hidden:
-        return f":no_entry_sign: Masqué · hidden par {_who(_last(case, 'hide'))}"
+        return fmt(":no_entry_sign: Masqué · hidden par {}", _who(_last(case, "hide")))
     if state in (State.escalated, State.resolved):
         esc = case.escalation
         status = {"open": "en attente · open", "claimed": "pris en charge · claimed", "resolved": "résolu · resolved"}
         status = {**status, "closed": "clos · closed"}
-        line = (
-            f":sos: Escaladé au SAC par {_who(_last(case, 'escalate'))} — {status.get(esc.status, '') if esc else ''}"
+        line = fmt(
+            ":sos: Escaladé au SAC par {} — {}",
+            _who(_last(case, "escalate")),
+            status.get(esc.status, "") if esc else "",
         )
         if pub is not None:
             sent = "publiée · published" if pub.status == "published" else "en cours · on its way"
-            line += f" · :speech_balloon: réponse d'attente {sent} · holding reply {sent.split(' · ')[-1]}"
+            line += fmt(" · :speech_balloon: réponse d'attente {} · holding reply {}", sent, sent.split(" · ")[-1])
         elif state == State.escalated:
-            line += " · vous pouvez publier une réponse d'attente · you may publish a holding reply"
+            line += fmt(" · vous pouvez publier une réponse d'attente · you may publish a holding reply")
         return line
     if state == State.failed:
-        return f":warning: Échec · failed: {escape_mrkdwn(c.failure_reason or '?')}"
+        return fmt(":warning: Échec · failed: {}", c.failure_reason or "?")
     return None
 
 
-def review_message(case: Case, personas: Sequence[str] = ()) -> tuple[str, list[dict[str, Any]]]:
+def review_message(case: Case, personas: Sequence[str] = ()) -> tuple[SlackText, list[dict[str, Any]]]:
     """(fallback text, blocks) for a comment's review message."""
     c = case.comment
-    platform = PLATFORM_LABEL.get(c.platform, c.platform)
+    platform = platform_label(c.platform)
     state = State(c.state)
     # `proposed` is rendered as it will be seen once posted (the message is posted from that state).
     actionable = state in (State.posted, State.proposed) and not c.deleted_at
-    source = f"<{c.url}|{platform}>" if c.url else platform
     reply_to = " · en réponse à un commentaire · a reply" if c.parent_id else ""
+    edited = " · :pencil2: modifié par l'auteur · edited by the author" if c.edited_at else ""
+    about = fmt(
+        "{} *{}* · {} · cas #{}{}{}",
+        PLATFORM_EMOJI.get(c.platform, ""),
+        c.brand,
+        link(c.url, platform),
+        c.id,
+        reply_to,
+        edited,
+    )
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=clip(f"{platform} · {c.author_name}", 150), emoji=True)),
+        HeaderBlock(text=plain(fmt("{} · {}", platform, c.author_name), 150)),
         SectionBlock(
             block_id="comment",
-            text=MarkdownTextObject(text=quote(c.text)),
+            text=mrkdwn(quote(c.text)),
             accessory=_correction_select() if actionable else None,
         ),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=clip(
-                        f"{PLATFORM_EMOJI.get(c.platform, '')} *{escape_mrkdwn(c.brand)}* · {source}"
-                        + f" · cas #{c.id}{reply_to}"
-                        + (" · :pencil2: modifié par l'auteur · edited by the author" if c.edited_at else ""),
-                        2000,
-                    )
-                )
-            ]
-        ),
-        ContextBlock(elements=[MarkdownTextObject(text=clip(triage_chips(case.triage), 2000))]),
+        ContextBlock(elements=[mrkdwn(about, 2000)]),
+        ContextBlock(elements=[mrkdwn(triage_chips(case.triage), 2000)]),
         DividerBlock(),
     ]
     pub = case.publication()
@@ -223,10 +214,10 @@ def review_message(case: Case, personas: Sequence[str] = ()) -> tuple[str, list[
         voters = [d.actor for d in case.decisions if d.action == VOTE and d.proposal_id == p.id]
         blocks.extend(_proposal_blocks(p, i, answerable, chosen=p.id == chosen, voters=voters))
     if not case.proposals and state not in (State.received, State.triaged):
-        blocks.append(SectionBlock(text=MarkdownTextObject(text="_Aucune proposition · no proposal_")))
+        blocks.append(SectionBlock(text=mrkdwn(fmt("_Aucune proposition · no proposal_"))))
     outcome = outcome_line(case)
     if outcome:
-        blocks.append(ContextBlock(block_id="outcome", elements=[MarkdownTextObject(text=clip(outcome, 2000))]))
+        blocks.append(ContextBlock(block_id="outcome", elements=[mrkdwn(outcome, 2000)]))
     if actionable:
         blocks.append(ActionsBlock(block_id="case-actions", elements=_case_buttons(case, personas)))
     elif state == State.failed:
@@ -236,8 +227,20 @@ def review_message(case: Case, personas: Sequence[str] = ()) -> tuple[str, list[
                 elements=[ButtonElement(text="Réessayer · Retry", action_id=RETRY, value=str(c.id), style="primary")],
             )
         )
-    fallback = clip(f"{platform} — {c.author_name}: {c.text}", 3000)
+    fallback = clip(fmt("{} — {}: {}", platform, c.author_name, c.text), 3000)
     return fallback, [b.to_dict() for b in blocks]
+
+
+def failure_notice(comment_id: int, reason: str) -> tuple[SlackText, list[dict[str, Any]]]:
+    """Told in the review thread when publishing failed (the platform's reason, escaped), with a retry."""
+    text = clip(fmt(":warning: La publication a échoué · publishing failed: {}", reason), 3000)
+    blocks: list[Block] = [
+        SectionBlock(text=mrkdwn(text)),
+        ActionsBlock(
+            elements=[ButtonElement(text="Réessayer · Retry", action_id=RETRY, value=str(comment_id), style="primary")]
+        ),
+    ]
+    return text, [b.to_dict() for b in blocks]
 
 
 def _case_buttons(case: Case, personas: Sequence[str]) -> list[Any]:
@@ -264,7 +267,7 @@ def _case_buttons(case: Case, personas: Sequence[str]) -> list[Any]:
             StaticSelectElement(
                 action_id=REDRAFT_PERSONA,
                 placeholder="Reformuler avec… · Redraft as…",
-                options=[Option(text=name, value=f"{cid}:{name}") for name in list(personas)[:100]],
+                options=[Option(text=plain(name, 75), value=f"{cid}:{name}") for name in list(personas)[:100]],
             )
         )
     return elements
@@ -275,7 +278,9 @@ def _correction_select() -> StaticSelectElement:
         action_id=CORRECT_TRIAGE,
         placeholder="Corriger le tri · Fix triage",
         option_groups=[
-            OptionGroup(label="Intention · intent", options=[Option(text=i, value=f"intent:{i}") for i in INTENTS]),
+            OptionGroup(
+                label="Intention · intent", options=[Option(text=plain(i), value=f"intent:{i}") for i in INTENTS]
+            ),
             OptionGroup(
                 label="Humour",
                 options=[

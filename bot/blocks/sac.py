@@ -1,4 +1,5 @@
-"""The case card posted in the customer-service channel when a comment is escalated (pure)."""
+"""The case card posted in the customer-service channel when a comment is escalated, and the lines the
+case adds to threads (pure; outside text goes in through bot/blocks/text.py)."""
 
 from __future__ import annotations
 
@@ -11,21 +12,12 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ContextBlock,
     HeaderBlock,
-    MarkdownTextObject,
-    PlainTextObject,
     SectionBlock,
 )
 
-from bot.blocks.review import (
-    CLAIM,
-    PLATFORM_LABEL,
-    RESOLVE,
-    clip,
-    escape_mrkdwn,
-    quote,
-    reply_buttons,
-    triage_chips,
-)
+from bot.blocks.review import CLAIM, RESOLVE, platform_label, reply_buttons, triage_chips
+from bot.blocks.text import HERE, SlackText, clip, cut, fmt, join, link, mention, mrkdwn, plain, quote, user
+from bot.blocks.text import channel as channel_ref
 from bot.case import Case, HistoryItem
 from bot.models import Escalation, Proposal, Publication
 from bot.sla import Clock, ClockState, human_duration
@@ -43,23 +35,18 @@ FOLLOWUP_LABEL = {
 }
 
 
-def history_line(history: Sequence[HistoryItem]) -> str:
+def history_line(history: Sequence[HistoryItem]) -> SlackText:
     """The author's earlier interactions with this brand (only the brand's own: no profiling)."""
     if not history:
-        return ":bust_in_silhouette: Premier contact avec la marque · first contact with the brand"
-    lines = [f"• {h.when:%Y-%m-%d} · {escape_mrkdwn(clip(h.text, 120))} — _{h.state}_" for h in history[:5]]
-    more = f"\n… et {len(history) - 5} de plus · and {len(history) - 5} more" if len(history) > 5 else ""
-    return f":bust_in_silhouette: *Historique avec la marque · history* ({len(history)})\n" + "\n".join(lines) + more
+        return fmt(":bust_in_silhouette: Premier contact avec la marque · first contact with the brand")
+    lines = [fmt("• {:%Y-%m-%d} · {} — _{}_", h.when, cut(h.text, 120), h.state) for h in history[:5]]
+    more = len(history) - 5
+    tail = fmt("\n… et {} de plus · and {} more", more, more) if more > 0 else fmt("")
+    head = fmt(":bust_in_silhouette: *Historique avec la marque · history* ({})\n", len(history))
+    return head + join("\n", lines) + tail
 
 
-def mention(who: str | None) -> str:
-    """A user (U…/W…) or a user group (S…) as Slack writes a mention of it."""
-    if not who:
-        return ""
-    return f"<!subteam^{who}>" if who.startswith("S") else f"<@{who}>"
-
-
-def clock_line(clocks: Sequence[Clock], tz_name: str) -> str:
+def clock_line(clocks: Sequence[Clock], tz_name: str) -> SlackText:
     """Both SLA clocks as the card shows them: the time taken once stopped, else the deadline."""
     from zoneinfo import ZoneInfo
 
@@ -69,62 +56,53 @@ def clock_line(clocks: Sequence[Clock], tz_name: str) -> str:
         label = "1re réponse · first response" if c.name == "first_response" else "résolution · resolution"
         if c.state == ClockState.stopped:
             mark = ":white_check_mark:" if c.elapsed <= c.budget else ":rotating_light:"
-            parts.append(f"{mark} {label} : {human_duration(c.elapsed)} / {human_duration(c.budget)}")
+            parts.append(fmt("{} {} : {} / {}", mark, label, human_duration(c.elapsed), human_duration(c.budget)))
         else:
             mark = {ClockState.ok: ":stopwatch:", ClockState.at_risk: ":hourglass:"}.get(c.state, ":rotating_light:")
-            parts.append(f"{mark} {label} : avant · due {c.due.astimezone(tz):%a %d/%m %H:%M} ({tz_name})")
-    return " · ".join(parts)
+            parts.append(fmt("{} {} : avant · due {:%a %d/%m %H:%M} ({})", mark, label, c.due.astimezone(tz), tz_name))
+    return join(" · ", parts)
 
 
 def sac_card(
     case: Case,
     review_link: str | None,
     history: Sequence[HistoryItem] = (),
-    clocks: str | None = None,
-) -> tuple[str, list[dict[str, Any]]]:
+    clocks: SlackText | None = None,
+) -> tuple[SlackText, list[dict[str, Any]]]:
     c, esc = case.comment, case.escalation
-    platform = PLATFORM_LABEL.get(c.platform, c.platform)
+    platform = platform_label(c.platform)
     urgent = "🚨 URGENT · " if esc and esc.urgent else ""
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=clip(f"{urgent}🆘 Cas #{c.id} · {platform} · {c.author_name}", 150))),
-        SectionBlock(text=MarkdownTextObject(text=quote(c.text))),
-        ContextBlock(elements=[MarkdownTextObject(text=clip(triage_chips(case.triage), 2000))]),
+        HeaderBlock(text=plain(fmt("{}🆘 Cas #{} · {} · {}", urgent, c.id, platform, c.author_name), 150)),
+        SectionBlock(text=mrkdwn(quote(c.text))),
+        ContextBlock(elements=[mrkdwn(triage_chips(case.triage), 2000)]),
     ]
     if esc and esc.auto:
-        who = "Escaladé automatiquement par Sowana · escalated automatically"
+        who = fmt("Escaladé automatiquement par Sowana · escalated automatically")
     else:
-        who = f"Escaladé par <@{esc.requested_by}>" if esc else "Escaladé"
-    note = f"\n*Note :* {escape_mrkdwn(esc.note)}" if esc and esc.note else ""
-    thread = f" · <{review_link}|fil de revue · review thread>" if review_link else ""
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(f"{who}{thread}{note}", 3000))))
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(history_line(history), 2000))]))
+        who = fmt("Escaladé par {}", user(esc.requested_by)) if esc else fmt("Escaladé")
+    note = fmt("\n*Note :* {}", esc.note) if esc and esc.note else fmt("")
+    thread = fmt(" · {}", link(review_link, "fil de revue · review thread")) if review_link else fmt("")
+    blocks.append(SectionBlock(text=mrkdwn(who + thread + note)))
+    blocks.append(ContextBlock(elements=[mrkdwn(history_line(history), 2000)]))
     if clocks:
-        blocks.append(ContextBlock(block_id="sla", elements=[MarkdownTextObject(text=clip(clocks, 2000))]))
+        blocks.append(ContextBlock(block_id="sla", elements=[mrkdwn(clocks, 2000)]))
     if esc and esc.status == "claimed":
+        owner = user(esc.owner)
         blocks.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(text=f":wave: Pris en charge par <@{esc.owner}> · claimed by <@{esc.owner}>")
-                ]
-            )
+            ContextBlock(elements=[mrkdwn(fmt(":wave: Pris en charge par {} · claimed by {}", owner, owner))])
         )
     if esc and esc.status in ("resolved", "closed"):
         closed = " · :file_folder: cas clos · case closed" if esc.status == "closed" else ""
-        wanted = f"\n_Suite demandée · follow-up: {FOLLOWUP_LABEL.get(esc.followup or '', '?')}_{closed}"
-        blocks.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text=clip(
-                            f":white_check_mark: Résolu par <@{esc.owner}> : "
-                            + escape_mrkdwn(esc.resolution_note or "")
-                            + wanted,
-                            2000,
-                        )
-                    )
-                ]
-            )
+        wanted = FOLLOWUP_LABEL.get(esc.followup or "", "?")
+        resolved = fmt(
+            ":white_check_mark: Résolu par {} : {}\n_Suite demandée · follow-up: {}_{}",
+            user(esc.owner),
+            esc.resolution_note or "",
+            wanted,
+            closed,
         )
+        blocks.append(ContextBlock(elements=[mrkdwn(resolved, 2000)]))
     else:
         blocks.append(
             ActionsBlock(
@@ -140,75 +118,93 @@ def sac_card(
                 ],
             )
         )
-    return clip(f"Cas #{c.id} escaladé · escalated: {c.text}", 3000), [b.to_dict() for b in blocks]
+    return clip(fmt("Cas #{} escaladé · escalated: {}", c.id, c.text), 3000), [b.to_dict() for b in blocks]
 
 
-def escalated_line(esc: Escalation, sac_channel: str | None) -> str:
+def escalated_line(esc: Escalation, sac_channel: str | None) -> SlackText:
     """The line the review thread gets when a case goes to customer service."""
-    where = f"<#{sac_channel}>" if sac_channel else "le SAC · customer service"
+    where = channel_ref(sac_channel) if sac_channel else fmt("le SAC · customer service")
     if esc.auto:
         why = "détresse · distress" if esc.urgent else "le dossier du client est nécessaire · needs the customer's file"
-        return f":sos: Escaladé automatiquement vers {where} ({why}) · escalated automatically."
-    return f":sos: <@{esc.requested_by}> a escaladé ce cas vers {where} · escalated."
+        return fmt(":sos: Escaladé automatiquement vers {} ({}) · escalated automatically.", where, why)
+    return fmt(":sos: {} a escaladé ce cas vers {} · escalated.", user(esc.requested_by), where)
+
+
+def claimed_line(owner: str) -> SlackText:
+    """The line the review thread gets when someone in customer service takes the case."""
+    return fmt(":wave: {} (SAC) s'occupe du cas · is on it.", user(owner))
 
 
 def _followup_blocks(p: Proposal, pub: Publication | None, open_: bool) -> list[Block]:
     label = TARGET_LABEL.get(p.target, p.target)
     blocks: list[Block] = [
-        SectionBlock(
-            block_id=f"followup-{p.id}", text=MarkdownTextObject(text=clip(f"*{label}*\n{quote(p.text)}", 3000))
-        )
+        SectionBlock(block_id=f"followup-{p.id}", text=mrkdwn(fmt("*{}*\n{}", label, quote(p.text))))
     ]
     if p.note:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(f":pencil: {p.note}", 2000))]))
+        blocks.append(ContextBlock(elements=[mrkdwn(fmt(":pencil: {}", p.note), 2000)]))
     if pub is not None:
         status = {
-            "published": ":white_check_mark: Publié · published",
-            "pending": ":hourglass_flowing_sand: Publication… · publishing…",
-            "failed": f":warning: Échec · failed: {escape_mrkdwn(pub.last_error or '?')}",
-        }.get(pub.status, pub.status)
+            "published": fmt(":white_check_mark: Publié · published"),
+            "pending": fmt(":hourglass_flowing_sand: Publication… · publishing…"),
+            "failed": fmt(":warning: Échec · failed: {}", pub.last_error or "?"),
+        }.get(pub.status, fmt("{}", pub.status))
         edited = " (texte modifié · edited)" if pub.text != p.text else ""
-        by = f" par <@{pub.requested_by}>" if pub.requested_by else ""
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(f"{status}{by}{edited}", 2000))]))
+        by = fmt(" par {}", user(pub.requested_by)) if pub.requested_by else fmt("")
+        blocks.append(ContextBlock(elements=[mrkdwn(status + by + edited, 2000)]))
     elif open_:
         blocks.append(reply_buttons(f"followup-actions-{p.id}", p))
     return blocks
 
 
-def followup_message(case: Case) -> tuple[str, list[dict[str, Any]]]:
+def followup_message(case: Case) -> tuple[SlackText, list[dict[str, Any]]]:
     """The follow-up proposals in the review thread once customer service resolved the case."""
     esc = case.escalation
     assert esc is not None
-    head = f":white_check_mark: <@{esc.owner}> (SAC) a résolu le cas · resolved the case : " + escape_mrkdwn(
-        esc.resolution_note or ""
+    head = clip(
+        fmt(
+            ":white_check_mark: {} (SAC) a résolu le cas · resolved the case : {}",
+            user(esc.owner),
+            esc.resolution_note or "",
+        ),
+        3000,
     )
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=clip(head, 3000)))]
+    blocks: list[Block] = [SectionBlock(text=mrkdwn(head))]
     open_ = esc.status == "resolved"
     for p in case.followups:
         pub = next((x for x in case.publications if x.proposal_id == p.id and x.stage == "followup"), None)
         blocks.extend(_followup_blocks(p, pub, open_))
     if esc.status == "closed":
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=":file_folder: Cas clos · case closed")]))
+        blocks.append(ContextBlock(elements=[mrkdwn(fmt(":file_folder: Cas clos · case closed"))]))
     elif case.followups:
         blocks.append(
             ContextBlock(
                 elements=[
-                    MarkdownTextObject(
-                        text="Approuvez pour publier ; le cas se ferme quand tout est publié · "
-                        "approve to publish; the case closes once everything is out."
+                    mrkdwn(
+                        fmt(
+                            "Approuvez pour publier ; le cas se ferme quand tout est publié · "
+                            "approve to publish; the case closes once everything is out."
+                        )
                     )
                 ]
             )
         )
-    return clip(head, 3000), [b.to_dict() for b in blocks]
+    return head, [b.to_dict() for b in blocks]
 
 
-def clock_notice(clock: Clock, esc: Escalation, lead: str | None) -> str:
+def clock_notice(clock: Clock, esc: Escalation, lead: str | None) -> SlackText:
     """A reminder (at risk: the owner, or the channel while nobody owns it) or a breach (the lead)."""
     label = "la 1re réponse · first response" if clock.name == "first_response" else "la résolution · resolution"
     spent = f"{human_duration(clock.elapsed)} / {human_duration(clock.budget)}"
     if clock.state == ClockState.breached:
-        who = mention(lead) or mention(esc.owner) or "<!here>"
-        return f":rotating_light: {who} Délai dépassé pour {label} du cas #{esc.comment_id} ({spent}) · SLA breached."
-    who = mention(esc.owner) if esc.owner else "<!here>"
-    return f":hourglass: {who} Le délai de {label} du cas #{esc.comment_id} approche ({spent}) · SLA at risk."
+        who = mention(lead) or mention(esc.owner) or HERE
+        return fmt(
+            ":rotating_light: {} Délai dépassé pour {} du cas #{} ({}) · SLA breached.",
+            who,
+            label,
+            esc.comment_id,
+            spent,
+        )
+    who = mention(esc.owner) if esc.owner else HERE
+    return fmt(
+        ":hourglass: {} Le délai de {} du cas #{} approche ({}) · SLA at risk.", who, label, esc.comment_id, spent
+    )

@@ -1,10 +1,25 @@
 """Storm mode in Block Kit (pure): the summary of a group of comments with its bulk actions, and
-the notices telling the team storm mode is on or off."""
+the notices telling the team storm mode is on or off. Samples of the comments, their authors and the
+reply go in through bot/blocks/text.py, like everywhere else."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    InputBlock,
+    PlainTextInputElement,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.blocks.text import SlackText, cut, fmt, join, mrkdwn, one_line, plain, user
 
 HIDE_ALL = "storm_hide_all"
 REPLY_ALL = "storm_reply_all"
@@ -38,11 +53,6 @@ class MemberView:
     state: str
 
 
-def _clip(text: str, n: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
 def _ids(members: list[MemberView], limit: int = 2800) -> str:
     out = ""
     for m in members:
@@ -53,136 +63,116 @@ def _ids(members: list[MemberView], limit: int = 2800) -> str:
     return out.strip()
 
 
-def summary_message(group: GroupView, members: list[MemberView], reply: str | None) -> tuple[str, list[dict[str, Any]]]:
+def summary_message(
+    group: GroupView, members: list[MemberView], reply: str | None
+) -> tuple[SlackText, list[dict[str, Any]]]:
     """One message for a group of low-value comments: samples, every case number, bulk actions."""
     fr, en = KIND_TITLE.get(group.kind, (group.kind, group.kind))
     n = len(members)
-    text = f":cyclone: Mode tempête · Storm mode — {n} commentaires {fr} · {n} {en} comments (groupe {group.id})"
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{text}*"}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"cas · cases {_ids(members)}"}]},
+    text = fmt(
+        ":cyclone: Mode tempête · Storm mode — {n} commentaires {fr} · {n} {en} comments (groupe {g})",
+        n=n,
+        fr=fr,
+        en=en,
+        g=group.id,
+    )
+    blocks: list[Block] = [
+        SectionBlock(text=mrkdwn(fmt("*{}*", text))),
+        ContextBlock(elements=[mrkdwn(fmt("cas · cases {}", _ids(members)))]),
     ]
-    samples = "\n".join(f"> *{_clip(m.author, 60)}* : {_clip(m.text, 200)}" for m in members[:SAMPLES])
+    samples = join("\n", (fmt("> *{}* : {}", one_line(m.author, 60), one_line(m.text, 200)) for m in members[:SAMPLES]))
     if samples:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": samples[:3000]}})
+        blocks.append(SectionBlock(text=mrkdwn(samples)))
     if n > SAMPLES:
-        more = n - SAMPLES
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": f"+ {more} autres · more — chacun dans l'API · each in the API (/api/comments/<id>)",
-                    }
-                ],
-            }
-        )
+        more = fmt("+ {} autres · more — chacun dans l'API · each in the API (/api/comments/{})", n - SAMPLES, "<id>")
+        blocks.append(ContextBlock(elements=[mrkdwn(more)]))
     if group.action == "hide":
-        done = f":no_entry_sign: Tous masqués par <@{group.action_by}> · all hidden by <@{group.action_by}>"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": done}})
-        return text, blocks
+        by = user(group.action_by)
+        done = fmt(":no_entry_sign: Tous masqués par {} · all hidden by {}", by, by)
+        blocks.append(SectionBlock(text=mrkdwn(done)))
+        return text, [b.to_dict() for b in blocks]
     if group.action == "reply":
-        reply_done = _clip(group.reply_text or "", 2000)
-        done = (
-            f":white_check_mark: Réponse approuvée pour tous par <@{group.action_by}> · "
-            f"one reply approved for all by <@{group.action_by}>\n> {reply_done}"
+        by = user(group.action_by)
+        done = fmt(
+            ":white_check_mark: Réponse approuvée pour tous par {} · one reply approved for all by {}\n> {}",
+            by,
+            by,
+            one_line(group.reply_text or "", 2000),
         )
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": done}})
-        return text, blocks
-    elements: list[dict[str, Any]] = []
+        blocks.append(SectionBlock(text=mrkdwn(done)))
+        return text, [b.to_dict() for b in blocks]
+    elements: list[ButtonElement] = []
     if group.kind == "spam":
         elements.append(
-            {
-                "type": "button",
-                "action_id": HIDE_ALL,
-                "value": str(group.id),
-                "style": "danger",
-                "text": {"type": "plain_text", "text": f"Tout masquer · Hide all ({n})"},
-                "confirm": {
-                    "title": {"type": "plain_text", "text": "Tout masquer ? · Hide all?"},
-                    "text": {"type": "plain_text", "text": f"{n} commentaires · comments"},
-                    "confirm": {"type": "plain_text", "text": "Masquer · Hide"},
-                    "deny": {"type": "plain_text", "text": "Annuler · Cancel"},
-                },
-            }
+            ButtonElement(
+                text=plain(fmt("Tout masquer · Hide all ({})", n)),
+                action_id=HIDE_ALL,
+                value=str(group.id),
+                style="danger",
+                confirm=ConfirmObject(
+                    title="Tout masquer ? · Hide all?",
+                    text=plain(fmt("{} commentaires · comments", n)),
+                    confirm="Masquer · Hide",
+                    deny="Annuler · Cancel",
+                ),
+            )
         )
     elif reply:
-        blocks.append(
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": f"*Une réponse pour tous · One reply to all*\n> {_clip(reply, 2800)}",
-                },
-            }
-        )
+        one = fmt("*Une réponse pour tous · One reply to all*\n> {}", one_line(reply, 2800))
+        blocks.append(SectionBlock(text=mrkdwn(one)))
         elements += [
-            {
-                "type": "button",
-                "action_id": REPLY_ALL,
-                "value": str(group.id),
-                "style": "primary",
-                "text": {"type": "plain_text", "text": f"Approuver pour tous · Approve for all ({n})"},
-            },
-            {
-                "type": "button",
-                "action_id": EDIT_REPLY_ALL,
-                "value": str(group.id),
-                "text": {"type": "plain_text", "text": "Modifier · Edit"},
-            },
+            ButtonElement(
+                text=plain(fmt("Approuver pour tous · Approve for all ({})", n)),
+                action_id=REPLY_ALL,
+                value=str(group.id),
+                style="primary",
+            ),
+            ButtonElement(text="Modifier · Edit", action_id=EDIT_REPLY_ALL, value=str(group.id)),
         ]
     if elements:
-        blocks.append({"type": "actions", "block_id": f"storm_{group.id}", "elements": elements})
-    return text, blocks
+        blocks.append(ActionsBlock(block_id=f"storm_{group.id}", elements=elements))
+    return text, [b.to_dict() for b in blocks]
 
 
-def storm_notice(on: bool, backlog: int, threshold: int) -> tuple[str, list[dict[str, Any]]]:
+def storm_notice(on: bool, backlog: int, threshold: int) -> tuple[SlackText, list[dict[str, Any]]]:
     """Told once when storm mode starts (and why), and once when it ends."""
     if on:
-        text = (
-            f":cyclone: *Mode tempête activé · Storm mode on* — {backlog} commentaires attendent "
-            f"(seuil {threshold}) · {backlog} comments waiting (threshold {threshold}). "
+        text = fmt(
+            ":cyclone: *Mode tempête activé · Storm mode on* — {b} commentaires attendent "
+            "(seuil {t}) · {b} comments waiting (threshold {t}). "
             "Les indésirables, compliments et commentaires presque identiques sont regroupés avec des actions "
             "groupées ; les urgents et les cas distincts gardent leur message. · Spam, praise and near-identical "
-            "comments are grouped with bulk actions; urgent and distinctive ones keep their own message."
+            "comments are grouped with bulk actions; urgent and distinctive ones keep their own message.",
+            b=backlog,
+            t=threshold,
         )
     else:
-        text = (
+        text = fmt(
             ":sunny: *Mode tempête terminé · Storm mode off* — un message par commentaire à nouveau · "
             "one message per comment again."
         )
-    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    return text, [SectionBlock(text=mrkdwn(text)).to_dict()]
 
 
 def edit_reply_modal(group_id: int, text: str, size: int) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": EDIT_REPLY_ALL,
-        "private_metadata": str(group_id),
-        "title": {"type": "plain_text", "text": "Réponse pour tous"},
-        "submit": {"type": "plain_text", "text": "Approuver · Approve"},
-        "close": {"type": "plain_text", "text": "Annuler · Cancel"},
-        "blocks": [
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": f"Publiée sous chacun des {size} commentaires · posted under each of them",
-                    }
-                ],
-            },
-            {
-                "type": "input",
-                "block_id": REPLY_TEXT,
-                "label": {"type": "plain_text", "text": "Réponse · Reply"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": REPLY_TEXT,
-                    "multiline": True,
-                    "initial_value": text[:3000],
-                },
-            },
+    """The reply for all, to edit: an input's `initial_value` is never parsed by Slack and comes back as
+    typed, so it stays raw."""
+    view = View(
+        type="modal",
+        callback_id=EDIT_REPLY_ALL,
+        private_metadata=str(group_id),
+        title="Réponse pour tous",
+        submit="Approuver · Approve",
+        close="Annuler · Cancel",
+        blocks=[
+            ContextBlock(
+                elements=[mrkdwn(fmt("Publiée sous chacun des {} commentaires · posted under each of them", size))]
+            ),
+            InputBlock(
+                block_id=REPLY_TEXT,
+                label="Réponse · Reply",
+                element=PlainTextInputElement(action_id=REPLY_TEXT, multiline=True, initial_value=cut(text, 3000)),
+            ),
         ],
-    }
+    )
+    return view.to_dict()

@@ -23,7 +23,8 @@ from bot.blocks.review import (
     RESOLVE,
     RETRY,
 )
-from bot.blocks.sac import ADD_NOTE
+from bot.blocks.sac import ADD_NOTE, claimed_line
+from bot.blocks.text import fmt
 from bot.case import Case, load_case
 from bot.db import session_scope
 from bot.listeners.common import NOT_ALLOWED, after_decision, blocking, parse_id, record_then_ack, tell
@@ -135,7 +136,10 @@ def register(app: AsyncApp, services: BotServices) -> None:
         await after_decision(services, client, outcome, user, channel)
         if outcome.ok:
             await tell(
-                client, channel, user, f"Merci, c'est noté : {field} = {label} · Thanks, learnt: {field} = {label}"
+                client,
+                channel,
+                user,
+                fmt("Merci, c'est noté : {f} = {v} · Thanks, learnt: {f} = {v}", f=field, v=label),
             )
 
     @app.action(CLAIM)
@@ -156,7 +160,7 @@ def register(app: AsyncApp, services: BotServices) -> None:
             await blocking(
                 functools.partial(services.cases.review_thread, key=f"claimed:{comment_id}"),
                 comment_id,
-                f":wave: <@{user}> (SAC) s'occupe du cas · is on it.",
+                claimed_line(user),
             )
 
     def case_modal(action_id: str, build: Callable[[Case], dict[str, Any]]) -> None:

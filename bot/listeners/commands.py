@@ -6,26 +6,30 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
+from bot.blocks.text import SlackText, clip, fmt, join
+from bot.blocks.text import user as slack_user
 from bot.case import channel_persona
 from bot.decisions import set_channel_persona
-from bot.listeners.common import blocking
+from bot.listeners.common import answer, blocking
 from bot.services import BotServices
 from bot.stats import day_stats, render_stats
 
-HELP = (
+HELP = fmt(
     "*Sowana* — commandes · commands\n"
     "• `/persona` : la persona de ce canal · this channel's persona\n"
     "• `/persona list` : les personas · list personas\n"
-    "• `/persona <nom>` : changer la persona des prochaines propositions · switch persona\n"
+    "• `/persona {name}` : changer la persona des prochaines propositions · switch persona\n"
     "• `/sowana stats` : les chiffres du jour · today's figures\n"
     "• `/sowana digest` : le bilan du jour dans le canal · today's digest in the channel\n"
-    "• `/sowana kb <question>` : chercher dans la base de connaissances · search the knowledge base\n"
+    "• `/sowana kb {question}` : chercher dans la base de connaissances · search the knowledge base\n"
     "• `/sowana help` : cette aide · this help\n"
-    "Sur un message de revue · on a review message : ✅ approuve, 🆘 escalade, 🚫 masque."
+    "Sur un message de revue · on a review message : ✅ approuve, 🆘 escalade, 🚫 masque.",
+    name="<nom>",
+    question="<question>",
 )
 
 
-def today_digest(services: BotServices, brand: str) -> tuple[str, list[dict[str, Any]]]:
+def today_digest(services: BotServices, brand: str) -> tuple[SlackText, list[dict[str, Any]]]:
     """Insights (#12): the brand's digest of today so far (the scheduled one is posted at the brand's time)."""
     from datetime import UTC, datetime
 
@@ -47,28 +51,30 @@ def register(app: AsyncApp, services: BotServices) -> None:
         personas = {p.name: p for p in services.personas()}
         current = await blocking(channel_persona, services.engine, channel) or services.default_persona
         if arg in ("list", "liste"):
-            lines = [f"{'➡️' if name == current else '•'} *{name}* — {p.description}" for name, p in personas.items()]
-            await respond(text="*Personas*\n" + "\n".join(lines), response_type="ephemeral")
+            lines = [
+                fmt("{} *{}* — {}", "➡️" if name == current else "•", name, p.description)
+                for name, p in personas.items()
+            ]
+            await answer(respond, fmt("*Personas*\n{}", join("\n", lines)))
             return
         if not arg:
             described = personas.get(current)
-            detail = f" — {described.description}" if described else ""
-            await respond(
-                text=f"Persona de ce canal · this channel's persona : *{current}*{detail}", response_type="ephemeral"
-            )
+            detail = fmt(" — {}", described.description) if described else ""
+            await answer(respond, fmt("Persona de ce canal · this channel's persona : *{}*{}", current, detail))
             return
         if arg not in personas:
             known = ", ".join(personas) or "—"
-            await respond(
-                text=f"Persona inconnue · unknown persona `{arg}`. Connues · known : {known}", response_type="ephemeral"
-            )
+            # What was typed is echoed back, escaped: a `<!channel>` stays text.
+            await answer(respond, fmt("Persona inconnue · unknown persona `{}`. Connues · known : {}", arg, known))
             return
         await blocking(set_channel_persona, services.engine, channel, services.brand_for_channel(channel), arg, user)
-        await respond(
-            text=f":performing_arts: <@{user}> a choisi la persona *{arg}* pour les prochaines propositions"
-            f" · switched the persona to *{arg}*.",
-            response_type="in_channel",
+        said = fmt(
+            ":performing_arts: {who} a choisi la persona *{p}* pour les prochaines propositions"
+            " · switched the persona to *{p}*.",
+            who=slack_user(user),
+            p=arg,
         )
+        await answer(respond, said, in_channel=True)
 
     @app.command("/sowana")
     async def sowana(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
@@ -77,23 +83,18 @@ def register(app: AsyncApp, services: BotServices) -> None:
         channel = command.get("channel_id", "")
         if sub == "stats":
             stats = await blocking(day_stats, services.engine, services.brand_for_channel(channel))
-            await respond(text=render_stats(stats), response_type="ephemeral")
+            await answer(respond, render_stats(stats))  # figures and our own words: escaped as a plain str
         elif sub == "digest":
             text, blocks = await blocking(today_digest, services, services.brand_for_channel(channel))
-            await respond(text=text, blocks=blocks, response_type="in_channel")
+            await answer(respond, text, blocks, in_channel=True)
         elif sub == "kb" and rest.strip() and services.kb_search is not None:
             hits = await blocking(services.kb_search, services.brand_for_channel(channel), rest.strip())
             if not hits:
-                await respond(
-                    text="Rien d'assez proche dans la base · nothing close enough in the knowledge base.",
-                    response_type="ephemeral",
-                )
+                await answer(respond, "Rien d'assez proche dans la base · nothing close enough in the knowledge base.")
                 return
-            lines = [f"*{h.question}* (`{h.id}`, {h.score:.2f})\n{h.answer}" for h in hits[:3]]
-            await respond(text="\n\n".join(lines)[:3000], response_type="ephemeral")
+            lines = [fmt("*{}* (`{}`, {:.2f})\n{}", h.question, h.id, h.score, h.answer) for h in hits[:3]]
+            await answer(respond, clip(join("\n\n", lines), 3000))
         elif sub == "kb" and services.kb_search is None:
-            await respond(
-                text="La base de connaissances n'est pas configurée · no knowledge base.", response_type="ephemeral"
-            )
+            await answer(respond, "La base de connaissances n'est pas configurée · no knowledge base.")
         else:
-            await respond(text=HELP, response_type="ephemeral")
+            await answer(respond, HELP)

@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import IntegrityError
 
+from bot.blocks.text import as_text
 from bot.db import session_scope
 from bot.decisions import Outcome
 from bot.models import SlackEvent
@@ -39,13 +40,20 @@ async def record_then_ack(ack: Any, fn: Callable[..., T], *args: Any) -> T:
 
 
 async def tell(client: AsyncWebClient, channel: str | None, user: str, text: str) -> None:
-    """An ephemeral note only `user` sees (refusals, 'already done', errors)."""
+    """An ephemeral note only `user` sees (refusals, 'already done', errors); a plain str is escaped."""
     if not channel:
         return
     try:
-        await client.chat_postEphemeral(channel=channel, user=user, text=text)
+        await client.chat_postEphemeral(channel=channel, user=user, text=as_text(text))
     except SlackApiError as exc:
         log.warning("could not send an ephemeral message: %s", exc.response.get("error"))
+
+
+async def answer(
+    respond: Any, text: str, blocks: list[dict[str, Any]] | None = None, *, in_channel: bool = False
+) -> None:
+    """A slash command's answer (through its response_url); a plain str is escaped (bot/blocks/text.py)."""
+    await respond(text=as_text(text), blocks=blocks, response_type="in_channel" if in_channel else "ephemeral")
 
 
 async def after_decision(

@@ -191,6 +191,11 @@ class WorkspaceClient:
     def view_errors(self, user: str) -> dict[str, dict[str, str]]:
         return dict(self._get("/workspace/views", user=user)["errors"])
 
+    def calls(self, method: str | None = None) -> list[dict[str, Any]]:
+        """What the app sent to the workspace: [{"method": "chat.postMessage", "params": {...}}, …];
+        slash-command answers appear as method "response_url"."""
+        return list(self._get("/workspace/calls", method=method)["calls"])
+
     def deliveries(self) -> list[dict[str, Any]]:
         return list(self._get("/workspace/deliveries")["deliveries"])
 

@@ -153,6 +153,13 @@ def build_router(ws: Workspace) -> APIRouter:
             errors = {v["id"]: ws.state.view_errors.get(v["id"], {}) for v in stack}
             return JSONResponse({"ok": True, "views": stack, "errors": errors})
 
+    @router.get("/workspace/calls")
+    async def calls(method: str | None = None) -> JSONResponse:
+        """Every Web API call and response_url post the app made, oldest first (`method` filters)."""
+        with ws.state.lock:
+            found = [c for c in ws.state.calls if method is None or c["method"] == method]
+            return JSONResponse({"ok": True, "calls": found})
+
     @router.get("/workspace/deliveries")
     async def deliveries() -> JSONResponse:
         with ws.state.lock:
@@ -259,6 +266,7 @@ def build_router(ws: Workspace) -> APIRouter:
     async def response_url(token: str, request: Request) -> Response:
         try:
             body = ua.parse_response_body(await request.body(), request.headers.get("content-type", ""))
+            ws.state.record_call("response_url", body)
             ua.response_url_post(ws, token, body)
         except WorkspaceError as exc:
             return Response(exc.error, status_code=exc.status if exc.status != 200 else 400, media_type="text/plain")

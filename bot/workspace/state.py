@@ -6,6 +6,7 @@ Every change bumps `version` so the page can poll cheaply for updates.
 
 from __future__ import annotations
 
+import collections
 import copy
 import itertools
 import secrets
@@ -102,6 +103,9 @@ class WorkspaceState:
         self.triggers: dict[str, Trigger] = {}
         self.response_urls: dict[str, ResponseUrl] = {}
         self.deliveries: list[Delivery] = []
+        # What the app sent: every Web API call (method, arguments; never the token) and response_url post,
+        # oldest first, so a test can read everything that reached "Slack" (tests/flows/test_hostile_text.py).
+        self.calls: collections.deque[dict[str, Any]] = collections.deque(maxlen=20_000)
         self._ids = itertools.count(1)
 
     # --- identifiers -------------------------------------------------------------------------
@@ -118,6 +122,10 @@ class WorkspaceState:
     def bump(self) -> None:
         with self.lock:
             self.version += 1
+
+    def record_call(self, method: str, params: dict[str, Any]) -> None:
+        with self.lock:
+            self.calls.append({"method": method, "params": copy.deepcopy(params)})
 
     # --- messages ----------------------------------------------------------------------------
     def add_message(self, channel_id: str, message: Message) -> Message:

@@ -365,6 +365,8 @@ def build_router(ws: Workspace) -> APIRouter:
         handler = METHODS.get(method)
         try:
             params, token = await read_params(request)
+            if method not in openid.METHODS:  # the sign-in exchange carries the app's secret: not kept
+                ws.state.record_call(method, params)
             if method in openid.METHODS:  # the app's credentials or the user's token, not the bot's
                 return JSONResponse(
                     {"ok": True, **await openid.METHODS[method](ws, {**params, "token": token}, request)}

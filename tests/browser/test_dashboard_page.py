@@ -11,12 +11,13 @@ from playwright.sync_api import expect, sync_playwright
 
 from api.app import create_app
 from api.brain import Brain
-from bot.db import make_engine, upgrade
+from bot.db import make_engine, session_scope, upgrade
 from bot.insights.buzz import BuzzParams, BuzzWatch
 from bot.insights.scheduler import BrandSchedule
+from bot.models import Comment
 from bot.settings import load_settings
 from tests.browser.test_workspace_page import ARTIFACTS, chromium_path
-from tests.insights.rows import replay_day
+from tests.insights.rows import add_comment, replay_day
 from tests.servers import serve
 
 pytestmark = pytest.mark.browser
@@ -114,4 +115,56 @@ def test_signing_in_with_slack_opens_the_dashboard(tmp_path):
             page.locator("#signout").click()
             expect(page.locator("#signin")).to_be_visible(timeout=15000)
             browser.close()
+    engine.dispose()
+
+
+HOSTILE = (
+    "Remboursez ! <!channel> <!here> <!everyone> <@U0BOSS> <#C0GENERAL> <!subteam^S0ALL> "
+    "<https://evil.example|votre remboursement> <img src=x onerror=\"document.body.dataset.pwned='1'\">"
+)
+NAME = "<!channel> <b>Julie</b> <script>document.body.dataset.pwned='1'</script>"
+TOPIC = "<!channel> <i>remboursement</i>"
+
+
+def test_hostile_comments_are_shown_as_text(tmp_path):
+    """The negative comments of a bad buzz, written to ping, to inject markup and to run script: the page
+    shows their text as typed, adds no element of theirs, and links only an http(s) comment URL."""
+    executable = chromium_path()
+    ARTIFACTS.mkdir(exist_ok=True)
+    url = f"sqlite:///{tmp_path}/sowana.db"
+    upgrade(url)
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    for i, link in enumerate(["javascript:document.body.dataset.pwned='1'", "https://www.facebook.com/c/1"]):
+        cid = add_comment(
+            engine, now - timedelta(minutes=5 + i), text=HOSTILE, author=NAME, sentiment="neg", topics=(TOPIC,)
+        )
+        with session_scope(engine, write=True) as s:
+            comment = s.get(Comment, cid)
+            assert comment is not None
+            comment.url = link
+            s.add(comment)
+    app = create_app(load_settings(database_url=url, api_token=TOKEN), engine=engine, run_worker=False, brain=Brain())
+    with serve(app) as base, sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=executable,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        context = browser.new_context(extra_http_headers={"Authorization": f"Bearer {TOKEN}"})
+        page = context.new_page()
+        page.goto(f"{base}/dashboard")
+        expect(page.locator("body[data-loaded='1']")).to_be_attached(timeout=15000)
+        rows = page.locator("#negatives tr")
+        expect(rows).to_have_count(2)
+        for i in range(2):
+            expect(rows.nth(i)).to_contain_text(HOSTILE)  # as typed, markup and all
+            expect(rows.nth(i)).to_contain_text(NAME)
+        expect(page.locator("#topics .topic").first).to_contain_text(TOPIC)
+        negatives = page.locator("#negatives")
+        assert negatives.locator("img, b, i, script").count() == 0  # nothing of theirs became an element
+        links = negatives.locator("a")
+        assert links.count() == 1 and links.first.get_attribute("href") == "https://www.facebook.com/c/1"
+        page.screenshot(path=str(ARTIFACTS / "dashboard-hostile.png"), full_page=True)
+        assert page.evaluate("document.body.dataset.pwned") is None
+        browser.close()
     engine.dispose()

@@ -70,10 +70,11 @@
   function textObj(t, ctx) {
     if (!t) return "";
     if (t.type === "mrkdwn") return mrkdwn(t.text, ctx);
-    return emojify(esc(t.text || "")).replace(/\n/g, "<br>");
+    return emojify(esc(unent(t.text || ""))).replace(/\n/g, "<br>");
   }
 
-  function plain(t) { return t ? String(t.text || "") : ""; }
+  // plain_text: no mention or link is parsed, but Slack decodes &amp; &lt; &gt; for display there too.
+  function plain(t) { return t ? unent(String(t.text || "")) : ""; }
 
   function optionLabel(o) { return plain(o.text); }
 
