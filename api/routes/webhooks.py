@@ -36,10 +36,14 @@ def _brands(request: Request) -> Brands:
     return brands  # type: ignore[no-any-return]
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # Python reads NaN and Infinity; no platform sends them
+
+
 def _json(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return json.loads(body, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:  # bad UTF-8, bad JSON, NaN, nesting deeper than Python recurses
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST, f"the body is not valid JSON ({exc.__class__.__name__})"
         ) from None
@@ -60,6 +64,9 @@ def _after_store(request: Request, report: ApplyReport) -> None:
 
 async def _store(request: Request, events: list[Event], actor: str) -> JSONResponse:
     report = await run_in_threadpool(apply_events, request.app.state.engine, events, actor=actor)
+    metrics = getattr(request.app.state, "metrics", None)
+    if metrics is not None and report.not_handled:
+        metrics.count_unhandled(actor.partition(":")[0], report.not_handled)
     _after_store(request, report)
     return JSONResponse(report.as_dict())
 
