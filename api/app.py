@@ -220,7 +220,7 @@ def create_app(
     if brain.store is not None:
         app.state.knowledge = brain.store
     app.state.wake_worker = wake if run_worker else None
-    app.add_middleware(BodySizeLimit)
+    app.add_middleware(BodySizeLimit, on_refused=metrics.count_refused)
     app.include_router(health.router)
     app.include_router(comments.router)
     app.include_router(knowledge.router)
