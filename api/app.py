@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from sqlalchemy.engine import Engine
 
-from api import accesslog
+from api import accesslog, errors
 from api.brain import Brain, build_brain
 from api.limits import BodySizeLimit
 from api.metrics import Metrics
@@ -223,6 +223,7 @@ def create_app(
         app.state.knowledge = brain.store
     app.state.wake_worker = wake if run_worker else None
     app.add_middleware(BodySizeLimit, on_refused=metrics.count_refused)
+    errors.install(app)  # a 422 never echoes the input (nor fails to encode it)
     app.include_router(health.router)
     app.include_router(comments.router)
     app.include_router(knowledge.router)

@@ -103,9 +103,16 @@ class CommentIn(BaseModel):
     @field_validator("created_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)  # platforms send UTC; a naive time is taken as UTC
-        return value
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:  # 9999-12-31T23:59-14:00 is past the last datetime
+            return None
+        # A time no platform sends (before 2000 or centuries ahead) is no time: the received time is used.
+        return value if 2000 <= value.year <= 2999 else None
 
 
 @cache

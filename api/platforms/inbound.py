@@ -150,6 +150,7 @@ def _apply_removal(engine: Engine, ev: RemovedComment, actor: str, report: Apply
 
 def apply_events(engine: Engine, events: list[Event], *, actor: str) -> ApplyReport:
     report = ApplyReport()
+    odd: dict[str, list[str]] = {}  # unknown accounts and malformed changes: one log line per delivery
     for ev in events:
         if isinstance(ev, NewComment):
             _apply_new(engine, ev, actor, report)
@@ -163,10 +164,10 @@ def apply_events(engine: Engine, events: list[Event], *, actor: str) -> ApplyRep
                 kind = ev.detail or "unknown"
                 report.not_handled[kind] = report.not_handled.get(kind, 0) + 1
             elif ev.reason in ("unknown_account", "malformed_change"):
-                # Ids and reasons only: never the text.
-                log.warning(
-                    "%s: skipped an event (%s) for account %s %s", actor, ev.reason, ev.account_id, ev.detail or ""
-                )
+                odd.setdefault(ev.reason, []).append(f"{ev.account_id} {ev.detail or ''}".strip())
+    for reason, seen in odd.items():  # ids and reasons only, never the text; a few examples, not thousands
+        examples = ", ".join(sorted(set(seen))[:5])
+        log.warning("%s: skipped %d event(s) (%s): %s", actor, len(seen), reason, examples)
     if report.not_handled:  # by kind only: never an event's content
         log.info("%s: events Sowana does not handle, by kind: %s", actor, report.not_handled)
     return report
