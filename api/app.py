@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from sqlalchemy.engine import Engine
 
+from api import accesslog, errors
 from api.brain import Brain, build_brain
 from api.limits import BodySizeLimit
 from api.metrics import Metrics
@@ -27,7 +28,7 @@ from bot.pipeline import draft_step, post_review_step, record_untriaged, triage_
 from bot.publisher import Publisher
 from bot.sender import SlackSender, build_sender
 from bot.services import Approvers, BotServices
-from bot.settings import Settings, get_settings
+from bot.settings import Settings, get_settings, reveal
 from bot.sla import SlaPolicy
 from bot.slack_sync import SlackReview, make_web_client
 from bot.worker import Step, Worker
@@ -114,6 +115,7 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
 ) -> FastAPI:
     settings = settings or get_settings()
+    accesslog.install()  # no token, code or state in any access-log line, whatever serves the app
     engine = engine or make_engine(settings.database_url)
     brain = brain if brain is not None else build_brain(settings, engine)
     metrics = Metrics(engine)
@@ -122,7 +124,7 @@ def create_app(
     slack_ready = bool(settings.slack_bot_token and settings.slack_signing_secret)
     review = (
         SlackReview(
-            make_web_client(settings.slack_bot_token, settings.slack_api_url),
+            make_web_client(reveal(settings.slack_bot_token), settings.slack_api_url),
             engine,
             lambda: [p.name for p in brain.personas()],
         )
@@ -220,7 +222,8 @@ def create_app(
     if brain.store is not None:
         app.state.knowledge = brain.store
     app.state.wake_worker = wake if run_worker else None
-    app.add_middleware(BodySizeLimit)
+    app.add_middleware(BodySizeLimit, on_refused=metrics.count_refused)
+    errors.install(app)  # a 422 never echoes the input (nor fails to encode it)
     app.include_router(health.router)
     app.include_router(comments.router)
     app.include_router(knowledge.router)
@@ -277,7 +280,7 @@ def make_poller(settings: Settings, engine: Engine, *, wake: Callable[[], None])
     return MentionsPoller(
         engine,
         api_url=settings.x_api_url,
-        bearer_token=settings.x_bearer_token,
+        bearer_token=reveal(settings.x_bearer_token),
         accounts=accounts,
         interval=settings.x_poll_seconds,
         on_created=lambda _ids: wake(),

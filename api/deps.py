@@ -7,7 +7,7 @@ import hmac
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from bot.settings import Settings
+from bot.settings import Settings, reveal
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -24,11 +24,12 @@ async def require_api_token(
     settings: Settings = Depends(get_app_settings),
 ) -> None:
     """`/api/*` is refused unless SOWANA_API_TOKEN is set and the bearer token matches it."""
-    if not settings.api_token:
+    token = reveal(settings.api_token)
+    if not token:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "SOWANA_API_TOKEN is not set: /api is disabled")
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "missing bearer token", headers={"WWW-Authenticate": "Bearer"}
         )
-    if not hmac.compare_digest(credentials.credentials.encode(), settings.api_token.encode()):
+    if not hmac.compare_digest(credentials.credentials.encode(), token.encode()):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong bearer token", headers={"WWW-Authenticate": "Bearer"})

@@ -19,7 +19,7 @@ from api.app import create_app
 from api.emulators.graph import create_graph_emulator
 from api.emulators.x import create_x_emulator
 from bot.db import upgrade
-from bot.settings import Settings
+from bot.settings import Settings, reveal
 from bot.workspace import WorkspaceConfig, create_workspace_app
 from bot.workspace.serving import free_port, serve_in_thread
 
@@ -47,7 +47,7 @@ def dev_settings(settings: Settings, base: str, graph: str, x_api: str) -> tuple
         "slack_client_secret": workspace.client_secret,
         "review_channel": settings.review_channel or "C0REVIEW",
         "sac_channel": settings.sac_channel or "C0SAC",
-        "api_token": settings.api_token or DEV_API_TOKEN,
+        "api_token": reveal(settings.api_token) or DEV_API_TOKEN,
         "approvers": settings.approvers or ["S0APPROVERS"],
         "meta_graph_url": f"{graph}/v21.0",
         "meta_page_ids": [DEV_PAGE_ID, DEV_IG_ID],
@@ -55,7 +55,8 @@ def dev_settings(settings: Settings, base: str, graph: str, x_api: str) -> tuple
         "x_user_id": DEV_X_USER,
         **DEV_SECRETS,
     }
-    return settings.model_copy(update=overrides), workspace
+    # Validated again (not model_copy), so the secrets among the overrides become SecretStr too.
+    return Settings.model_validate({**settings.model_dump(), **overrides}), workspace
 
 
 def import_sample_knowledge(settings: Settings) -> int:
@@ -160,7 +161,7 @@ def run_dev(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000) ->
                         break
                 except httpx.HTTPError:
                     time.sleep(0.1)
-            sent = replay_samples(base, graph, x_api, settings.api_token or DEV_API_TOKEN)
+            sent = replay_samples(base, graph, x_api, reveal(settings.api_token) or DEV_API_TOKEN)
             log.info(
                 "Sowana dev is up: open %s/ (local Slack workspace). %s knowledge entries, %s sample "
                 "comments sent through the platform emulators (Graph API %s, X API %s).",
@@ -170,8 +171,16 @@ def run_dev(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000) ->
                 graph,
                 x_api,
             )
-            if settings.api_token == DEV_API_TOKEN:
-                log.info("API token for /api/*: %s (set SOWANA_API_TOKEN to choose one)", DEV_API_TOKEN)
+            log.info(
+                "Dashboard: %s/dashboard — Sign in with Slack goes through the local workspace (as the user "
+                "its page acts as), or type the API token in the page's form (never in the address).",
+                base,
+            )
+            if reveal(settings.api_token) == DEV_API_TOKEN:
+                log.info(
+                    "API token for /api/* (Authorization: Bearer): %s (set SOWANA_API_TOKEN to choose one)",
+                    DEV_API_TOKEN,
+                )
 
         threading.Thread(target=after_start, name="sowana-dev-samples", daemon=True).start()
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)

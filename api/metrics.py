@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter as Tally
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -24,6 +24,9 @@ from bot.models import BuzzEpisode, Comment, Escalation, Publication, State, Tri
 
 # Triage classes are counted over this recent window (the JSON is read row by row: keep it bounded).
 TRIAGE_WINDOW = timedelta(hours=24)
+# Distinct `kind` labels of sowana_webhook_unhandled_total before the rest are counted as `other`: kinds
+# come from signed deliveries only, but a label set must stay bounded whatever the platforms send.
+MAX_UNHANDLED_KINDS = 100
 
 
 class CommentStates(Collector):
@@ -155,8 +158,33 @@ class Metrics:
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 60),
             registry=self.registry,
         )
+        self.body_refused = Counter(
+            "sowana_request_body_refused",
+            "Requests refused with 413 because their body passed the route's limit (api/limits.py), by route",
+            ["route"],
+            registry=self.registry,
+        )
+        self.unhandled = Counter(
+            "sowana_webhook_unhandled",
+            "Signed webhook events of a kind Sowana does not handle (answered 200, not stored), by platform and kind",
+            ["platform", "kind"],
+            registry=self.registry,
+        )
+        self._kinds: set[tuple[str, str]] = set()
         self.registry.register(CommentStates(engine))
         self.registry.register(WorkGauges(engine))
+
+    def count_refused(self, route: str) -> None:
+        self.body_refused.labels(route).inc()
+
+    def count_unhandled(self, platform: str, kinds: Mapping[str, int]) -> None:
+        for kind, n in kinds.items():
+            if (platform, kind) not in self._kinds:
+                if len(self._kinds) >= MAX_UNHANDLED_KINDS:
+                    kind = "other"
+                else:
+                    self._kinds.add((platform, kind))
+            self.unhandled.labels(platform, kind).inc(n)
 
     def timed_drafter(self, drafter: F) -> F:
         """The drafter, observed by `sowana_drafting_seconds` (failures too: they cost the same wait)."""

@@ -21,6 +21,19 @@ from bot.models import AuditLog, Comment, Platform, State, utcnow
 _INVISIBLE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff\u00ad]+")
 BRAND_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 MAX_TEXT_CHARS = 20_000
+# What no database keeps: NUL (PostgreSQL refuses it in text) and lone UTF-16 surrogates (`"\ud800"` in
+# JSON; they cannot be encoded to UTF-8). Shown as U+FFFD in what people wrote, refused in ids.
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def storable_text(value: str) -> str:
+    return _UNSTORABLE.sub("\ufffd", value)
+
+
+def storable_id(value: str | None) -> str | None:
+    if value is not None and _UNSTORABLE.search(value):
+        raise ValueError("holds NUL or an unpaired surrogate")
+    return value
 
 
 class Author(BaseModel):
@@ -28,6 +41,17 @@ class Author(BaseModel):
 
     id: str = Field(min_length=1, max_length=255)
     name: str = Field(min_length=1, max_length=255)
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _storable_name(cls, value: object) -> object:
+        return storable_text(value) if isinstance(value, str) else value
+
+    @field_validator("id")
+    @classmethod
+    def _storable_id(cls, value: str) -> str:
+        storable_id(value)
+        return value
 
 
 class CommentIn(BaseModel):
@@ -45,6 +69,11 @@ class CommentIn(BaseModel):
     url: str | None = Field(default=None, max_length=2048)
     created_at: datetime | None = None
 
+    @field_validator("text", mode="before")
+    @classmethod
+    def _storable_text(cls, value: object) -> object:
+        return storable_text(value) if isinstance(value, str) else value
+
     @field_validator("text")
     @classmethod
     def _visible_text(cls, value: str) -> str:
@@ -59,19 +88,31 @@ class CommentIn(BaseModel):
             raise ValueError("external_id is empty")
         return value
 
+    @field_validator("external_id", "post_id", "parent_id")
+    @classmethod
+    def _storable_ids(cls, value: str | None) -> str | None:
+        return storable_id(value)
+
     @field_validator("url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://\S+$", value):
+        if value is not None and not re.match(r"^https?://[^\s\x00\ud800-\udfff]+$", value):
             raise ValueError("url must be an http(s) URL")
         return value
 
     @field_validator("created_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)  # platforms send UTC; a naive time is taken as UTC
-        return value
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:  # 9999-12-31T23:59-14:00 is past the last datetime
+            return None
+        # A time no platform sends (before 2000 or centuries ahead) is no time: the received time is used.
+        return value if 2000 <= value.year <= 2999 else None
 
 
 @cache

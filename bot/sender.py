@@ -741,9 +741,10 @@ def make_sender_client(token: str | None, base_url: str, timeout: float = 10.0) 
 
 def build_sender(settings: Any, engine: Engine, render: Renderer) -> SlackSender:
     """The sender as the composition root wants it, from Settings (pace, storm threshold)."""
+    from bot.settings import reveal
     from bot.storm import StormKeeper
 
-    client = make_sender_client(settings.slack_bot_token, settings.slack_api_url)
+    client = make_sender_client(reveal(settings.slack_bot_token), settings.slack_api_url)
     sender = SlackSender(
         engine,
         client,

@@ -1,17 +1,24 @@
 """Runtime settings, read from the environment (and `.env`) with the names of DESIGN.md.
 
-A wrong value stops start-up with one line naming the variable (see `load_settings`).
+A wrong value stops start-up with one line naming the variable (see `load_settings`). Tokens and secrets
+are `SecretStr`: printed, logged or dumped they read `**********`; `reveal()` gives the value at the one
+place that sends it. Each of them (and the database and Chroma URLs, which may hold a password) can also
+come from a file, as containers and Kubernetes provide them: `NAME_FILE=/path` or a file named `NAME` in
+`SOWANA_SECRETS_DIR` (see `SecretFiles`).
 """
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlparse
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 if TYPE_CHECKING:
     from bot.sla import SlaPolicy
@@ -67,28 +74,92 @@ def _split_csv(value: object) -> list[str]:
 
 CsvList = Annotated[list[str], NoDecode]
 
+# The variables that may be read from a file (`NAME_FILE`, or `NAME` in SOWANA_SECRETS_DIR): every secret,
+# and the URLs that may carry a password.
+SECRET_FIELDS = (
+    "slack_bot_token",
+    "slack_signing_secret",
+    "slack_client_secret",
+    "api_token",
+    "meta_app_secret",
+    "meta_verify_token",
+    "meta_page_token",
+    "x_consumer_secret",
+    "x_bearer_token",
+)
+FILE_FIELDS = (*SECRET_FIELDS, "database_url", "chroma_url")
+SECRETS_DIR_VARIABLE = "SOWANA_SECRETS_DIR"
+
+
+def reveal(secret: SecretStr | None) -> str | None:
+    """The secret's value, for the one call that sends it (None when unset)."""
+    return secret.get_secret_value() if secret is not None else None
+
+
+class SettingsError(Exception):
+    """A configuration value is wrong; the message is one line naming the variable."""
+
+
+def _read_secret(path: Path, variable: str) -> str:
+    try:
+        # A file written with `echo` ends with a newline that is not part of the secret.
+        return path.read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{variable}: cannot read {path} ({exc.__class__.__name__})") from None
+
+
+class SecretFiles(PydanticBaseSettingsSource):
+    """Values read from files: `NAME_FILE` names the file of variable NAME (Docker and most images'
+    convention); else a file named NAME (or name in lower case) in the SOWANA_SECRETS_DIR folder (a
+    Kubernetes secret or `/run/secrets` mounted as a volume). The environment's NAME wins over both;
+    setting NAME and NAME_FILE together is refused as ambiguous."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # everything happens in __call__
+
+    def __call__(self) -> dict[str, Any]:
+        folder_name = os.environ.get(SECRETS_DIR_VARIABLE)
+        folder = Path(folder_name) if folder_name else None
+        if folder is not None and not folder.is_dir():
+            raise SettingsError(f"{SECRETS_DIR_VARIABLE}: {folder} is not a folder")
+        values: dict[str, Any] = {}
+        for name in FILE_FIELDS:
+            variable = _alias(name)
+            pointer = os.environ.get(f"{variable}_FILE")
+            if pointer:
+                if os.environ.get(variable):
+                    raise SettingsError(f"{variable} and {variable}_FILE are both set: keep one")
+                values[name] = _read_secret(Path(pointer), f"{variable}_FILE")
+                continue
+            for candidate in (variable, variable.lower()) if folder is not None else ():
+                path = folder / candidate  # type: ignore[operator]
+                if path.is_file():
+                    values[name] = _read_secret(path, f"{SECRETS_DIR_VARIABLE}/{candidate}")
+                    break
+        return values
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
 
-    slack_bot_token: str | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN", repr=False)
-    slack_signing_secret: str | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET", repr=False)
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN", repr=False)
+    slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET", repr=False)
     slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
     review_channel: str | None = Field(default=None, validation_alias="SOWANA_REVIEW_CHANNEL")
     sac_channel: str | None = Field(default=None, validation_alias="SOWANA_SAC_CHANNEL")
-    database_url: str = Field(default="sqlite:///./sowana.db", validation_alias="SOWANA_DATABASE_URL")
+    database_url: str = Field(default="sqlite:///./sowana.db", validation_alias="SOWANA_DATABASE_URL", repr=False)
     chroma_path: str = Field(default="./chroma", validation_alias="SOWANA_CHROMA_PATH")
     chroma_url: str | None = Field(default=None, validation_alias="SOWANA_CHROMA_URL")
     llm: str = Field(default="offline", validation_alias="SOWANA_LLM")
-    api_token: str | None = Field(default=None, validation_alias="SOWANA_API_TOKEN", repr=False)
+    api_token: SecretStr | None = Field(default=None, validation_alias="SOWANA_API_TOKEN", repr=False)
     approvers: CsvList = Field(default_factory=list, validation_alias="SOWANA_APPROVERS")
-    meta_app_secret: str | None = Field(default=None, validation_alias="META_APP_SECRET", repr=False)
-    meta_verify_token: str | None = Field(default=None, validation_alias="META_VERIFY_TOKEN", repr=False)
-    meta_page_token: str | None = Field(default=None, validation_alias="META_PAGE_TOKEN", repr=False)
+    meta_app_secret: SecretStr | None = Field(default=None, validation_alias="META_APP_SECRET", repr=False)
+    meta_verify_token: SecretStr | None = Field(default=None, validation_alias="META_VERIFY_TOKEN", repr=False)
+    meta_page_token: SecretStr | None = Field(default=None, validation_alias="META_PAGE_TOKEN", repr=False)
     meta_graph_url: str = Field(default="https://graph.facebook.com/v21.0", validation_alias="META_GRAPH_URL")
     meta_page_ids: CsvList = Field(default_factory=list, validation_alias="META_PAGE_IDS")
-    x_consumer_secret: str | None = Field(default=None, validation_alias="X_CONSUMER_SECRET", repr=False)
-    x_bearer_token: str | None = Field(default=None, validation_alias="X_BEARER_TOKEN", repr=False)
+    x_consumer_secret: SecretStr | None = Field(default=None, validation_alias="X_CONSUMER_SECRET", repr=False)
+    x_bearer_token: SecretStr | None = Field(default=None, validation_alias="X_BEARER_TOKEN", repr=False)
     x_api_url: str = Field(default="https://api.x.com/2", validation_alias="X_API_URL")
     # The brand's own X account (numeric id): mentions are polled for it and its own posts are skipped.
     x_user_id: str | None = Field(default=None, validation_alias="X_USER_ID")
@@ -134,8 +205,29 @@ class Settings(BaseSettings):
     # API token is the only way in. Slack's authorize page is at SLACK_API_URL's origin
     # (`https://slack.com/openid/connect/authorize`; the local workspace's for `sowana dev`).
     slack_client_id: str | None = Field(default=None, validation_alias="SLACK_CLIENT_ID")
-    slack_client_secret: str | None = Field(default=None, validation_alias="SLACK_CLIENT_SECRET", repr=False)
+    slack_client_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_CLIENT_SECRET", repr=False)
     session_hours: float = Field(default=12.0, gt=0, le=24 * 30, validation_alias="SOWANA_SESSION_HOURS")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Earlier wins: arguments, the environment, secret files, then `.env`.
+        return init_settings, env_settings, SecretFiles(settings_cls), dotenv_settings
+
+    @field_validator(*SECRET_FIELDS, mode="before")
+    @classmethod
+    def _empty_secret_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, SecretStr) and not value.get_secret_value().strip():
+            return None
+        return value
 
     @field_validator("slack_api_url", "meta_graph_url", "x_api_url")
     @classmethod
@@ -162,8 +254,8 @@ class Settings(BaseSettings):
 
         try:
             url = make_url(value)
-        except ArgumentError as exc:
-            raise ValueError(f"is not a SQLAlchemy URL: {value!r}") from exc
+        except ArgumentError:
+            raise ValueError("is not a SQLAlchemy URL") from None  # never echo it: it may hold a password
         if url.get_backend_name() not in ("sqlite", "postgresql"):
             raise ValueError(f"only sqlite and postgresql are supported, got {url.get_backend_name()!r}")
         if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
@@ -223,12 +315,7 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
-class SettingsError(Exception):
-    """A configuration value is wrong; the message is one line naming the variable."""
-
-
-def _env_name(loc: tuple[int | str, ...]) -> str:
-    field = str(loc[0]) if loc else "?"
+def _alias(field: str) -> str:
     info = Settings.model_fields.get(field)
     alias = info.validation_alias if info else None
     if isinstance(alias, str):
@@ -236,6 +323,10 @@ def _env_name(loc: tuple[int | str, ...]) -> str:
     if isinstance(alias, AliasChoices):
         return str(alias.choices[0])
     return field
+
+
+def _env_name(loc: tuple[int | str, ...]) -> str:
+    return _alias(str(loc[0]) if loc else "?")
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.listeners import register_all
 from bot.services import BotServices
+from bot.settings import reveal
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def create_bolt_app(services: BotServices) -> AsyncApp:
         # failure there must not turn every request into a 500 (Bolt's default would).
         if not identity:
             try:
-                found = await client.auth_test(token=settings.slack_bot_token)
+                found = await client.auth_test(token=reveal(settings.slack_bot_token))
                 identity.update(user_id=found.get("user_id"), bot_id=found.get("bot_id"))
             except SlackApiError as exc:
                 log.warning("auth.test failed: %s", exc.response.get("error"))
@@ -36,13 +37,13 @@ def create_bolt_app(services: BotServices) -> AsyncApp:
         return AuthorizeResult(
             enterprise_id=kwargs.get("enterprise_id"),
             team_id=kwargs.get("team_id"),
-            bot_token=settings.slack_bot_token,
+            bot_token=reveal(settings.slack_bot_token),
             bot_user_id=identity.get("user_id"),
             bot_id=identity.get("bot_id"),
         )
 
     app = AsyncApp(
-        signing_secret=settings.slack_signing_secret,
+        signing_secret=reveal(settings.slack_signing_secret),
         client=client,
         authorize=authorize,
         process_before_response=False,

@@ -16,6 +16,7 @@ import httpx
 
 from api.platforms.http import make_client
 from bot.insights.engagement import Counts
+from bot.settings import reveal
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,12 @@ class EngagementReader:
     def __init__(self, settings: Any) -> None:
         self.graph: httpx.Client | None = None
         self.x: httpx.Client | None = None
-        if getattr(settings, "meta_page_token", None):
-            self.graph = make_client(settings.meta_graph_url, {"Authorization": f"Bearer {settings.meta_page_token}"})
-        if getattr(settings, "x_bearer_token", None):
-            self.x = make_client(settings.x_api_url, {"Authorization": f"Bearer {settings.x_bearer_token}"})
+        page_token = reveal(getattr(settings, "meta_page_token", None))
+        x_token = reveal(getattr(settings, "x_bearer_token", None))
+        if page_token:
+            self.graph = make_client(settings.meta_graph_url, {"Authorization": f"Bearer {page_token}"})
+        if x_token:
+            self.x = make_client(settings.x_api_url, {"Authorization": f"Bearer {x_token}"})
 
     def __call__(self, platform: str, ids: Sequence[str]) -> dict[str, Counts]:
         if platform in ("facebook", "instagram") and self.graph is not None:

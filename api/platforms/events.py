@@ -4,13 +4,18 @@ Meta sends Page `feed` changes (`item: comment`, `verb: add|edited|remove`) and 
 `comments` changes, several entries per delivery; X sends Account Activity payloads
 (`for_user_id`, `tweet_create_events`, `tweet_delete_events`) and answers mentions polling with
 API v2 tweets. Each becomes a `NewComment`, `EditedComment`, `RemovedComment`, or a `Skipped` with
-a reason (the brand's own comment, an unknown page, not a comment). A delivery that is not the
-documented shape at all raises `MalformedPayload` (the route answers 400 with the reason).
+a reason (the brand's own comment, an unknown page, a kind Sowana does not handle). A well-signed
+event of a kind Sowana does not handle (Messenger and Instagram messaging, reactions, mentions,
+ratings, follows, likes, another webhook `object`…) is a `Skipped("not_handled", kind=…)`: the route
+answers 200 and counts it by kind, so Meta and X never retry it nor disable the webhook. A delivery
+that is not the documented shape at all raises `MalformedPayload` (the route answers 400).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -48,9 +53,9 @@ class RemovedComment:
 
 @dataclass(frozen=True)
 class Skipped:
-    reason: str  # own_comment | unknown_account | not_a_comment | no_text | malformed_change | author_blocked
+    reason: str  # own_comment | unknown_account | not_handled | no_text | malformed_change | author_blocked
     account_id: str | None = None
-    detail: str | None = None
+    detail: str | None = None  # for not_handled: the kind (`messaging.reaction`, `feed.like`, `favorite_events`…)
 
 
 Event = NewComment | EditedComment | RemovedComment | Skipped
@@ -67,36 +72,72 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+# A Unix time past this many seconds is in the year 5138: it can only be milliseconds (Messenger's
+# `entry.time`, X's `timestamp_ms`); Page feed changes send seconds.
+MS_EPOCH_FROM = 10**11
+
+
+def _from_epoch(value: float) -> datetime | None:
+    if not math.isfinite(value):
+        return None
+    if abs(value) >= MS_EPOCH_FROM:
+        value /= 1000
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (ValueError, OverflowError, OSError):  # out of datetime's range: not a time we can use
+        return None
+
+
 def _when(value: Any, fallback: datetime | None = None) -> datetime:
-    """Meta sends unix seconds (sometimes ISO strings); X v1.1 sends 'Wed Oct 10 20:19:24 +0000 2018'."""
+    """Meta sends unix seconds or milliseconds (sometimes ISO strings); X v1.1 sends
+    'Wed Oct 10 20:19:24 +0000 2018'. Anything unreadable is `fallback` (else now), never an error."""
+    found: datetime | None = None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(float(value), UTC)
-    if isinstance(value, str) and value.strip():
+        found = _from_epoch(float(value))
+    elif isinstance(value, str) and value.strip():
         s = value.strip()
-        if s.isdigit():
-            return datetime.fromtimestamp(int(s), UTC)
-        for parse in (
-            lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")),
-            lambda v: datetime.strptime(v, "%Y-%m-%dT%H:%M:%S%z"),
-            lambda v: datetime.strptime(v, "%a %b %d %H:%M:%S %z %Y"),
-        ):
-            try:
-                dt = parse(s)
-            except ValueError:
-                continue
-            return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-    return fallback or datetime.now(UTC)
+        if s.isdigit() and len(s) < 20:
+            found = _from_epoch(float(s))
+        else:
+            for parse in (
+                lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")),
+                lambda v: datetime.strptime(v, "%Y-%m-%dT%H:%M:%S%z"),
+                lambda v: datetime.strptime(v, "%a %b %d %H:%M:%S %z %Y"),
+            ):
+                try:
+                    dt = parse(s)
+                except ValueError:
+                    continue
+                found = dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+                break
+    return found or fallback or datetime.now(UTC)
 
 
 def to_obj(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
 def _id(value: Any) -> str | None:
-    if value is None or isinstance(value, bool):
+    """A platform id: a string or an integer, storable, at most 255 characters; anything else is None."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
         return None
     s = str(value).strip()
-    return s or None
+    if not s or len(s) > 255 or _UNSTORABLE.search(s):
+        return None
+    return s
+
+
+def kind(*parts: Any) -> str:
+    """A bounded, log- and label-safe name for an event kind Sowana does not handle (never content)."""
+    words = [re.sub(r"[^a-z0-9_.]", "", str(p).lower()).strip(".")[:48] for p in parts if p is not None]
+    return ".".join(w for w in words if w)[:96] or "unknown"
+
+
+def not_handled(account_id: str | None, *parts: Any) -> Skipped:
+    return Skipped("not_handled", account_id, kind(*parts))
 
 
 def _comment(**kw: Any) -> CommentIn | Skipped:
@@ -124,7 +165,7 @@ def _entries(payload: Any) -> list[dict[str, Any]]:
 
 def _fb_change(value: dict[str, Any], brand: BrandConfig, page_id: str, entry_time: datetime) -> Event:
     if value.get("item") != "comment":
-        return Skipped("not_a_comment", page_id, detail=str(value.get("item")))
+        return not_handled(page_id, "page.feed", value.get("item"))
     comment_id = _id(value.get("comment_id"))
     if comment_id is None:
         return Skipped("malformed_change", page_id, detail="comment without comment_id")
@@ -143,7 +184,7 @@ def _fb_change(value: dict[str, Any], brand: BrandConfig, page_id: str, entry_ti
             removed_at=entry_time,
         )
     if verb not in ("add", "edited"):
-        return Skipped("not_a_comment", page_id, detail=f"verb {verb}")
+        return not_handled(page_id, "page.feed.comment", verb)
     post_id = _id(value.get("post_id"))
     parent_id = _id(value.get("parent_id"))
     comment = _comment(
@@ -193,12 +234,43 @@ def _ig_change(value: dict[str, Any], brand: BrandConfig, account_id: str, entry
     return NewComment(comment)
 
 
+# Messenger / Instagram messaging events: the key that names each kind (a message echo is its own kind).
+MESSAGING_KINDS = (
+    "message_edit",
+    "message",
+    "reaction",
+    "read",
+    "delivery",
+    "postback",
+    "optin",
+    "referral",
+    "account_linking",
+    "policy_enforcement",
+    "pass_thread_control",
+    "take_thread_control",
+    "request_thread_control",
+    "app_roles",
+    "game_play",
+    "response_feedback",
+)
+
+
+def _messaging_kind(source: str, item: Any) -> str:
+    if not isinstance(item, dict):
+        return kind(source, "unknown")
+    found = next((k for k in MESSAGING_KINDS if k in item), None)
+    if found == "message" and isinstance(item["message"], dict) and item["message"].get("is_echo"):
+        found = "message_echo"
+    return kind(source, found or "other")
+
+
 def parse_meta(payload: Any, brands: Brands) -> list[Event]:
-    """Events of one Meta delivery (`object` `page` or `instagram`), in order."""
+    """Events of one Meta delivery (`object` `page` or `instagram`), in order. Messaging and every
+    field other than Page `feed` / Instagram `comments` are `not_handled`, one per event."""
     entries = _entries(payload)
     obj = payload.get("object")
     if obj not in ("page", "instagram"):
-        raise MalformedPayload(f"'object' must be 'page' or 'instagram', got {str(obj)[:40]!r}")
+        return [not_handled(None, "object", obj if isinstance(obj, str) else "unknown")]
     events: list[Event] = []
     for entry in entries:
         account_id = _id(entry.get("id"))
@@ -211,6 +283,12 @@ def parse_meta(payload: Any, brands: Brands) -> list[Event]:
         if brand is None:
             events.append(Skipped("unknown_account", account_id))
             continue
+        for source in ("messaging", "standby"):  # Messenger / Instagram Direct, and handover's standby
+            items = entry.get(source)
+            for item in items if isinstance(items, list) else []:
+                events.append(not_handled(account_id, obj, _messaging_kind(source, item)))
+        if not changes:
+            continue
         entry_time = _when(entry.get("time"))
         for change in changes:
             if not isinstance(change, dict) or not isinstance(change.get("value"), dict):
@@ -221,8 +299,8 @@ def parse_meta(payload: Any, brands: Brands) -> list[Event]:
                 events.append(_fb_change(change["value"], brand, account_id, entry_time))
             elif obj == "instagram" and field_name == "comments":
                 events.append(_ig_change(change["value"], brand, account_id, entry_time))
-            else:
-                events.append(Skipped("not_a_comment", account_id, detail=f"field {field_name}"))
+            else:  # mention, mentions, ratings, messages, live_comments, story_insights…
+                events.append(not_handled(account_id, obj, field_name if isinstance(field_name, str) else "unknown"))
     return events
 
 
@@ -237,23 +315,41 @@ def _x_text(tweet: dict[str, Any]) -> str:
     return text if isinstance(text, str) else ""
 
 
+# Account Activity keys Sowana reads; every other `*_events` list (favorites, follows, direct messages,
+# typing indicators, blocks, mutes…) and `user_event` (revoked access) is counted as not handled.
+X_HANDLED = ("tweet_create_events", "tweet_delete_events")
+
+
+def _x_unhandled(payload: dict[str, Any], user_id: str | None) -> list[Event]:
+    events: list[Event] = []
+    for key, value in payload.items():
+        if key in X_HANDLED or not (key.endswith("_events") or key == "user_event"):
+            continue
+        n = len(value) if isinstance(value, list) else 1
+        events.extend(not_handled(user_id, key) for _ in range(n))
+    return events
+
+
 def parse_x_activity(payload: Any, brands: Brands) -> list[Event]:
     """Events of one Account Activity delivery."""
     if not isinstance(payload, dict):
         raise MalformedPayload("the body must be a JSON object")
     user_id = _id(payload.get("for_user_id"))
     if user_id is None:
-        raise MalformedPayload("'for_user_id' is missing")
+        if any(key in payload for key in X_HANDLED):
+            raise MalformedPayload("'for_user_id' is missing")
+        # Another X webhook product, or a kind we do not know: counted, not failed.
+        return _x_unhandled(payload, None) or [not_handled(None, "x", "unknown")]
     brand = brands.for_x_user(user_id)
     if brand is None:
         return [Skipped("unknown_account", user_id)]
-    events: list[Event] = []
     creates = payload.get("tweet_create_events", [])
     deletes = payload.get("tweet_delete_events", [])
     if not isinstance(creates, list) or not isinstance(deletes, list):
         raise MalformedPayload("'tweet_create_events' and 'tweet_delete_events' must be lists")
-    if not creates and not deletes:
-        return [Skipped("not_a_comment", user_id, detail="no tweet events")]
+    events: list[Event] = _x_unhandled(payload, user_id)
+    if not creates and not deletes and not events:
+        return [not_handled(user_id, "x", "empty")]
     blocked = payload.get("user_has_blocked") is True
     for tweet in creates:
         if not isinstance(tweet, dict):
@@ -269,7 +365,7 @@ def parse_x_activity(payload: Any, brands: Brands) -> list[Event]:
             events.append(Skipped("own_comment", user_id))
             continue
         if "retweeted_status" in tweet:
-            events.append(Skipped("not_a_comment", user_id, detail="retweet"))
+            events.append(not_handled(user_id, "retweet"))
             continue
         if blocked:
             events.append(Skipped("author_blocked", user_id))
@@ -295,8 +391,7 @@ def parse_x_activity(payload: Any, brands: Brands) -> list[Event]:
         if tweet_id is None:
             events.append(Skipped("malformed_change", user_id, detail="delete without status id"))
             continue
-        ms = item.get("timestamp_ms")
-        removed = _when(int(ms) / 1000) if isinstance(ms, str | int) and str(ms).isdigit() else datetime.now(UTC)
+        removed = _when(item.get("timestamp_ms"))
         events.append(
             RemovedComment(
                 key=event_key("x", brand.brand, "x", "remove", tweet_id),

@@ -33,6 +33,7 @@ class ApplyReport:
     edited: list[int] = field(default_factory=list)  # review messages to update
     removed: list[int] = field(default_factory=list)  # "deleted by its author"
     skipped: dict[str, int] = field(default_factory=dict)
+    not_handled: dict[str, int] = field(default_factory=dict)  # by kind: answered 200, counted, not stored
 
     @property
     def changed(self) -> list[tuple[int, str]]:
@@ -45,6 +46,7 @@ class ApplyReport:
             "edited": len(self.edited),
             "removed": len(self.removed),
             "skipped": dict(self.skipped),
+            "not_handled": dict(self.not_handled),
         }
 
 
@@ -148,6 +150,7 @@ def _apply_removal(engine: Engine, ev: RemovedComment, actor: str, report: Apply
 
 def apply_events(engine: Engine, events: list[Event], *, actor: str) -> ApplyReport:
     report = ApplyReport()
+    odd: dict[str, list[str]] = {}  # unknown accounts and malformed changes: one log line per delivery
     for ev in events:
         if isinstance(ev, NewComment):
             _apply_new(engine, ev, actor, report)
@@ -157,9 +160,14 @@ def apply_events(engine: Engine, events: list[Event], *, actor: str) -> ApplyRep
             _apply_removal(engine, ev, actor, report)
         elif isinstance(ev, Skipped):
             report.skipped[ev.reason] = report.skipped.get(ev.reason, 0) + 1
-            if ev.reason in ("unknown_account", "malformed_change"):
-                # Ids and reasons only: never the text.
-                log.warning(
-                    "%s: skipped an event (%s) for account %s %s", actor, ev.reason, ev.account_id, ev.detail or ""
-                )
+            if ev.reason == "not_handled":
+                kind = ev.detail or "unknown"
+                report.not_handled[kind] = report.not_handled.get(kind, 0) + 1
+            elif ev.reason in ("unknown_account", "malformed_change"):
+                odd.setdefault(ev.reason, []).append(f"{ev.account_id} {ev.detail or ''}".strip())
+    for reason, seen in odd.items():  # ids and reasons only, never the text; a few examples, not thousands
+        examples = ", ".join(sorted(set(seen))[:5])
+        log.warning("%s: skipped %d event(s) (%s): %s", actor, len(seen), reason, examples)
+    if report.not_handled:  # by kind only: never an event's content
+        log.info("%s: events Sowana does not handle, by kind: %s", actor, report.not_handled)
     return report

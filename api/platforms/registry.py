@@ -11,14 +11,14 @@ from api.platforms.generic import GenericPublisher
 from api.platforms.meta import MetaPublisher
 from api.platforms.x import XPublisher
 from bot.publisher import Publisher
-from bot.settings import Settings
+from bot.settings import Settings, reveal
 
 
 def publisher_for(platform: str, settings: Settings, *, engine: Engine | None = None) -> Publisher:
     if platform in ("facebook", "instagram"):
-        return MetaPublisher(graph_url=settings.meta_graph_url, page_token=settings.meta_page_token)
+        return MetaPublisher(graph_url=settings.meta_graph_url, page_token=reveal(settings.meta_page_token))
     if platform == "x":
-        return XPublisher(api_url=settings.x_api_url, bearer_token=settings.x_bearer_token)
+        return XPublisher(api_url=settings.x_api_url, bearer_token=reveal(settings.x_bearer_token))
     if platform == "other":
         if engine is None:
             raise ValueError("the 'other' publisher records to the database: pass engine=")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlmodel import col
@@ -16,6 +16,8 @@ from bot.comments import CommentIn, ingest
 from bot.db import session_scope
 from bot.models import Comment, Decision, Escalation, Proposal, Publication, TriageRecord
 
+# Row ids are 32-bit integers on PostgreSQL: a larger one is no comment (and the database would refuse it).
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 router = APIRouter(prefix="/api/comments", tags=["comments"], dependencies=[Depends(require_api_token)])
 
 
@@ -47,7 +49,7 @@ def _dt(value: datetime | None) -> str | None:
 
 
 @router.get("/{comment_id}")
-def get_comment(comment_id: int, request: Request) -> dict[str, Any]:
+def get_comment(comment_id: RowId, request: Request) -> dict[str, Any]:
     with session_scope(request.app.state.engine) as session:
         comment = session.get(Comment, comment_id)
         if comment is None:

@@ -1,10 +1,12 @@
 """`/dashboard`: the team's page (volume by sentiment, response times, topics, bad-buzz alerts), drawn by
 the page itself from `/dashboard/data` (SVG, no outside script: the page works offline).
 
-Access: the API token, as `Authorization: Bearer …`, or once as `?token=…`, which sets an HttpOnly cookie
-(a digest of the token, never the token) and redirects to the same page without it; or Sign in with Slack
-(api/routes/dashboard_signin.py) when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set. Refused: 401 — for a
-browser (Accept: text/html) with the sign-in page as its body when Slack sign-in is configured."""
+Access: the API token, as `Authorization: Bearer …`, or typed once in the sign-in page's form (a POST to
+`/dashboard/signin/token`), which sets an HttpOnly cookie (a digest of the token, never the token); or Sign in
+with Slack (api/routes/dashboard_signin.py) when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set. The token
+never travels in a URL (it would sit in access logs, the browser's history and `Referer` headers): an old
+`?token=…` link is not honoured, only stripped from the address. Refused: 401 — for a browser (Accept:
+text/html) with the sign-in page as its body."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlmodel import col
@@ -25,7 +27,7 @@ from bot.db import session_scope
 from bot.insights.digest import sla_targets
 from bot.insights.overview import build_overview, negative_comments, period
 from bot.models import Comment
-from bot.settings import Settings
+from bot.settings import Settings, reveal
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
 router.include_router(signin.router)
@@ -34,9 +36,12 @@ ASSETS = {"dashboard.css": "text/css", "dashboard.js": "text/javascript"}
 COOKIE = "sowana_dashboard"
 REFUSED = (
     "<!doctype html><meta charset=utf-8><title>Sowana</title><body style='font-family:sans-serif;padding:3em'>"
-    "<h1>Accès refusé · Access denied</h1><p>Ouvrez le tableau de bord avec le jeton de l'API · open the dashboard"
-    " with the API token: <code>/dashboard?token=…</code></p>"
+    "<h1>Accès refusé · Access denied</h1><p>Ouvrez le tableau de bord dans un navigateur, ou avec l'en-tête"
+    " <code>Authorization: Bearer</code> · open the dashboard in a browser, or with an"
+    " <code>Authorization: Bearer</code> header.</p>"
 )
+# No cache, and no `Referer` to anywhere: nothing of the address leaves the page.
+PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 def _cookie_value(token: str) -> str:
@@ -57,56 +62,85 @@ def _authorized(request: Request) -> bool:
     return _viewer(request) is not None
 
 
-def _refused(request: Request) -> Response:
-    """A browser is offered Sign in with Slack (when configured); anyone else gets a plain 401."""
+def _refused(request: Request, target: str, reason: str | None = None) -> Response:
+    """A browser gets the sign-in page (the token form, and Sign in with Slack when configured); anyone
+    else a plain 401."""
+    if "text/html" not in request.headers.get("accept", ""):
+        return HTMLResponse(REFUSED, status_code=401, headers=PRIVATE)
     settings: Settings = request.app.state.settings
-    if signin.enabled(settings) and "text/html" in request.headers.get("accept", ""):
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        button = "/dashboard/signin?" + urlencode({"next": target})
-        message = "<p>Connectez-vous avec votre compte Slack de l'équipe · sign in with your team's Slack account.</p>"
-        return HTMLResponse(
-            signin.page("Tableau de bord · Dashboard", message, button=button),
-            status_code=401,  # still refused: the page only offers the way in
-            headers={"Cache-Control": "no-store"},
-        )
-    return HTMLResponse(REFUSED, status_code=401)
+    slack = signin.enabled(settings)
+    message = (f"<p class='reason'>{reason}</p>" if reason else "") + (
+        "<p>Connectez-vous avec votre compte Slack de l'équipe · sign in with your team's Slack account.</p>"
+        if slack
+        else "<p>Entrez le jeton de l'API · enter the API token.</p>"
+    )
+    return HTMLResponse(
+        signin.page(
+            "Tableau de bord · Dashboard",
+            message,
+            button="/dashboard/signin?" + urlencode({"next": target}) if slack else None,
+            token_next=target,
+        ),
+        status_code=401,  # still refused: the page only offers the ways in
+        headers=PRIVATE,
+    )
+
+
+def _token_matches(given: str, settings: Settings) -> bool:
+    token = reveal(settings.api_token)
+    return bool(token) and hmac.compare_digest(given.encode(), token.encode())  # type: ignore[union-attr]
 
 
 def _token_ok(request: Request) -> bool:
     settings: Settings = request.app.state.settings
-    if not settings.api_token:
+    token = reveal(settings.api_token)
+    if not token:
         return False
     auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer ") and hmac.compare_digest(
-        auth[7:].strip().encode(), settings.api_token.encode()
-    ):
+    if auth.lower().startswith("bearer ") and _token_matches(auth[7:].strip(), settings):
         return True
     cookie = request.cookies.get(COOKIE, "")
-    return bool(cookie) and hmac.compare_digest(cookie.encode(), _cookie_value(settings.api_token).encode())
+    return bool(cookie) and hmac.compare_digest(cookie.encode(), _cookie_value(token).encode())
+
+
+def _address(request: Request, *, without: str | None = None) -> str:
+    rest = [(k, v) for k, v in request.query_params.multi_items() if k != without]
+    return request.url.path + (f"?{urlencode(rest)}" if rest else "")
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def page(request: Request, token: str | None = None) -> Response:
-    settings: Settings = request.app.state.settings
-    if token is not None:
-        if not settings.api_token or not hmac.compare_digest(token.encode(), settings.api_token.encode()):
-            return HTMLResponse(REFUSED, status_code=401)
-        rest = {k: v for k, v in request.query_params.items() if k != "token"}
-        target = "/dashboard" + (f"?{urlencode(rest)}" if rest else "")
-        response = RedirectResponse(target, status_code=303)
-        response.set_cookie(
-            COOKIE,
-            _cookie_value(settings.api_token),
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-            path="/dashboard",
-            max_age=30 * 24 * 3600,
-        )
-        return response
+def page(request: Request) -> Response:
+    if "token" in request.query_params:
+        # An old `?token=` link: never honoured (the token would be in the history and the logs), only
+        # taken out of the address bar; the page then asks for it in its form.
+        return RedirectResponse(_address(request, without="token"), status_code=303, headers=PRIVATE)
     if not _authorized(request):
-        return _refused(request)
-    return FileResponse(STATIC / "dashboard.html", media_type="text/html", headers={"Cache-Control": "no-store"})
+        return _refused(request, _address(request))
+    return FileResponse(STATIC / "dashboard.html", media_type="text/html", headers=PRIVATE)
+
+
+@router.post("/dashboard/signin/token")
+def token_signin(
+    request: Request,
+    token: Annotated[str, Form(max_length=1024)] = "",
+    next: Annotated[str, Form(max_length=2048)] = "/dashboard",  # noqa: A002 - the form field's name
+) -> Response:
+    """The sign-in form: the token in a POST body (never in a URL); a cookie holding its digest."""
+    settings: Settings = request.app.state.settings
+    secret = reveal(settings.api_token)
+    if not secret or not _token_matches(token.strip(), settings):
+        return _refused(request, signin.safe_next(next), "Jeton refusé · wrong token")
+    response = RedirectResponse(signin.safe_next(next), status_code=303, headers=PRIVATE)
+    response.set_cookie(
+        COOKIE,
+        _cookie_value(secret),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/dashboard",
+        max_age=30 * 24 * 3600,
+    )
+    return response
 
 
 @router.get("/dashboard/assets/{name}")

@@ -37,7 +37,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.settings import Settings
+from bot.settings import Settings, reveal
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -55,7 +55,7 @@ _teams_lock = threading.Lock()
 
 def signing_key(settings: Settings) -> bytes | None:
     """Cookies are signed with a key derived from SLACK_SIGNING_SECRET (else SOWANA_API_TOKEN)."""
-    secret = settings.slack_signing_secret or settings.api_token
+    secret = reveal(settings.slack_signing_secret) or reveal(settings.api_token)
     if not secret:
         return None
     return hmac.new(secret.encode(), b"sowana-dashboard-session-v1", hashlib.sha256).digest()
@@ -144,7 +144,18 @@ def safe_next(value: str | None) -> str:
     return "/dashboard"
 
 
-def page(title: str, message: str, *, button: str | None = None) -> str:
+def token_form(next_address: str) -> str:
+    """The API token's way in: a POST form (a token in a URL would sit in logs, history and Referer)."""
+    return (
+        "<form class='token' method='post' action='/dashboard/signin/token'>"
+        "<label for='token'>Avec le jeton de l'API · with the API token</label>"
+        "<input type='password' id='token' name='token' autocomplete='current-password' required>"
+        f"<input type='hidden' name='next' value='{html.escape(next_address, quote=True)}'>"
+        "<button type='submit' id='token-signin'>Ouvrir · Open</button></form>"
+    )
+
+
+def page(title: str, message: str, *, button: str | None = None, token_next: str | None = None) -> str:
     action = ""
     if button:
         action = (
@@ -156,6 +167,7 @@ def page(title: str, message: str, *, button: str | None = None) -> str:
         .replace("{{title}}", html.escape(title))
         .replace("{{message}}", message)
         .replace("{{action}}", action)
+        .replace("{{token}}", token_form(token_next) if token_next is not None else "")
     )
 
 
@@ -171,14 +183,13 @@ def enabled(settings: Settings) -> bool:
 
 def bot_team(settings: Settings) -> str:
     """The bot's workspace (auth.test), asked once per token."""
-    assert settings.slack_bot_token
-    key = (settings.slack_api_url, hashlib.sha256(settings.slack_bot_token.encode()).hexdigest())
+    token = reveal(settings.slack_bot_token)
+    assert token
+    key = (settings.slack_api_url, hashlib.sha256(token.encode()).hexdigest())
     with _teams_lock:
         if key in _teams:
             return _teams[key]
-    team = str(
-        WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=15).auth_test()["team_id"]
-    )
+    team = str(WebClient(token=token, base_url=settings.slack_api_url, timeout=15).auth_test()["team_id"])
     with _teams_lock:
         _teams[key] = team
     return team
@@ -199,7 +210,7 @@ def _refuse(status: int, reason: str, settings: Settings) -> HTMLResponse:
     return HTMLResponse(
         page("Connexion refusée · Sign-in refused", message, button="/dashboard/signin" if status != 403 else None),
         status_code=status,
-        headers={"Cache-Control": "no-store"},
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},  # the address holds code/state
     )
 
 
@@ -252,7 +263,7 @@ def callback(request: Request, code: str | None = None, state: str | None = None
     try:
         answer = client.openid_connect_token(
             client_id=settings.slack_client_id or "",
-            client_secret=settings.slack_client_secret or "",
+            client_secret=reveal(settings.slack_client_secret) or "",
             code=code,
             redirect_uri=str(request.url_for("dashboard_signin_callback")),
             grant_type="authorization_code",

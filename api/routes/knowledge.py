@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from typing import Annotated, Literal
 
@@ -16,6 +17,16 @@ router = APIRouter(prefix="/api/knowledge", tags=["knowledge"], dependencies=[De
 _lock = threading.Lock()
 Kind = Literal["faq", "viral", "replies"]
 MetaValue = str | int | float | bool
+MAX_META_KEYS = 50
+
+
+def _storable(text: str) -> bool:
+    """No NUL, and encodable as UTF-8 (JSON's `"\\ud800"` decodes to an unpaired surrogate, which is not)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
 
 
 def get_knowledge_store(request: Request) -> KnowledgeStore:
@@ -53,6 +64,30 @@ class EntryIn(BaseModel):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must not be blank")
+        return value
+
+    @field_validator("id", "question", "answer")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        if value is not None and "\x00" in value:
+            raise ValueError("must not hold NUL")
+        return value
+
+    @field_validator("meta")
+    @classmethod
+    def _storable_meta(cls, value: dict[str, MetaValue]) -> dict[str, MetaValue]:
+        """What Chroma keeps as metadata (it refuses an empty key, for one): checked here, answered 422."""
+        if len(value) > MAX_META_KEYS:
+            raise ValueError(f"at most {MAX_META_KEYS} keys")
+        for key, item in value.items():
+            if not key.strip() or len(key) > 64 or not _storable(key) or key.startswith("chroma:"):
+                raise ValueError("keys are 1 to 64 characters, without NUL, not starting with 'chroma:'")
+            if isinstance(item, float) and not math.isfinite(item):
+                raise ValueError("numbers must be finite")
+            if isinstance(item, int) and not isinstance(item, bool) and not -(2**63) <= item < 2**63:
+                raise ValueError("integers must fit in 64 bits")
+            if isinstance(item, str) and (len(item) > 2000 or not _storable(item)):
+                raise ValueError("texts are at most 2,000 characters, without NUL")
         return value
 
 

@@ -22,6 +22,7 @@ from api.platforms.brands import Brands, load_brands
 from api.platforms.events import Event, MalformedPayload, parse_meta, parse_x_activity
 from api.platforms.inbound import ApplyReport, apply_events
 from api.platforms.signatures import constant_time_equals, verify_meta, verify_x, x_crc_response
+from bot.settings import reveal
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,14 @@ def _brands(request: Request) -> Brands:
     return brands  # type: ignore[no-any-return]
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # Python reads NaN and Infinity; no platform sends them
+
+
 def _json(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return json.loads(body, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:  # bad UTF-8, bad JSON, NaN, nesting deeper than Python recurses
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST, f"the body is not valid JSON ({exc.__class__.__name__})"
         ) from None
@@ -60,6 +65,9 @@ def _after_store(request: Request, report: ApplyReport) -> None:
 
 async def _store(request: Request, events: list[Event], actor: str) -> JSONResponse:
     report = await run_in_threadpool(apply_events, request.app.state.engine, events, actor=actor)
+    metrics = getattr(request.app.state, "metrics", None)
+    if metrics is not None and report.not_handled:
+        metrics.count_unhandled(actor.partition(":")[0], report.not_handled)
     _after_store(request, report)
     return JSONResponse(report.as_dict())
 
@@ -71,7 +79,7 @@ async def _store(request: Request, events: list[Event], actor: str) -> JSONRespo
 def meta_verify(request: Request) -> PlainTextResponse:
     """Meta's subscription handshake: echo `hub.challenge` when `hub.verify_token` is ours."""
     q = request.query_params
-    expected = request.app.state.settings.meta_verify_token
+    expected = reveal(request.app.state.settings.meta_verify_token)
     if q.get("hub.mode") != "subscribe" or not constant_time_equals(q.get("hub.verify_token"), expected):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "verification failed: wrong hub.mode or hub.verify_token")
     return PlainTextResponse(q.get("hub.challenge", ""))
@@ -109,7 +117,7 @@ async def _signed_delivery(
 async def meta_events(request: Request) -> JSONResponse:
     return await _signed_delivery(
         request,
-        secret=request.app.state.settings.meta_app_secret,
+        secret=reveal(request.app.state.settings.meta_app_secret),
         secret_name="META_APP_SECRET",
         header_name="X-Hub-Signature-256",
         verify=verify_meta,
@@ -124,7 +132,7 @@ async def meta_events(request: Request) -> JSONResponse:
 @router.get("/x")
 def x_crc(request: Request, crc_token: str | None = None) -> dict[str, str]:
     """X's challenge-response check: `response_token` = sha256= + base64 HMAC(consumer secret, crc_token)."""
-    secret = request.app.state.settings.x_consumer_secret
+    secret = reveal(request.app.state.settings.x_consumer_secret)
     if not secret:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "X_CONSUMER_SECRET is not configured")
     if not crc_token:
@@ -136,7 +144,7 @@ def x_crc(request: Request, crc_token: str | None = None) -> dict[str, str]:
 async def x_events(request: Request) -> JSONResponse:
     return await _signed_delivery(
         request,
-        secret=request.app.state.settings.x_consumer_secret,
+        secret=reveal(request.app.state.settings.x_consumer_secret),
         secret_name="X_CONSUMER_SECRET",
         header_name="x-twitter-webhooks-signature",
         verify=verify_x,

@@ -1,5 +1,6 @@
-"""`/dashboard` over a real HTTP server: refused without the API token, opened with it (a header, or once
-in the URL, which leaves a cookie), and its figures are those of a replayed day of comments."""
+"""`/dashboard` over a real HTTP server: refused without the API token, opened with it (a header, or typed
+once in the sign-in form, which leaves a cookie — never in a URL), and its figures are those of a replayed
+day of comments."""
 
 from __future__ import annotations
 
@@ -30,16 +31,21 @@ def base(database_url, engine):
 def test_the_dashboard_is_refused_without_the_token(base):
     with httpx.Client(base_url=base) as c:
         assert c.get("/dashboard").status_code == 401
-        assert c.get("/dashboard?token=wrong").status_code == 401
+        assert c.get("/dashboard?token=wrong", follow_redirects=True).status_code == 401
+        assert c.post("/dashboard/signin/token", data={"token": "wrong"}).status_code == 401
         assert c.get("/dashboard/data").status_code == 401
         assert c.get("/dashboard/data", headers={"Authorization": "Bearer wrong"}).status_code == 401
     with httpx.Client(base_url=base, cookies={"sowana_dashboard": TOKEN}) as c:
         assert c.get("/dashboard").status_code == 401  # the raw token is not the cookie
 
 
-def test_the_token_in_the_url_leaves_a_cookie_and_is_removed_from_the_address(base):
+def test_the_sign_in_form_takes_the_token_in_a_post_and_leaves_a_cookie(base):
     with httpx.Client(base_url=base) as c:
-        r = c.get("/dashboard?token=" + TOKEN + "&days=7")
+        refused = c.get("/dashboard?days=7", headers={"Accept": "text/html"})
+        assert refused.status_code == 401 and "action='/dashboard/signin/token'" in refused.text
+        assert "value='/dashboard?days=7'" in refused.text  # where the form returns to
+        assert refused.headers["referrer-policy"] == "no-referrer"
+        r = c.post("/dashboard/signin/token", data={"token": TOKEN, "next": "/dashboard?days=7"})
         assert r.status_code == 303 and r.headers["location"] == "/dashboard?days=7"
         cookie = r.headers["set-cookie"]
         assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower() and TOKEN not in cookie
@@ -48,6 +54,17 @@ def test_the_token_in_the_url_leaves_a_cookie_and_is_removed_from_the_address(ba
         assert c.get("/dashboard/data").status_code == 200
         assert c.get("/dashboard/assets/dashboard.js").status_code == 200
         assert c.get("/dashboard/assets/../app.py").status_code == 404
+        # Only a dashboard address may be returned to.
+        away = c.post("/dashboard/signin/token", data={"token": TOKEN, "next": "https://evil.example/"})
+        assert away.headers["location"] == "/dashboard"
+
+
+def test_a_token_in_the_url_is_never_honoured_only_taken_out_of_the_address(base):
+    with httpx.Client(base_url=base) as c:
+        r = c.get(f"/dashboard?token={TOKEN}&days=7")
+        assert r.status_code == 303 and r.headers["location"] == "/dashboard?days=7"
+        assert "set-cookie" not in r.headers
+        assert c.get("/dashboard?days=7").status_code == 401
 
 
 def test_the_figures_are_those_of_the_replayed_day(base, engine):

@@ -17,6 +17,7 @@ from api.brain import Brain
 from api.platforms.brands import load_brands
 from bot.casework import CaseKeeper, CaseSlack
 from bot.db import make_engine
+from bot.settings import reveal
 from bot.slack_sync import make_web_client
 from tests.flows.conftest import CM, PERSONAS, REVIEW, SAC, SAC_AGENT, Flow, run_flow, simple_drafter
 
@@ -158,7 +159,9 @@ def test_clocks_survive_a_restart(sla_flow: Flow, clock: MovableClock, database_
     try:
         restarted = CaseKeeper(
             fresh_engine,
-            CaseSlack(make_web_client(settings.slack_bot_token, settings.slack_api_url), fresh_engine, sla_for, clock),
+            CaseSlack(
+                make_web_client(reveal(settings.slack_bot_token), settings.slack_api_url), fresh_engine, sla_for, clock
+            ),
             sac_channel_for=sac_channel_for,
             sla_for=sla_for,
             now=clock,

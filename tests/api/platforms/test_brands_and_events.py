@@ -97,13 +97,14 @@ def test_meta_parser_kinds() -> None:
     [gone] = parse_meta(feed("1111", verb="remove", message=None), brands)
     assert isinstance(gone, RemovedComment) and gone.external_id == "5_6"
     [like] = parse_meta(feed("1111", item="reaction"), brands)
-    assert like == Skipped("not_a_comment", "1111", "reaction")
+    assert like == Skipped("not_handled", "1111", "page.feed.reaction")
     [sticker] = parse_meta(feed("1111", message=None), brands)
     assert isinstance(sticker, Skipped) and sticker.reason == "no_text"
     [own] = parse_meta(feed("1111", **{"from": {"id": "1111", "name": "Page"}}), brands)
     assert own.reason == "own_comment"  # type: ignore[union-attr]
-    with pytest.raises(MalformedPayload, match="'object'"):
-        parse_meta({"object": "user", "entry": []}, brands)
+    assert parse_meta({"object": "user", "entry": []}, brands) == [Skipped("not_handled", None, "object.user")]
+    with pytest.raises(MalformedPayload, match="'entry'"):
+        parse_meta({"object": "page", "entry": {}}, brands)
 
 
 def test_x_parser_long_text_and_retweets() -> None:
@@ -121,7 +122,7 @@ def test_x_parser_long_text_and_retweets() -> None:
     new, skipped = parse_x_activity({"for_user_id": "99", "tweet_create_events": [tweet, rt]}, brands)
     assert isinstance(new, NewComment) and new.comment.text == long_text
     assert new.comment.created_at is not None and new.comment.created_at.year == 2018
-    assert skipped == Skipped("not_a_comment", "99", "retweet")
+    assert skipped == Skipped("not_handled", "99", "retweet")
     assert parse_x_activity({"for_user_id": "1", "tweet_create_events": [tweet]}, brands)[0].reason == "unknown_account"  # type: ignore[union-attr]
 
 
