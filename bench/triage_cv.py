@@ -1,4 +1,5 @@
-"""Cross-validate the offline triage on its own shipped examples, to choose its thresholds.
+"""Cross-validate the offline triage on our written examples alone (the unit-level view; the real
+comments' cross-validation by source is bench/real/train_triage.py).
 
     uv run python bench/triage_cv.py [--folds 5] [--k 9] [--knn-weight 0.4]
 
@@ -17,6 +18,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from knowledge.embeddings import get_embedder  # noqa: E402
@@ -24,6 +27,8 @@ from knowledge.eval.triage import macro_f1  # noqa: E402
 from knowledge.triage.classifier import ExampleClassifier, default_cache_dir, embed_cached, load_examples  # noqa: E402
 from knowledge.triage.decide import RawLabels, decide  # noqa: E402
 from knowledge.triage.detectors import build_vocab, detect  # noqa: E402
+from knowledge.triage.features import for_embedding, surface  # noqa: E402
+from knowledge.triage.model import FitOptions  # noqa: E402
 from knowledge.triage.triager import _raw_from_prediction  # noqa: E402
 from knowledge.triage.types import INTENTS  # noqa: E402
 
@@ -40,14 +45,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     order = list(range(len(examples)))
     random.Random(7).shuffle(order)
     embedder = get_embedder()
-    embed_cached(embedder, [e.text for e in examples], default_cache_dir())  # warm the shared cache
+    embed_cached(embedder, [for_embedding(e.text) for e in examples], default_cache_dir())  # warm the shared cache
     vocab = build_vocab(e.text for e in examples if not e.labels.get("low_literacy"))
+    options = FitOptions(k=args.k, knn_weight=args.knn_weight)
     rows: list[tuple[dict[str, object], RawLabels, object]] = []
     for fold in range(args.folds):
         test = [examples[i] for i in order[fold :: args.folds]]
         train = [examples[i] for n, i in enumerate(order) if n % args.folds != fold]
-        clf = ExampleClassifier(embedder, train, k=args.k, knn_weight=args.knn_weight, cache_dir=None)
-        preds = clf.predict(embedder.embed([e.text for e in test]))
+        train_features = np.vstack([surface(e.text, detect(e.text, None, vocab)) for e in train])
+        clf = ExampleClassifier.from_examples(
+            embedder, train, train_features, cache_dir=default_cache_dir(), options=options
+        )
+        texts = [e.text for e in test]
+        test_features = np.vstack([surface(t, detect(t, None, vocab)) for t in texts])
+        preds = clf.predict(clf.embed(texts), test_features, texts)
         for ex, pred in zip(test, preds, strict=True):
             rows.append((ex.labels, _raw_from_prediction(pred), detect(ex.text, None, vocab)))
     results = [decide(raw, signals, "fr", "offline") for _, raw, signals in rows]  # type: ignore[arg-type]

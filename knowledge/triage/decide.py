@@ -35,6 +35,11 @@ class RawLabels:
     topics: list[str] = field(default_factory=list)
 
 
+# A thank-you or a joke that names a problem is sarcasm about it; a question that names one is a
+# complaint when the examples lean that way at all. bench/real/train_triage.py cross-validation (from
+# 0.15 for all three): macro-F1 and accuracy unchanged on the training sources, and sarcastic thanks
+# for a delay are read as the complaints they are.
+DISGUISED_COMPLAINT_MIN_PROB: dict[str, float] = {"praise": 0.0, "banter": 0.0, "question": 0.05}
 OTHER_MARGIN = 0.05  # bench/real/train_triage.py cross-validation: macro-F1 unchanged, fewer questions read as "other"
 
 # Toxic and spam hide the comment: on a weak guess with no word to back it, take the next intent.
@@ -64,8 +69,14 @@ def _choose_intent(raw: RawLabels, s: Signals) -> tuple[Intent, float]:
         forced = "spam"
     elif s.insult and probs.get("toxic", 0.0) >= 0.2 and best not in ("praise", "banter"):
         forced = "toxic"
-    elif best in ("praise", "banter") and s.problem and probs.get("complaint", 0.0) >= 0.15:
-        forced = "complaint"  # a real problem in polite or sarcastic words ("merci!", "bravo 👏") is a complaint
+    elif (
+        best in DISGUISED_COMPLAINT_MIN_PROB
+        and s.problem
+        and probs.get("complaint", 0.0) >= DISGUISED_COMPLAINT_MIN_PROB[best]
+    ):
+        # A real problem in polite, sarcastic or asking words ("merci!", "bravo 👏", "…when do you refund?")
+        # is a complaint.
+        forced = "complaint"
     if forced is not None and forced != best:
         return forced, max(0.9, probs.get(forced, 0.0))
     return best, conf
@@ -163,7 +174,9 @@ def decide(
 
     if distress:
         off("distress")
-    if intent == "complaint" or sentiment == "neg" or s.problem:
+    # Mockery by style is negative but light (the seed's "so slow we could grow the vegetables"): only a
+    # reported problem, or a negative comment that is not banter, rules wit out.
+    if intent == "complaint" or s.problem or (sentiment == "neg" and intent != "banter"):
         off("bad_experience")
     if intent == "toxic" or s.insult or s.hate:
         off("toxicity")
