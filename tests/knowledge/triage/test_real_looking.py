@@ -47,9 +47,7 @@ def test_an_angry_customer_who_swears_is_not_hidden(triager: Triager, lang: str,
 
 
 @pytest.mark.parametrize(("lang", "text"), SMS_ORDER_COMPLAINTS)
-def test_an_sms_spelled_complaint_about_an_order_needs_customer_service(
-    triager: Triager, lang: str, text: str
-) -> None:
+def test_an_sms_spelled_complaint_about_an_order_needs_customer_service(triager: Triager, lang: str, text: str) -> None:
     result = triager.triage(text)
     assert result.intent == "complaint" and result.needs_sac
     assert not result.humor_ok
