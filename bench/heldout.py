@@ -40,7 +40,7 @@ REAL_KB = Path(__file__).resolve().parent / "real" / "kb"
 def measure_real(triager: Triager) -> dict[str, dict[str, Any]]:
     """Held-out real sources, one by one and grouped by language."""
     texts = corpus.comments()
-    held = corpus.rows("heldout")
+    held = corpus.rows("heldout", texts=texts)
     groups: dict[str, list[corpus.Row]] = {}
     for row in held:
         groups.setdefault(f"real:{row.source}", []).append(row)

@@ -57,12 +57,18 @@ def split() -> dict[str, list[str]]:
     return {"train": list(data["train"]), "heldout": list(data["heldout"])}
 
 
-def rows(part: str | None = None, sources: Iterable[str] | None = None, label_path: Path = LABELS) -> list[Row]:
-    """Labelled rows of one part of the split ("train", "heldout") or of named sources, in corpus order."""
+def rows(
+    part: str | None = None,
+    sources: Iterable[str] | None = None,
+    label_path: Path = LABELS,
+    texts: dict[str, dict[str, Any]] | None = None,
+) -> list[Row]:
+    """Labelled rows of one part of the split ("train", "heldout") or of named sources, in corpus order.
+    `texts`: the corpus already read by `comments()`, when the caller has it."""
     wanted = set(sources) if sources is not None else set(split()[part]) if part else None
     gold = labels(label_path)
     out = []
-    for cid, row in comments().items():
+    for cid, row in (texts if texts is not None else comments()).items():
         if cid not in gold or (wanted is not None and row["source"] not in wanted):
             continue
         out.append(Row(cid, row["lang"], row["platform"], row["text"], row["source"], gold[cid]))

@@ -30,7 +30,7 @@ from corpus import LABELS, rows  # noqa: E402
 
 from knowledge.embeddings import get_embedder  # noqa: E402
 from knowledge.eval.triage import score_triage  # noqa: E402
-from knowledge.triage.classifier import (  # noqa: E402  # noqa: E402
+from knowledge.triage.classifier import (  # noqa: E402
     EXAMPLES_PATH,
     HeadPrediction,
     Prediction,
@@ -42,16 +42,7 @@ from knowledge.triage.decide import decide  # noqa: E402
 from knowledge.triage.detectors import Signals, build_vocab, detect  # noqa: E402
 from knowledge.triage.features import fit_idf, for_embedding, ngram_matrix, surface  # noqa: E402
 from knowledge.triage.lang import detect_lang  # noqa: E402
-from knowledge.triage.model import (  # noqa: E402
-    BALANCED,
-    HEADS,
-    MODEL_PATH,
-    FitOptions,
-    LabelledSet,
-    blend,
-    fit,
-    solve_head,
-)
+from knowledge.triage.model import HEADS, MODEL_PATH, FitOptions, LabelledSet, TriageModel, fit  # noqa: E402
 from knowledge.triage.triager import _raw_from_prediction  # noqa: E402
 
 REPORT = (
@@ -78,7 +69,6 @@ class Pool:
     langs: list[str]
     ids: list[str]
     parts: dict[str, np.ndarray]  # kernel parts: embedding + bias, surface features, n-grams
-    sims: np.ndarray  # embedding cosines between every pair of rows
 
     def kernel(self, options: FitOptions) -> np.ndarray:
         p = self.parts
@@ -114,12 +104,13 @@ def build_pool() -> Pool:
             "features": features.astype(np.float64) @ features.astype(np.float64).T,
             "grams": (data.grams @ data.grams.T).astype(np.float64),
         },
-        sims=vectors @ vectors.T,
     )
 
 
 def cv_predictions(pool: Pool, options: FitOptions, real_weight: float) -> tuple[list[int], list[Prediction]]:
-    """Leave one real training source out at a time; our written examples are always in training."""
+    """Leave one real training source out at a time; our written examples are always in training.
+
+    The same `fit` and prediction as the shipped model, on the pool's kernel computed once."""
     k = pool.kernel(options)
     data = pool.weighted(real_weight)
     order: list[int] = []
@@ -127,16 +118,11 @@ def cv_predictions(pool: Pool, options: FitOptions, real_weight: float) -> tuple
     for source in sorted(set(pool.sources) - {"written"}):
         test = np.flatnonzero(pool.sources == source)
         train = np.flatnonzero(pool.sources != source)
-        heads = {}
-        for head, classes in HEADS.items():
-            y = data.labels[head][train]
-            alpha = solve_head(
-                k[np.ix_(train, train)], y, data.weights[train], len(classes), balanced=head in BALANCED, l2=options.l2
-            )
-            scores = k[np.ix_(test, train)] @ alpha
-            heads[head] = blend(scores, pool.sims[np.ix_(test, train)], y, len(classes), options)
+        model = fit(data.subset(train), embedder="cv", idf=pool.idf, options=options, gram=k[np.ix_(train, train)])
+        held = data.subset(test)
+        probs = model.predict_grams(held.vectors, held.features, held.grams if options.ngram_scale else None)
         order += list(test)
-        preds += [Prediction(heads={h: HeadPrediction(HEADS[h], heads[h][n]) for h in HEADS}) for n in range(len(test))]
+        preds += [Prediction(heads={h: HeadPrediction(HEADS[h], p[h]) for h in HEADS}) for p in probs]
     return order, preds
 
 
@@ -160,7 +146,7 @@ def digest(paths: Sequence[Path]) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cv-only", action="store_true")
-    parser.add_argument("--quick", action="store_true", help="the chosen options only, no grid")
+    parser.add_argument("--quick", action="store_true", help="the shipped model's options only, no grid")
     args = parser.parse_args(argv)
     pool = build_pool()
     real = pool.sources != "written"
@@ -168,9 +154,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{int((~real).sum())} written examples, {int(real.sum())} real comments from "
         f"{len(set(pool.sources[real]))} training sources"
     )
+    shipped = TriageModel.load() if args.quick else None
     grid = (
-        [(FitOptions(), 2.0)]
-        if args.quick
+        [(shipped.options, float(shipped.meta.get("real_weight", 2.0)))]
+        if shipped is not None
         else [
             (FitOptions(feature_scale=fs, knn_weight=kw, l2=l2, ngram_scale=ns), rw)
             for fs, kw, l2, ns, rw in itertools.product((0.5,), (0.4,), (1.0,), (0.0, 1.0), (2.0, 4.0))

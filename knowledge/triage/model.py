@@ -159,14 +159,23 @@ class TriageModel:
 
     def predict(self, vectors: np.ndarray, features: np.ndarray, texts: Sequence[str]) -> list[dict[str, np.ndarray]]:
         """Per row, each head's class probabilities."""
+        # A model fitted without n-grams has all-zero n-gram weights: skip hashing the comment.
+        grams = ngram_matrix(list(texts), self.idf) if self.options.ngram_scale else None
+        return self.predict_grams(vectors, features, grams)
+
+    def predict_grams(
+        self, vectors: np.ndarray, features: np.ndarray, grams: np.ndarray | None
+    ) -> list[dict[str, np.ndarray]]:
+        """`predict` with the n-gram rows already computed (cross-validation has them for every row)."""
         if vectors.shape[0] == 0:
             return []
         x = dense_design(vectors, features, self.options)
-        grams = ngram_matrix(list(texts), self.idf)
         sims = vectors.astype(np.float32) @ self.knn_vectors.T
         rows: list[dict[str, np.ndarray]] = [{} for _ in range(vectors.shape[0])]
         for head, classes in HEADS.items():
-            scores = x @ self.dense_weights[head] + grams @ self.ngram_weights[head]
+            scores = x @ self.dense_weights[head]
+            if grams is not None:
+                scores = scores + grams @ self.ngram_weights[head]
             probs = blend(scores, sims, self.knn_labels[head], len(classes), self.options)
             for i in range(len(rows)):
                 rows[i][head] = probs[i]

@@ -95,8 +95,8 @@ class Triager:
         if timeout <= 0:
             raise ValueError("timeout must be positive")
         written = (
-            load_examples(examples if isinstance(examples, Path) else EXAMPLES_PATH)
-            if not (examples is not None and not isinstance(examples, Path))
+            load_examples(examples or EXAMPLES_PATH)
+            if examples is None or isinstance(examples, Path)
             else list(examples)
         )
         # The spelling vocabulary comes from our own written examples (fluent writing, both languages).
