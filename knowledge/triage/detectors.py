@@ -497,6 +497,20 @@ def has_problem(text: str) -> bool:
     return bool(_PROBLEM.search(text))
 
 
+# Hearsay ("il paraît que", "apparently"): the writer mocks a reputation, not a trip or an order of
+# their own. The seed's line between mockery "by effect of style" and a personal bad experience.
+_HEARSAY = re.compile(
+    r"\b(?:il )?para[iî]t(?:rait)?(?:[- ]il)? qu|\bon (?:dit|raconte|m'a dit) qu|\bparait-il\b|\bparaît-il\b|"
+    r"\bapparently\b|\bi(?:'ve)? heard (?:that )?(?:your|you|the)\b|\brumou?r (?:has it|is)\b|\bword is\b|"
+    r"\bthey say (?:that )?(?:your|you)\b|\bsupposedly\b",
+    _F,
+)
+
+
+def is_hearsay(text: str) -> bool:
+    return bool(_HEARSAY.search(text))
+
+
 def topics_of(text: str) -> list[str]:
     return [name for name, pattern in _TOPICS.items() if pattern.search(text)]
 
@@ -547,6 +561,7 @@ class Signals:
     sac_hint: bool = False
     account_marker: bool = False
     problem: bool = False
+    hearsay: bool = False
     traction: bool = False
     topics: list[str] = field(default_factory=list)
 
@@ -570,6 +585,7 @@ def detect(text: str, engagement: Mapping[str, Any] | None = None, vocab: frozen
         sac_hint=has_sac_hint(text) or has_sac_hint(fixed),
         account_marker=has_account_marker(text),
         problem=has_problem(text) or has_problem(fixed),
+        hearsay=is_hearsay(text),
         traction=traction_score(engagement) >= TRACTION_THRESHOLD,
         topics=topics_of(text),
     )

@@ -13,6 +13,7 @@ from knowledge.triage.detectors import (
     has_legal_threat,
     has_lure,
     has_safety_issue,
+    is_hearsay,
     literacy_signals,
     luhn_ok,
     mentions_minor,
@@ -144,3 +145,20 @@ def test_a_problem_told_in_shaky_spelling_is_still_a_problem(text: str) -> None:
     vocab = frozenset({"commande", "annule", "package", "lost", "third", "time"})
     assert detect(text, vocab=vocab).problem
     assert not detect(text).problem  # without the vocabulary of known words, the slip hides it
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Il paraît que votre appli plante tout le temps", True),
+        ("Paraît-il que vos caissiers chantent le mardi", True),
+        ("On raconte que votre hotline a un répondeur philosophe", True),
+        ("Apparently your app needs a nap after every tap", True),
+        ("I heard your drivers take the scenic route", True),
+        ("Mon colis n'est jamais arrivé", False),
+        ("I paid twice for the same order", False),
+        ("Il me paraît clair que c'est une erreur", False),
+    ],
+)
+def test_hearsay_is_told_apart_from_ones_own_experience(text: str, expected: bool) -> None:
+    assert is_hearsay(text) is expected

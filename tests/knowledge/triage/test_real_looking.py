@@ -57,3 +57,33 @@ def test_abuse_aimed_at_the_team_is_still_hidden(triager: Triager) -> None:
     for text in ("you guys are a bunch of brain-dead morons", "Bande d'abrutis, fermez votre boutique"):
         result = triager.triage(text)
         assert (result.intent, result.moderation) == ("toxic", "hide")
+
+
+# Mockery of a reputation told as hearsay, with no trip or order of one's own: the seed's case for a
+# witty reply. The same joke about one's own lost parcel stays a complaint with no joke.
+HEARSAY_MOCKERY = [
+    (
+        "fr",
+        "Il paraît que votre service est tellement lent qu'on aurait le temps de cultiver les légumes avant que "
+        "le livreur arrive",
+    ),
+    ("fr", "Paraît que vos livreurs sont tellement lents qu'ils se font doubler par des escargots 🐌"),
+    ("en", "I heard your support is so slow they answer letters by carrier pigeon"),
+]
+HEARSAY_OWN_PROBLEM = [
+    ("fr", "Il paraît que vous avez perdu mon colis, merci de me rembourser"),
+    ("en", "Apparently my parcel was delivered, but it is not on my porch. Third time."),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), HEARSAY_MOCKERY)
+def test_mockery_by_hearsay_is_banter_that_may_get_a_witty_reply(triager: Triager, lang: str, text: str) -> None:
+    result = triager.triage(text)
+    assert (result.lang, result.intent, result.needs_sac) == (lang, "banter", False)
+    assert result.humor_ok, result.humor_off_reasons
+
+
+@pytest.mark.parametrize(("lang", "text"), HEARSAY_OWN_PROBLEM)
+def test_hearsay_about_ones_own_parcel_is_a_complaint_without_a_joke(triager: Triager, lang: str, text: str) -> None:
+    result = triager.triage(text)
+    assert result.intent == "complaint" and not result.humor_ok
