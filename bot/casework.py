@@ -158,7 +158,9 @@ class CaseSlack:
             link = self.client.chat_getPermalink(channel=case.review_post.channel, message_ts=case.review_post.ts).get(
                 "permalink"
             )
-        return sac_card(case, link, author_history(self.engine, case.comment), clock_line(clocks, policy.hours.tz.key))
+        closed_today = policy.hours.closed.reason(policy.hours.local_day(self.now()))
+        clocks_text = clock_line(clocks, policy.hours.tz.key, closed_today)
+        return sac_card(case, link, author_history(self.engine, case.comment), clocks_text)
 
     def render_job(self, job: SlackOutgoing) -> tuple[str, list[dict[str, Any]] | None] | None:
         """The content of a queued case message, or None when the job is not one of ours."""

@@ -184,6 +184,9 @@ class Settings(BaseSettings):
     business_hours: str = Field(default="mon-fri 09:00-18:00", validation_alias="SOWANA_BUSINESS_HOURS")
     timezone: str = Field(default="UTC", validation_alias="SOWANA_TIMEZONE")
     sla_lead: str | None = Field(default=None, validation_alias="SOWANA_SLA_LEAD")
+    # Whole days the clocks stop: a region's public holidays (`CA-QC`, `FR`) and the brand's own closed days.
+    holidays: str | None = Field(default=None, validation_alias="SOWANA_HOLIDAYS")
+    closed_days: CsvList = Field(default_factory=list, validation_alias="SOWANA_CLOSED_DAYS")
     # Distress, and complaints that need the customer's file, go to customer service by themselves.
     auto_escalate: bool = Field(default=True, validation_alias="SOWANA_AUTO_ESCALATE")
     # Insights (#12): the daily digest's local time (brand time zone), the bad-buzz detector (see
@@ -241,7 +244,7 @@ class Settings(BaseSettings):
     def _optional_url(cls, value: str | None) -> str | None:
         return _check_http_url(value)
 
-    @field_validator("approvers", "meta_page_ids", mode="before")
+    @field_validator("approvers", "meta_page_ids", "closed_days", mode="before")
     @classmethod
     def _csv(cls, value: object) -> list[str]:
         return _split_csv(value)
@@ -298,14 +301,37 @@ class Settings(BaseSettings):
             raise ValueError(str(exc)) from None
         return value
 
+    @field_validator("holidays")
+    @classmethod
+    def _holidays(cls, value: str | None) -> str | None:
+        from bot.sla import SlaConfigError, parse_closed_days
+
+        try:
+            return parse_closed_days(value).region
+        except SlaConfigError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("closed_days")
+    @classmethod
+    def _closed_days(cls, value: list[str]) -> list[str]:
+        from bot.sla import SlaConfigError, parse_closed_days
+
+        try:
+            parse_closed_days(None, value)
+        except SlaConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
     def sla_policy(self) -> SlaPolicy:
         """The install-wide SLA; a brand of the brands file may override any part of it."""
-        from bot.sla import SlaPolicy, parse_business_hours
+        from bot.sla import SlaPolicy, parse_business_hours, parse_closed_days
 
         return SlaPolicy(
             first_response=timedelta(minutes=self.sla_first_response_minutes),
             resolution=timedelta(minutes=self.sla_resolution_minutes),
-            hours=parse_business_hours(self.business_hours, self.timezone),
+            hours=parse_business_hours(
+                self.business_hours, self.timezone, parse_closed_days(self.holidays, self.closed_days)
+            ),
             at_risk=self.sla_at_risk,
             lead=self.sla_lead or None,
         )

@@ -7,16 +7,22 @@ one-hour target is due on Monday at 09:30. A clock is *at risk* past a fraction 
 (80 % by default: the owner is reminded) and *breached* past the budget (the lead is told).
 
 Business hours are written `mon-fri 09:00-18:00`, `mon,wed,fri 08:30-17:00`, `sat 10:00-14:00` —
-several groups separated by `;` — or `24/7`.
+several groups separated by `;` — or `24/7`. Closed days stop the clocks all day: the public holidays
+of the brand's country and region (`CA-QC`, `FR`, from the maintained `holidays` package) and the
+brand's own (`2026-12-24`, `12-31` every year, `2026-12-24..2027-01-02`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _GROUP = re.compile(r"^\s*(?P<days>[a-z,\-]+)\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\s*$")
@@ -27,15 +33,89 @@ class SlaConfigError(ValueError):
     """Business hours, a time zone or a target that cannot be understood; the message says which."""
 
 
+@lru_cache(maxsize=128)
+def _public_holidays(country: str, subdiv: str | None, year: int) -> dict[date, str]:
+    """One year of a region's public holidays, named in French where the package has it. Built whole
+    per year and never mutated after, so threads can read it (a `holidays` object fills years lazily)."""
+    cls = holidays.country_holidays(country, subdiv=subdiv, years=year)
+    language = "fr" if "fr" in getattr(cls, "supported_languages", ()) else None
+    return dict(holidays.country_holidays(country, subdiv=subdiv, years=year, language=language))
+
+
+@dataclass(frozen=True)
+class ClosedDays:
+    """Whole days off: a region's public holidays (`CA-QC`, `FR`) and the brand's own closed days."""
+
+    region: str | None = None  # country code, optionally "-" subdivision
+    dates: frozenset[date] = frozenset()
+    yearly: frozenset[tuple[int, int]] = frozenset()  # (month, day), every year
+
+    def reason(self, day: date) -> str | None:
+        """Why the brand is closed that day (the holiday's name, or "closed day"), None when it is open."""
+        if day in self.dates or (day.month, day.day) in self.yearly:
+            return "fermeture · closed day"
+        if self.region:
+            country, _, subdiv = self.region.partition("-")
+            return _public_holidays(country, subdiv or None, day.year).get(day)
+        return None
+
+
+NO_CLOSED_DAYS = ClosedDays()
+_YEARLY = re.compile(r"^(\d{2})-(\d{2})$")
+
+
+def _iso_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise SlaConfigError(f"closed day {text!r}: expected 2026-12-24, 12-24 (every year) or a..b") from None
+
+
+def parse_closed_days(region: str | None, days: Iterable[str] = ()) -> ClosedDays:
+    """`region` is a country code with an optional subdivision (`CA-QC`, `FR`, `FR-57`); `days` are ISO
+    dates, `MM-DD` every year, or `first..last` ranges. Raises SlaConfigError naming what is wrong."""
+    code = (region or "").strip().upper() or None
+    if code is not None:
+        country, _, subdiv = code.partition("-")
+        supported = holidays.list_supported_countries()
+        if country not in supported:
+            raise SlaConfigError(f"unknown holidays country {country!r} (e.g. CA-QC, FR)")
+        if subdiv and subdiv not in supported[country]:
+            raise SlaConfigError(
+                f"unknown subdivision {subdiv!r} of {country} for holidays (e.g. {', '.join(supported[country][:5])})"
+            )
+    dates: set[date] = set()
+    yearly: set[tuple[int, int]] = set()
+    for raw in days:
+        text = raw.strip()
+        if not text:
+            continue
+        if m := _YEARLY.match(text):
+            month, day = int(m[1]), int(m[2])
+            _iso_day(f"2000-{text}")  # a leap year: 02-29 is a valid yearly day
+            yearly.add((month, day))
+        elif ".." in text:
+            first, last = (_iso_day(part.strip()) for part in text.split("..", 1))
+            if last < first or (last - first).days > 366:
+                raise SlaConfigError(f"closed days {text!r}: the range must run forward, a year at most")
+            dates.update(first + timedelta(days=i) for i in range((last - first).days + 1))
+        else:
+            dates.add(_iso_day(text))
+    return ClosedDays(code, frozenset(dates), frozenset(yearly))
+
+
 @dataclass(frozen=True)
 class BusinessHours:
     """Open intervals per weekday (0 = Monday), in `tz`. Empty everywhere is refused at parse time."""
 
     tz: ZoneInfo
     week: tuple[tuple[tuple[time, time], ...], ...]  # 7 tuples of (start, end); end may be 24:00 = time.max
+    closed: ClosedDays = field(default=NO_CLOSED_DAYS)
 
     def intervals(self, day: date) -> list[tuple[datetime, datetime]]:
-        """The day's open intervals as UTC datetimes (DST handled by the zone)."""
+        """The day's open intervals as UTC datetimes (DST handled by the zone); none on a closed day."""
+        if self.closed.reason(day) is not None:
+            return []
         spans = []
         for start, end in self.week[day.weekday()]:
             a = datetime.combine(day, start, tzinfo=self.tz).astimezone(UTC)
@@ -74,14 +154,14 @@ def _parse_time(text: str) -> time:
     return time(hours, minutes)
 
 
-def parse_business_hours(spec: str, timezone: str) -> BusinessHours:
+def parse_business_hours(spec: str, timezone: str, closed: ClosedDays = NO_CLOSED_DAYS) -> BusinessHours:
     try:
         tz = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise SlaConfigError(f"unknown time zone {timezone!r} (e.g. Europe/Paris, America/Montreal)") from None
     text = spec.strip().lower()
     if text in ("24/7", "always"):
-        return BusinessHours(tz, (ALWAYS_OPEN,) * 7)
+        return BusinessHours(tz, (ALWAYS_OPEN,) * 7, closed)
     week: list[list[tuple[time, time]]] = [[] for _ in range(7)]
     for group in filter(None, (g.strip() for g in text.split(";"))):
         m = _GROUP.match(group)
@@ -94,7 +174,7 @@ def parse_business_hours(spec: str, timezone: str) -> BusinessHours:
             week[day].append((start, end))
     if not any(week):
         raise SlaConfigError(f"business hours {spec!r} never open")
-    return BusinessHours(tz, tuple(tuple(sorted(d)) for d in week))
+    return BusinessHours(tz, tuple(tuple(sorted(d)) for d in week), closed)
 
 
 def _utc(moment: datetime) -> datetime:

@@ -34,7 +34,7 @@ from typing import Any
 import yaml
 
 from bot.settings import SettingsError
-from bot.sla import SlaConfigError, SlaPolicy, parse_business_hours
+from bot.sla import SlaConfigError, SlaPolicy, parse_business_hours, parse_closed_days
 
 BRAND_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -107,7 +107,16 @@ def _str_list(value: Any, where: str) -> tuple[str, ...]:
     return tuple(str(v).strip() for v in value if str(v).strip())
 
 
-SLA_KEYS = ("first_response_minutes", "resolution_minutes", "at_risk", "business_hours", "timezone", "lead")
+SLA_KEYS = (
+    "first_response_minutes",
+    "resolution_minutes",
+    "at_risk",
+    "business_hours",
+    "timezone",
+    "lead",
+    "holidays",
+    "closed_days",
+)
 
 
 def sla_policy(base: SlaPolicy, overrides: dict[str, Any]) -> SlaPolicy:
@@ -117,6 +126,14 @@ def sla_policy(base: SlaPolicy, overrides: dict[str, Any]) -> SlaPolicy:
         spec = str(overrides.get("business_hours", "")) or None
         tz = str(overrides.get("timezone") or base.hours.tz.key)
         hours = parse_business_hours(spec, tz) if spec else replace(base.hours, tz=parse_business_hours("24/7", tz).tz)
+    closed = base.hours.closed
+    if "holidays" in overrides:  # the brand's region replaces the install's ("" or null: none)
+        closed = replace(closed, region=parse_closed_days(str(overrides["holidays"] or "")).region)
+    if "closed_days" in overrides:  # the brand's own closed days replace the install's
+        raw = overrides["closed_days"] or []
+        own = parse_closed_days(None, [str(d) for d in (raw if isinstance(raw, list) else [raw])])
+        closed = replace(closed, dates=own.dates, yearly=own.yearly)
+    hours = replace(hours, closed=closed)
     return replace(
         base,
         first_response=timedelta(minutes=float(overrides.get("first_response_minutes", 0)))

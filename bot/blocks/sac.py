@@ -46,8 +46,9 @@ def history_line(history: Sequence[HistoryItem]) -> SlackText:
     return head + join("\n", lines) + tail
 
 
-def clock_line(clocks: Sequence[Clock], tz_name: str) -> SlackText:
-    """Both SLA clocks as the card shows them: the time taken once stopped, else the deadline."""
+def clock_line(clocks: Sequence[Clock], tz_name: str, closed_today: str | None = None) -> SlackText:
+    """Both SLA clocks as the card shows them: the time taken once stopped, else the deadline; on a day
+    the brand is closed (a public holiday, its own closed day), why the running clocks are paused."""
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(tz_name)
@@ -60,7 +61,14 @@ def clock_line(clocks: Sequence[Clock], tz_name: str) -> SlackText:
         else:
             mark = {ClockState.ok: ":stopwatch:", ClockState.at_risk: ":hourglass:"}.get(c.state, ":rotating_light:")
             parts.append(fmt("{} {} : avant · due {:%a %d/%m %H:%M} ({})", mark, label, c.due.astimezone(tz), tz_name))
-    return join(" · ", parts)
+    line = join(" · ", parts)
+    if closed_today and any(c.state != ClockState.stopped for c in clocks):
+        line += fmt(
+            "\n:palm_tree: Fermé aujourd'hui ({}) : les délais reprennent à la prochaine ouverture"
+            " · Closed today: the clocks resume at the next opening",
+            closed_today,
+        )
+    return line
 
 
 def sac_card(

@@ -18,6 +18,7 @@ from bot.sla import (
     case_clocks,
     human_duration,
     parse_business_hours,
+    parse_closed_days,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -123,3 +124,84 @@ def test_a_brand_overrides_the_install_sla():
         parse_brands({"brands": [{"brand": "x", "sla": {"business_hours": "never"}}]})
     with pytest.raises(BrandsError, match="keys among"):
         parse_brands({"brands": [{"brand": "x", "sla": {"first_reply": 3}}]})
+
+
+MONTREAL_OFFICE = parse_business_hours("mon-fri 09:00-18:00", "America/Montreal", parse_closed_days("CA-QC"))
+
+
+def montreal(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=ZoneInfo("America/Montreal"))
+
+
+def test_a_quebec_public_holiday_stops_the_clocks_all_day():
+    # Tuesday 23 June 2026 at 17:30, one hour to answer: Wednesday 24 June is la Fête nationale du Québec.
+    assert add_business(montreal(6, 23, 17, 30), 3600, MONTREAL_OFFICE) == montreal(6, 25, 9, 30)
+    assert business_seconds(montreal(6, 24, 9), montreal(6, 24, 18), MONTREAL_OFFICE) == 0
+    assert MONTREAL_OFFICE.closed.reason(montreal(6, 24, 12).date()) == "Fête nationale du Québec"
+    # Christmas falls on a Friday in 2026: escalated on Thursday evening, due on Monday morning.
+    assert add_business(montreal(12, 24, 17, 30), 3600, MONTREAL_OFFICE) == montreal(12, 28, 9, 30)
+
+
+def test_france_has_its_own_holidays():
+    paris_office = parse_business_hours("mon-fri 09:00-18:00", "Europe/Paris", parse_closed_days("FR"))
+    assert paris_office.closed.reason(paris(14, 12, month=7).date()) == "Fête nationale"
+    assert paris_office.closed.reason(paris(24, 12, month=6).date()) is None  # not a holiday in France
+    assert add_business(paris(13, 17, 30, month=7), 3600, paris_office) == paris(15, 9, 30, month=7)
+
+
+def test_a_brands_own_closed_days_count_like_holidays():
+    closed = parse_closed_days(None, ["2026-11-24", "12-31", "2026-12-28..2026-12-30"])
+    hours = parse_business_hours("mon-fri 09:00-18:00", "Europe/Paris", closed)
+    assert add_business(paris(23, 17, 30), 3600, hours) == paris(25, 9, 30)  # Tuesday 24 closed
+    assert [hours.closed.reason(paris(d, 12, month=12).date()) is not None for d in (25, 28, 29, 30, 31)] == [
+        False,
+        True,
+        True,
+        True,
+        True,
+    ]
+    assert hours.closed.reason(datetime(2027, 12, 31).date()) is not None  # every year
+
+
+@pytest.mark.parametrize(
+    ("region", "days", "words"),
+    [
+        ("XX", [], "unknown holidays country"),
+        ("CA-ZZ", [], "unknown subdivision"),
+        (None, ["24/12/2026"], "expected 2026-12-24"),
+        (None, ["02-30"], "expected 2026-12-24"),
+        (None, ["2026-12-30..2026-12-01"], "run forward"),
+    ],
+)
+def test_wrong_closed_days_are_refused_with_the_reason(region: str | None, days: list[str], words: str):
+    with pytest.raises(SlaConfigError, match=words):
+        parse_closed_days(region, days)
+
+
+def test_settings_read_holidays_and_closed_days_and_name_the_variable_when_wrong():
+    policy = load_settings(holidays="ca-qc", closed_days="12-24, 2026-12-31").sla_policy()
+    assert policy.hours.closed.region == "CA-QC"
+    assert policy.hours.closed.reason(montreal(12, 24, 12).date()) is not None
+    with pytest.raises(SettingsError, match="SOWANA_HOLIDAYS"):
+        load_settings(holidays="QC")
+    with pytest.raises(SettingsError, match="SOWANA_CLOSED_DAYS"):
+        load_settings(closed_days="tomorrow")
+
+
+def test_a_brand_sets_its_own_holidays_and_closed_days():
+    base = load_settings(holidays="FR", closed_days="2026-11-24").sla_policy()
+    brands = parse_brands(
+        {
+            "brands": [
+                {"brand": "boreal", "sla": {"timezone": "America/Montreal", "holidays": "CA-QC"}},
+                {"brand": "lavande", "sla": {"closed_days": ["08-15"]}},
+                {"brand": "nuit", "sla": {"holidays": None, "closed_days": []}},
+            ]
+        }
+    )
+    boreal, lavande, nuit = (sla_policy(base, b.sla).hours.closed for b in brands.items)
+    assert (boreal.region, boreal.dates) == ("CA-QC", base.hours.closed.dates)
+    assert lavande.region == "FR" and lavande.yearly == {(8, 15)} and not lavande.dates
+    assert nuit.region is None and nuit.reason(paris(25, 12, month=12).date()) is None
+    with pytest.raises(BrandsError, match="unknown holidays country"):
+        parse_brands({"brands": [{"brand": "x", "sla": {"holidays": "Narnia"}}]})

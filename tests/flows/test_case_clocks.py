@@ -146,6 +146,27 @@ def test_nights_and_weekends_do_not_count(sla_flow: Flow, clock: MovableClock):
     assert sla_flow.case(cid)["escalation"]["status"] == "open"
 
 
+def test_a_case_escalated_on_a_quebec_holiday_says_closed_today_and_is_due_the_next_opening(
+    database_url: str, engine: Any
+):
+    clock = MovableClock(datetime(2026, 6, 24, 11, tzinfo=MONTREAL).astimezone(UTC))  # la Fête nationale
+    brain = Brain(drafter=simple_drafter, personas=lambda: PERSONAS)
+    with run_flow(
+        database_url,
+        engine,
+        clock=clock,
+        brain=brain,
+        sla_first_response_minutes=60,
+        business_hours="mon-fri 09:00-18:00",
+        timezone="America/Montreal",
+        holidays="CA-QC",
+    ) as flow:
+        _cid, _review, card = escalate(flow, "My order 5521 arrived crushed, I want a replacement")
+        text = str(card["blocks"])
+        assert "Fermé aujourd'hui (Fête nationale du Québec)" in text and "Closed today" in text
+        assert "Thu 25/06 10:00" in text  # the hour of first response starts at Thursday's opening
+
+
 def test_clocks_survive_a_restart(sla_flow: Flow, clock: MovableClock, database_url: str):
     _cid, _review, card = escalate(sla_flow, "Remboursement jamais reçu pour la commande 3310")
     clock.set(local(23, 10, 50))
