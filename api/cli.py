@@ -49,6 +49,61 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     console.print(f"database at {revision}")
 
 
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's revision and this release's newest."""
+    from bot.db import current_revision, head_revision, make_engine
+
+    settings = settings_or_exit()
+    engine = make_engine(settings.database_url)
+    try:
+        current, head = current_revision(engine), head_revision()
+    finally:
+        engine.dispose()
+    state = "up to date" if current == head else "behind: run `sowana db upgrade`"
+    typer.echo(f"{current or 'empty'} (head {head}, {state})")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail when the database is not at head or the models and the migrations differ (CI runs it)."""
+    from bot.db import current_revision, head_revision, make_engine, schema_differences
+
+    settings = settings_or_exit()
+    engine = make_engine(settings.database_url)
+    try:
+        current, head = current_revision(engine), head_revision()
+        if current != head:
+            console.print(f"database at {current or 'empty'}, head is {head}: run `sowana db upgrade`")
+            raise typer.Exit(1)
+        differences = schema_differences(engine)
+    finally:
+        engine.dispose()
+    if differences:
+        console.print("the models and the migrations differ (write a migration):")
+        for line in differences:
+            console.print(f"  {line}", markup=False)
+        raise typer.Exit(1)
+    typer.echo(f"models and migrations agree at {head}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision (e.g. -1 or 0001).")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Take the schema back to an earlier revision; what the later migrations added is dropped."""
+    from bot.db import downgrade
+
+    settings = settings_or_exit()
+    question = f"Downgrade the database to {revision}? Data in dropped tables and columns is lost"
+    if not yes and not typer.confirm(question):
+        console.print("nothing changed")
+        raise typer.Exit(1)
+    downgrade(settings.database_url, revision)
+    console.print(f"database at {revision}")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",

@@ -127,3 +127,48 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest migration this release ships."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None, "no migrations"
+    return head
+
+
+def schema_differences(engine: Engine, metadata: Any = None) -> list[str]:
+    """What the models declare that the database (migrated to head) does not have, or the reverse, one
+    line each; empty when they agree. A model changed without a migration shows up here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import bot.models  # noqa: F401  (declares the tables)
+
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diffs = compare_metadata(context, SQLModel.metadata if metadata is None else metadata)
+    return [_describe(diff) for diff in diffs]
+
+
+def _describe(diff: Any) -> str:
+    """One line for an alembic difference: ("add_column", None, "comment", Column("mood")) gives
+    "add_column comment.mood"."""
+    if isinstance(diff, list):  # changes to one column come grouped: ("modify_type", schema, table, column, …)
+        return "; ".join(f"{d[0]} {d[2]}.{d[3]}" for d in diff)
+    op, *rest = diff
+    names = []
+    for item in rest:
+        table = getattr(getattr(item, "table", None), "name", None)
+        if hasattr(item, "name") and item.name is not None:
+            names.append(f"{table}.{item.name}" if op.endswith("_column") else str(item.name))
+    return f"{op} {' '.join(names)}"
+
+
+def downgrade(database_url: str, revision: str) -> None:
+    """Take the schema back to `revision` (data in what is dropped is lost: the CLI asks first)."""
+    from alembic import command
+
+    command.downgrade(alembic_config(database_url), revision)

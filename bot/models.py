@@ -10,6 +10,18 @@ from sqlalchemy import JSON, Column, DateTime, Index, Text, TypeDecorator, Uniqu
 from sqlalchemy import text as sa_text
 from sqlmodel import Field, SQLModel
 
+# Every constraint and index gets a name from its table and columns, the same on SQLite and PostgreSQL,
+# so a migration can refer to it by name (SQLite cannot alter an unnamed constraint, and PostgreSQL's
+# own generated names differ). Set before any table is declared: names are given as tables are built.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

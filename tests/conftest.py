@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -39,9 +40,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"No PostgreSQL server answered at {PG_ADMIN_URL}: {problem}", red=True)
 
 
-@pytest.fixture(scope="session")
-def pg_database_url() -> Iterator[str]:
-    """A throw-away database on the machine's PostgreSQL, dropped at the end of the session."""
+@contextmanager
+def _new_pg_database() -> Iterator[str]:
+    """A throw-away database on the machine's PostgreSQL, dropped on exit."""
     problem = _postgres_problem()
     if problem:
         if os.environ.get("CI"):
@@ -58,6 +59,23 @@ def pg_database_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str]:
+    """One PostgreSQL database for the session (tables truncated between tests)."""
+    with _new_pg_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of its own with no schema at all, on SQLite and on PostgreSQL (for migration tests)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'empty.db'}"
+        return
+    with _new_pg_database() as url:
+        yield url
 
 
 def _truncate_all(engine: Engine) -> None:
