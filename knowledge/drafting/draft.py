@@ -13,6 +13,7 @@ from knowledge.drafting.offline import OfflineComposer
 from knowledge.drafting.select import choose_answer, humor_allowed, situation
 from knowledge.drafting.text import detect_lang, first_name, fits, limit_for, strip_emoji
 from knowledge.drafting.types import CommentIn, Draft, PassageLike, ProposalDraft
+from knowledge.drafting.wit import example_facts
 from knowledge.personas.loader import get_persona
 from knowledge.personas.model import Persona
 
@@ -216,6 +217,12 @@ def draft_for_comment(
     persona = persona or get_persona()
     if humor_allowed(triage, persona.humor, sit):
         passages += retriever.search(brand, comment.text, k=3, lang=lang, kinds=("viral",)).passages
+    facts = example_facts(persona, comment.text, lang) if sit in ("banter", "praise", "question", "other") else ""
+    if facts:
+        # The persona's example for such a comment says what to inform about: fetch that entry too.
+        seen = {p.id for p in passages}
+        extra = retriever.search(brand, facts, k=2, lang=lang, kinds=("faq",)).passages
+        passages += [p for p in extra if p.id not in seen]
     approved = [] if llm is None else retriever.search(brand, comment.text, k=3, lang=lang, kinds=("replies",)).passages
     result = draft_reply(
         comment,
