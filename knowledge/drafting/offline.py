@@ -48,8 +48,14 @@ class Part:
     cite: str | None = None  # the entry this part quotes: cited only while the part is in the reply
 
 
+EXTRA_ANSWER = 3  # `drop` of the answers after the first: kept over the greeting, dropped last
+
+
 def assemble(parts: Sequence[Part], platform: str) -> tuple[str, bool, list[str]] | None:
-    """(text, shortened, cited ids) within the platform's limit, or None when even the essentials don't fit."""
+    """(text, shortened, cited ids) within the platform's limit, or None when even the essentials don't fit.
+
+    What goes first when it is too long: the signature, closing and greeting; then the answers' trailing
+    sentences; then the answers to the later claims."""
     live = [Part(p.text, p.drop, p.answer, p.cite) for p in parts if p.text.strip()]
     shortened = False
     while True:
@@ -57,16 +63,20 @@ def assemble(parts: Sequence[Part], platform: str) -> tuple[str, bool, list[str]
         if fits(text, platform):
             cited = list(dict.fromkeys(p.cite for p in live if p.cite))
             return text, shortened, cited
-        optional = [p for p in live if p.drop is not None]
+        shortened = True
+        optional = [p for p in live if p.drop is not None and p.drop < EXTRA_ANSWER]
         if optional:
             live.remove(min(optional, key=lambda p: p.drop or 0))
-            shortened = True
             continue
-        answer = next((p for p in live if p.answer and len(sentences(p.text)) > 1), None)
-        if answer is None:
+        long = [p for p in live if p.answer and len(sentences(p.text)) > 1]
+        if long:
+            answer = max(long, key=lambda p: len(p.text))
+            answer.text = join(*sentences(answer.text)[:-1])
+            continue
+        extra = [p for p in live if p.drop is not None]
+        if not extra:
             return None
-        answer.text = join(*sentences(answer.text)[:-1])
-        shortened = True
+        live.remove(extra[-1])
 
 
 def _flow(parts: Sequence[Part]) -> str:
@@ -90,7 +100,7 @@ def quoted(answers: Answers | list[PassageLike], short: bool = False) -> list[Pa
     out = []
     for i, p in enumerate(passages):
         text = sentences(p.answer)[0] if short and sentences(p.answer) else p.answer
-        out.append(Part(text, drop=None if i == 0 else 3, answer=True, cite=p.id))
+        out.append(Part(text, drop=None if i == 0 else EXTRA_ANSWER, answer=True, cite=p.id))
     return out
 
 
