@@ -150,7 +150,7 @@ class OfflineComposer:
         notes: list[str] = []
         if humor_allowed(triage, self.persona.humor, sit):
             answers = choose_answers(passages, lang, no_answer, threshold)
-            creative = self._creative(passages, comment, lang, answers)
+            creative = self._creative(passages, comment, lang, answers, sit)
             if creative is not None:
                 proposals.append(creative)
             else:
@@ -287,11 +287,11 @@ class OfflineComposer:
     # -- creative --------------------------------------------------------------------------------
 
     def _creative(
-        self, passages: Sequence[PassageLike], comment: CommentIn, lang: str, answers: Answers
+        self, passages: Sequence[PassageLike], comment: CommentIn, lang: str, answers: Answers, sit: Situation
     ) -> ProposalDraft | None:
         """A quip, then the facts as the FAQ says them ("more seriously: …"), marked to adapt. Without a
         FAQ answer, a related past viral answer alone, as inspiration."""
-        wit = find_wit(self.persona, comment.text, lang, choose_viral(passages, lang))
+        wit = find_wit(self.persona, comment.text, lang, choose_viral(passages, lang), sit)
         if wit is None:
             return None
         marker = Part(self._p("adapt_marker", lang))
@@ -299,7 +299,7 @@ class OfflineComposer:
         if fact is not None:
             body = fact.answer if not _LOWER_OK.match(fact.answer) else fact.answer[0].lower() + fact.answer[1:]
             parts = [marker, Part(wit.quip), Part(self._p("seriously", lang)), Part(body, answer=True, cite=fact.id)]
-            key = "wit_source_viral" if wit.viral_id else "wit_source_persona"
+            key = "wit_source_viral" if wit.viral_id else "wit_source_quip" if wit.generic else "wit_source_persona"
             source = self._p(key, lang, id=wit.viral_id or "")
             note = self._p("wit_note", lang, source=source[:1].lower() + source[1:], id=fact.id)
             sources = [fact.answer] + [p.answer for p in passages if p.id == wit.viral_id]
@@ -308,6 +308,11 @@ class OfflineComposer:
             parts = [marker, Part(viral.answer, answer=True, cite=viral.id)]
             note = self._p("adapt_note", lang, id=viral.id)
             sources = [viral.answer]
+        elif wit.generic and sit in ("banter", "praise"):
+            # A light line alone answers a joke or a compliment; a question needs its facts.
+            parts = [marker, Part(wit.quip)]
+            note = self._p("quip_note", lang)
+            sources = []
         else:
             return None  # a persona example's own facts may be out of date: never without the FAQ
         if self.persona.emoji == "none":

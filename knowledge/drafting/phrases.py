@@ -50,6 +50,8 @@ _FR_VOUS = {
     "relisez le ton avant d'envoyer.",
     "wit_source_viral": "réponse virale {id}",
     "wit_source_persona": "exemple du persona",
+    "wit_source_quip": "réplique du persona",
+    "quip_note": "À adapter : une réplique générique du persona, à personnaliser pour ce commentaire.",
 }
 _FR_TU = {
     **_FR_VOUS,
@@ -111,6 +113,8 @@ _EN = {
     "wit_note": "To adapt: a quip ({source}), then the FAQ answer ({id}) as written — check the tone before sending.",
     "wit_source_viral": "viral reply {id}",
     "wit_source_persona": "persona example",
+    "wit_source_quip": "persona quip",
+    "quip_note": "To adapt: one of the persona's generic lines, to personalise for this comment.",
 }
 LANG_NAMES = {"fr": {"fr": "français", "en": "anglais"}, "en": {"fr": "French", "en": "English"}}
 

@@ -9,6 +9,7 @@ that guides which FAQ entry to quote, since its own figures may be out of date.
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -70,8 +71,9 @@ _SERIOUSLY = re.compile(
 @dataclass(frozen=True)
 class Wit:
     quip: str
-    viral_id: str | None = None  # None: the persona's own example
+    viral_id: str | None = None  # None: the persona's own example or quip
     facts: str = ""  # what the example's reply goes on to say (to find the FAQ entry)
+    generic: bool = False  # one of the persona's brand-neutral quips for this kind of comment
 
 
 def _words(text: str) -> set[str]:
@@ -93,8 +95,11 @@ def split_quip(reply: str) -> tuple[str, str]:
     return parts[0].strip(), _SERIOUSLY.sub("", rest.strip())
 
 
-def find_wit(persona: Persona, text: str, lang: str, viral: PassageLike | None) -> Wit | None:
-    """The persona's example for a comment like this one first, else the nearest viral answer."""
+def find_wit(
+    persona: Persona, text: str, lang: str, viral: PassageLike | None, situation: str | None = None
+) -> Wit | None:
+    """The persona's example for a comment like this one first, else the nearest viral answer, else
+    (given the situation) one of the persona's own quips for it, the same one for the same comment."""
     scored = sorted(
         ((overlap(text, e.comment), e.reply) for e in persona.examples if e.lang == lang and e.comment),
         reverse=True,
@@ -104,6 +109,9 @@ def find_wit(persona: Persona, text: str, lang: str, viral: PassageLike | None) 
         return Wit(joke, None, facts)
     if viral is not None:
         return Wit(split_quip(viral.answer)[0], viral.id)
+    quips = [q.text for q in persona.quips if q.lang == lang and q.situation == situation]
+    if quips:
+        return Wit(quips[zlib.crc32(text.encode("utf-8")) % len(quips)], generic=True)
     return None
 
 

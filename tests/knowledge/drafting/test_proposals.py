@@ -308,3 +308,26 @@ def test_a_model_reply_built_on_an_entry_in_the_other_language_is_flagged() -> N
     assert (
         draft.source == "llm" and main is not None and main.note and "anglais" in main.note and "payment" in main.note
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "intent", "text"),
+    [
+        ("en", "praise", "Honestly the best customer service I've had all year, the lady on the phone was a star"),
+        ("fr", "banter", "Votre appli plante plus souvent que mon vieux grille-pain, mais je vous aime quand même"),
+    ],
+)
+def test_without_a_close_example_or_viral_answer_the_witty_persona_offers_one_of_its_own_lines(
+    lang: str, intent: str, text: str
+) -> None:
+    safe = triage(lang, intent, humor_ok=True)
+    creative = draft_reply(CommentIn(text=text), safe, [], ESPIEGLE).first("creative")
+    assert creative is not None and creative.text.startswith("[To adapt]" if lang == "en" else "[À adapter]")
+    assert creative.cited_ids == [] and creative.note and ("generic" in creative.note or "générique" in creative.note)
+    assert creative.text == draft_reply(CommentIn(text=text), safe, [], ESPIEGLE).first("creative").text  # type: ignore[union-attr]
+    # A question needs its facts: no line alone; the informative persona never jokes.
+    assert (
+        draft_reply(CommentIn(text=text), triage(lang, "question", humor_ok=True), [], ESPIEGLE).first("creative")
+        is None
+    )
+    assert draft_reply(CommentIn(text=text), safe, [], INFORMATIF).first("creative") is None
