@@ -10,7 +10,7 @@ from typing import Any
 from knowledge.drafting.guard import avoided_words, keep_known, leaks_prompt, same_content, unsupported_claims
 from knowledge.drafting.llm import CANARY, SYSTEM_PROMPT, DraftingChain, LLMDraft, LLMError, LLMProposal, build_messages
 from knowledge.drafting.offline import OfflineComposer
-from knowledge.drafting.phrases import LANG_NAMES, fill, phrase
+from knowledge.drafting.phrases import fill, other_lang_note, phrase
 from knowledge.drafting.select import choose_answers, humor_allowed, situation
 from knowledge.drafting.text import detect_lang, first_name, fits, limit_for, strip_emoji
 from knowledge.drafting.types import CommentIn, Draft, PassageLike, ProposalDraft
@@ -118,13 +118,11 @@ def _from_llm(
 
 def _adapted_notes(cited: Sequence[str], passages: Sequence[PassageLike], persona: Persona, lang: str) -> list[str]:
     """The model wrote facts from an entry in the other language: the CM is told which one (never silent)."""
-    notes = []
-    for p in passages:
-        if p.id in cited and p.collection == "faq" and p.lang not in (None, lang):
-            other = LANG_NAMES[lang].get(p.lang or "", p.lang or "?")
-            excerpt = p.answer if len(p.answer) <= 300 else p.answer[:297] + "…"
-            notes.append(phrase("other_lang_note", lang, persona, other=other, id=p.id, answer=excerpt))
-    return notes
+    return [
+        other_lang_note(p, lang, persona, "adapted_note")
+        for p in passages
+        if p.id in cited and p.collection == "faq" and p.lang not in (None, lang)
+    ]
 
 
 def _join_notes(*notes: str | None) -> str:

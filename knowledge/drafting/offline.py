@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from knowledge.drafting.guard import avoided_words, unsupported_claims
-from knowledge.drafting.phrases import LANG_NAMES, fill, phrase
+from knowledge.drafting.phrases import fill, other_lang_note, phrase
 from knowledge.drafting.select import (
     COMPLAINT_MARGIN,
     STRONG_MARGIN,
@@ -246,12 +246,7 @@ class OfflineComposer:
         return ([g, Part(p("neutral", lang)), sig], c(strong)), ([Part(p("thanks", lang))], c())
 
     def _other_lang_notes(self, others: Sequence[PassageLike], lang: str) -> list[str]:
-        notes = []
-        for other in others:
-            other_name = LANG_NAMES[lang].get(other.lang or "", other.lang or "?")
-            excerpt = other.answer if len(other.answer) <= 300 else other.answer[:297] + "…"
-            notes.append(self._p("other_lang_note", lang, other=other_name, id=other.id, answer=excerpt))
-        return notes
+        return [other_lang_note(o, lang, self.persona) for o in others]
 
     def _finish(
         self, built: tuple[list[Part], Composed], variant: str, comment: CommentIn, lang: str

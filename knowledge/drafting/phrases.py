@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from knowledge.drafting.types import PassageLike
 from knowledge.personas.model import Persona
 
 _FR_VOUS = {
@@ -45,6 +46,8 @@ _FR_VOUS = {
     "— pas une réponse générée.",
     "shortened_note": "Raccourcie pour tenir dans la limite de la plateforme.",
     "seriously": "Plus sérieusement :",
+    "adapted_note": "Rédigée à partir d'une entrée qui n'existe qu'en {other} ({id}) : « {answer} » — vérifiez "
+    "l'adaptation avant d'envoyer.",
     "dm_case": "Pour votre cas précis, écrivez-nous en message privé, on vérifie pour vous.",
     "wit_note": "À adapter : trait d'esprit ({source}), puis la réponse de la FAQ ({id}) telle quelle — "
     "relisez le ton avant d'envoyer.",
@@ -109,6 +112,8 @@ _EN = {
     "reply.",
     "shortened_note": "Shortened to fit the platform's limit.",
     "seriously": "More seriously:",
+    "adapted_note": "Written from an entry that only exists in {other} ({id}): “{answer}” — check the adaptation "
+    "before sending.",
     "dm_case": "For your own case, send us a private message and we'll check for you.",
     "wit_note": "To adapt: a quip ({source}), then the FAQ answer ({id}) as written — check the tone before sending.",
     "wit_source_viral": "viral reply {id}",
@@ -144,3 +149,11 @@ def phrase(key: str, lang: str, persona: Persona, name: str | None = None, **val
     else:
         template = _EN[key]
     return fill(template, name, **values)
+
+
+def other_lang_note(passage: PassageLike, lang: str, persona: Persona, key: str = "other_lang_note") -> str:
+    """Tells the CM the answer exists only in the other language, and offers the entry to adapt
+    (`adapted_note`: the model already wrote it in the comment's language, to check)."""
+    other = LANG_NAMES[lang].get(passage.lang or "", passage.lang or "?")
+    excerpt = passage.answer if len(passage.answer) <= 300 else passage.answer[:297] + "…"
+    return phrase(key, lang, persona, other=other, id=passage.id, answer=excerpt)
