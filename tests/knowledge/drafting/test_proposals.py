@@ -331,3 +331,15 @@ def test_without_a_close_example_or_viral_answer_the_witty_persona_offers_one_of
         is None
     )
     assert draft_reply(CommentIn(text=text), safe, [], INFORMATIF).first("creative") is None
+
+
+def test_showcase_end_to_end_on_the_shipped_sample_brand(sample_store: Any) -> None:
+    from knowledge.drafting import draft_for_comment
+    from knowledge.retrieval import Retriever
+
+    comment = CommentIn(text=SHOWCASE, author_name="Julie", platform="facebook")
+    draft = draft_for_comment(Retriever(sample_store), "panier_boreal", comment, BANTER, ESPIEGLE)
+    main, creative = draft.first(), draft.first("creative")
+    assert main is not None and creative is not None
+    assert creative.text.startswith("[À adapter]") and "entre 12 h et 20 h" in creative.text
+    assert "livraison-jours" in creative.cited_ids and "livraison-jours" in main.cited_ids
