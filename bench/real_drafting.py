@@ -75,11 +75,7 @@ def measure(
 
 
 def _cell(value: Any) -> str:
-    return (
-        f"{value:>10.3f}"
-        if isinstance(value, float) and not value.is_integer() or isinstance(value, float) and value <= 1
-        else f"{value:>10}"
-    )
+    return f"{value:>10.3f}" if isinstance(value, float) else f"{value:>10}"
 
 
 def main() -> None:
