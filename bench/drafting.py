@@ -1,4 +1,4 @@
-"""Offline drafting latency, retrieval included (target p95 < 50 ms).
+"""Offline drafting latency, retrieval included (target p95 < 100 ms, issue #20).
 
 Imports the shipped sample brand into a throw-away Chroma store, then drafts replies to a mix of
 French and English comments (questions, complaints, banter, distress) with the default personas.
@@ -92,7 +92,7 @@ def main() -> None:
             f"  {label:22s} p50 {statistics.median(values):6.2f} ms   p95 {_pct(values, 0.95):6.2f} ms"
             f"   max {max(values):6.2f} ms"
         )
-    print(f"  target p95 < 50 ms (retrieval + drafting): {'met' if _pct(full, 0.95) < 50 else 'NOT met'}")
+    print(f"  target p95 < 100 ms (retrieval + drafting): {'met' if _pct(full, 0.95) < 100 else 'NOT met'}")
 
 
 if __name__ == "__main__":

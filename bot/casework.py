@@ -43,8 +43,9 @@ CARD_RECHECK_SECONDS = 2.0
 Now = Callable[[], datetime]
 
 
-def draft_followups(case: Case, targets: tuple[str, ...]) -> list[Proposal]:
-    """Follow-up proposals (not yet saved) for a resolved case, in the customer's language."""
+def draft_followups(case: Case, targets: tuple[str, ...], llm: Any | None = None) -> list[Proposal]:
+    """Follow-up proposals (not yet saved) for a resolved case, in the customer's language.
+    `llm`: the configured chat model (SOWANA_LLM) writes them, checked, with the templates as fallback."""
     from knowledge.drafting.followup import followup_drafts
     from knowledge.drafting.text import limit_for
 
@@ -57,6 +58,7 @@ def draft_followups(case: Case, targets: tuple[str, ...]) -> list[Proposal]:
         note=esc.resolution_note or "",
         targets=targets,
         public_limit=limit_for(c.platform),
+        llm=llm,
     )
     return [
         Proposal(
@@ -269,8 +271,10 @@ class CaseKeeper(PollingLoop):
         lease_seconds: float = 60.0,
         poll_seconds: float = 0.5,
         clock_check_seconds: float | None = None,
+        followup_llm: Any | None = None,
     ) -> None:
         super().__init__(poll_seconds)
+        self.followup_llm = followup_llm  # None: follow-ups from templates
         self.engine, self.slack = engine, slack
         self.sac_channel_for, self.sla_for, self.now = sac_channel_for, sla_for, now
         self.auto_escalate = auto_escalate
@@ -362,7 +366,7 @@ class CaseKeeper(PollingLoop):
             if not case.followups:  # drafted once: a retry after a crash posts the same proposals
                 targets = decisions.FOLLOWUP_TARGETS.get(esc.followup or "none", ())
                 with session_scope(self.engine, write=True) as s:
-                    for proposal in draft_followups(case, targets):
+                    for proposal in draft_followups(case, targets, self.followup_llm):
                         s.add(proposal)
             if self.slack is not None:
                 try:

@@ -7,12 +7,14 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from knowledge.drafting.guard import avoided_words, keep_known, leaks_prompt, unsupported_claims
+from knowledge.drafting.guard import avoided_words, keep_known, leaks_prompt, same_content, unsupported_claims
 from knowledge.drafting.llm import CANARY, SYSTEM_PROMPT, DraftingChain, LLMDraft, LLMError, LLMProposal, build_messages
 from knowledge.drafting.offline import OfflineComposer
-from knowledge.drafting.select import choose_answer, humor_allowed, situation
+from knowledge.drafting.phrases import fill, other_lang_note, phrase
+from knowledge.drafting.select import choose_answers, humor_allowed, situation
 from knowledge.drafting.text import detect_lang, first_name, fits, limit_for, strip_emoji
 from knowledge.drafting.types import CommentIn, Draft, PassageLike, ProposalDraft
+from knowledge.drafting.wit import example_facts
 from knowledge.personas.loader import get_persona
 from knowledge.personas.model import Persona
 
@@ -80,6 +82,7 @@ def _from_llm(
     notes: list[str] = []
     if answer.creative is not None and not creative_ok:
         notes.append("creative proposal dropped: humour is not safe here or the persona has none")
+    edges = (fill(persona.greeting.get(lang), None), persona.signature.get(lang) if persona.signature else "")
     for proposal, kind, variant in slots:
         stand_in = next((p for p in offline if p.kind == kind and p.variant == variant), None)
         if proposal is None:
@@ -87,12 +90,18 @@ def _from_llm(
                 out.append(stand_in)
             continue
         checked = check_proposal(proposal, passages, persona, lang, platform)
+        main = out[0] if out and variant == "alternative" else None
+        if not isinstance(checked, str) and main is not None and same_content(checked[0], main.text, *edges):
+            checked = "repeats the main proposal"
         if isinstance(checked, str):
             notes.append(f"{kind}/{variant} refused: {checked}")
             if kind == "serious" and stand_in is not None:
                 out.append(stand_in.model_copy(update={"note": _join_notes(stand_in.note, "offline stand-in")}))
             continue
         text, kept, extra = checked
+        extra += _adapted_notes(kept, passages, persona, lang)
+        if kind == "creative":
+            extra.insert(0, phrase("adapt_marker", lang, persona).strip("[]"))
         out.append(
             ProposalDraft(
                 text=text,
@@ -105,6 +114,15 @@ def _from_llm(
             )
         )
     return out, notes
+
+
+def _adapted_notes(cited: Sequence[str], passages: Sequence[PassageLike], persona: Persona, lang: str) -> list[str]:
+    """The model wrote facts from an entry in the other language: the CM is told which one (never silent)."""
+    return [
+        other_lang_note(p, lang, persona, "adapted_note")
+        for p in passages
+        if p.id in cited and p.collection == "faq" and p.lang not in (None, lang)
+    ]
 
 
 def _join_notes(*notes: str | None) -> str:
@@ -126,6 +144,7 @@ def draft_reply(
     timeout: float = DEFAULT_TIMEOUT,
     retries: int = DEFAULT_RETRIES,
     default_lang: str = "fr",
+    claims: Sequence[str] = (),
 ) -> Draft:
     """Proposals for one comment.
 
@@ -133,6 +152,7 @@ def draft_reply(
     their ids. `no_answer`: the retriever's "nothing good enough" (None: judged from the scores).
     `llm`: a LangChain chat model, or None for the offline composer. `history`: the author's earlier
     comments to this brand. `approved`: replies the team approved for similar comments (few-shot).
+    `claims`: the comment split into its claims by retrieval (each passage says which it answers).
     """
     started = time.perf_counter()
     if isinstance(comment, str):
@@ -148,8 +168,8 @@ def draft_reply(
         return Draft(proposals=offline, source="offline", latency_ms=_ms(started), notes=notes)
     creative_ok = humor_allowed(triage, persona.humor, sit)
     # Without a good passage the model gets none: it can only invite to private messages.
-    choice = choose_answer(passages, lang, no_answer, threshold)
-    usable = [p for p in passages if p.collection != "faq" or (choice.passage is not None or choice.other_lang)]
+    answerable = choose_answers(passages, lang, no_answer, threshold).ids
+    usable = [p for p in passages if p.collection != "faq" or answerable]
     messages = build_messages(
         comment,
         triage,
@@ -161,6 +181,7 @@ def draft_reply(
         history=history,
         approved=[*approved, *(p for p in passages if p.collection == "replies")],
         author=first_name(comment.author_name),
+        claims=claims,
     )
     runner = chain or DraftingChain(llm, timeout=timeout, retries=retries)
     try:
@@ -216,6 +237,12 @@ def draft_for_comment(
     persona = persona or get_persona()
     if humor_allowed(triage, persona.humor, sit):
         passages += retriever.search(brand, comment.text, k=3, lang=lang, kinds=("viral",)).passages
+    facts = example_facts(persona, comment.text, lang) if sit in ("banter", "praise", "question", "other") else ""
+    if facts:
+        # The persona's example for such a comment says what to inform about: fetch that entry too.
+        seen = {p.id for p in passages}
+        extra = retriever.search(brand, facts, k=2, lang=lang, kinds=("faq",)).passages
+        passages += [p for p in extra if p.id not in seen]
     approved = [] if llm is None else retriever.search(brand, comment.text, k=3, lang=lang, kinds=("replies",)).passages
     result = draft_reply(
         comment,
@@ -227,6 +254,7 @@ def draft_for_comment(
         approved=approved,
         no_answer=faq.no_answer,
         threshold=faq.threshold,
+        claims=list(getattr(faq, "claims", None) or []),
         **kwargs,
     )
     result.latency_ms = _ms(started)

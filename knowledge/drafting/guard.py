@@ -87,3 +87,22 @@ def leaks_prompt(text: str, prompt: str, canary: str, size: int = 7) -> bool:
 def avoided_words(text: str, avoid: Iterable[str]) -> list[str]:
     folded = fold(text)
     return [w for w in avoid if re.search(r"(?<!\w)" + re.escape(fold(w)) + r"(?!\w)", folded)]
+
+
+# Above this share of shared word triples, an "alternative" only rephrases the main reply's edges.
+SAME_CONTENT = 0.7
+
+
+def same_content(alternative: str, main: str, greeting: str = "", signature: str = "") -> bool:
+    """The alternative says what the main reply says (a copy minus the greeting): no real choice for the CM."""
+
+    def body(text: str) -> set[tuple[str, ...]]:
+        for edge in (greeting, signature):
+            if edge.strip():
+                text = text.replace(edge.strip(), " ")
+        return _shingles(text, 3)
+
+    a, b = body(alternative), body(main)
+    if not a or not b:
+        return fold(alternative).strip() == fold(main).strip()
+    return len(a & b) / min(len(a), len(b)) >= SAME_CONTENT

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from knowledge.drafting.types import PassageLike
 from knowledge.personas.model import Persona
 
 _FR_VOUS = {
@@ -35,8 +36,8 @@ _FR_VOUS = {
     "helpline": "Si vous avez des idées suicidaires, appelez ou textez le 988 (Canada) ou le 3114 (France), en tout "
     "temps.",
     "sober_greeting": "Bonjour {name},",
-    "other_lang_note": "La réponse n'existe qu'en {other} dans la base ({id}) : « {answer} » — à traduire avant de "
-    "répondre publiquement.",
+    "other_lang_note": "La réponse n'existe qu'en {other} dans la base ({id}) : « {answer} » — à adapter en "
+    "français avant de répondre publiquement (rien n'a été traduit automatiquement).",
     "register_note": "Le texte de la FAQ vouvoie : à adapter au tutoiement.",
     "uncertain_note": "Correspondance incertaine dans la base : vérifiez qu'elle répond à la question avant d'envoyer.",
     "avoid_note": "Contient un mot à éviter pour ce persona : {words}.",
@@ -44,6 +45,16 @@ _FR_VOUS = {
     "adapt_note": "À adapter : inspiration tirée d'une réponse virale passée ({id}), à réécrire pour ce commentaire "
     "— pas une réponse générée.",
     "shortened_note": "Raccourcie pour tenir dans la limite de la plateforme.",
+    "seriously": "Plus sérieusement :",
+    "adapted_note": "Rédigée à partir d'une entrée qui n'existe qu'en {other} ({id}) : « {answer} » — vérifiez "
+    "l'adaptation avant d'envoyer.",
+    "dm_case": "Pour votre cas précis, écrivez-nous en message privé, on vérifie pour vous.",
+    "wit_note": "À adapter : trait d'esprit ({source}), puis la réponse de la FAQ ({id}) telle quelle — "
+    "relisez le ton avant d'envoyer.",
+    "wit_source_viral": "réponse virale {id}",
+    "wit_source_persona": "exemple du persona",
+    "wit_source_quip": "réplique du persona",
+    "quip_note": "À adapter : une réplique générique du persona, à personnaliser pour ce commentaire.",
 }
 _FR_TU = {
     **_FR_VOUS,
@@ -66,6 +77,7 @@ _FR_TU = {
     "message privé et notre service à la clientèle s'occupera de ton dossier.",
     "neutral": "Merci pour ton message! Écris-nous en message privé si tu as une question.",
     "helpline": "Si tu as des idées suicidaires, appelle ou texte le 988 (Canada) ou le 3114 (France), en tout temps.",
+    "dm_case": "Pour ton cas précis, écris-nous en message privé, on vérifie pour toi.",
 }
 _EN = {
     "more_help": "Let us know if you have any other questions.",
@@ -90,8 +102,8 @@ _EN = {
     "neutral": "Thanks for your message! Send us a private message if you have any question.",
     "helpline": "If you're thinking about suicide, call or text 988 (Canada, US), any time.",
     "sober_greeting": "Hello {name},",
-    "other_lang_note": "The answer only exists in {other} in the knowledge base ({id}): “{answer}” — translate it "
-    "before replying in public.",
+    "other_lang_note": "The answer only exists in {other} in the knowledge base ({id}): “{answer}” — adapt it "
+    "into English before replying in public (nothing was machine-translated).",
     "register_note": "",
     "uncertain_note": "Uncertain match in the knowledge base: check it answers the question before sending.",
     "avoid_note": "Contains a word this persona avoids: {words}.",
@@ -99,6 +111,15 @@ _EN = {
     "adapt_note": "To adapt: inspiration from a past viral reply ({id}), to rewrite for this comment — not a generated "
     "reply.",
     "shortened_note": "Shortened to fit the platform's limit.",
+    "seriously": "More seriously:",
+    "adapted_note": "Written from an entry that only exists in {other} ({id}): “{answer}” — check the adaptation "
+    "before sending.",
+    "dm_case": "For your own case, send us a private message and we'll check for you.",
+    "wit_note": "To adapt: a quip ({source}), then the FAQ answer ({id}) as written — check the tone before sending.",
+    "wit_source_viral": "viral reply {id}",
+    "wit_source_persona": "persona example",
+    "wit_source_quip": "persona quip",
+    "quip_note": "To adapt: one of the persona's generic lines, to personalise for this comment.",
 }
 LANG_NAMES = {"fr": {"fr": "français", "en": "anglais"}, "en": {"fr": "French", "en": "English"}}
 
@@ -128,3 +149,11 @@ def phrase(key: str, lang: str, persona: Persona, name: str | None = None, **val
     else:
         template = _EN[key]
     return fill(template, name, **values)
+
+
+def other_lang_note(passage: PassageLike, lang: str, persona: Persona, key: str = "other_lang_note") -> str:
+    """Tells the CM the answer exists only in the other language, and offers the entry to adapt
+    (`adapted_note`: the model already wrote it in the comment's language, to check)."""
+    other = LANG_NAMES[lang].get(passage.lang or "", passage.lang or "?")
+    excerpt = passage.answer if len(passage.answer) <= 300 else passage.answer[:297] + "…"
+    return phrase(key, lang, persona, other=other, id=passage.id, answer=excerpt)

@@ -13,7 +13,11 @@ MAX_COMMENT_CHARS = 5000
 
 
 class PassageLike(Protocol):
-    """What drafting reads from a retrieved passage (`knowledge.retrieval.Passage` fits)."""
+    """What drafting reads from a retrieved passage (`knowledge.retrieval.Passage` fits).
+
+    Optional, read with a default (`knowledge.drafting.select.claims_of`): `claims`, the indexes of
+    the comment's claims this passage is the best match for (empty when matched on the whole comment).
+    """
 
     id: str
     collection: str

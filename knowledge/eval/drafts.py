@@ -1,7 +1,12 @@
 """Drafting evaluation on a labelled set (`sowana eval drafts`).
 
 - grounding: comments labelled `question` whose labels name kb_ids: a serious proposal cites one of
-  them (`grounding_main`: the main serious proposal does).
+  them (`grounding_main`: the main serious proposal does). `grounding_any_intent` and
+  `grounding_any_intent_main`: the same over every comment whose labels name kb_ids (real comments
+  name a grievance more often than they ask a question).
+- citation_precision: FAQ citations of serious proposals that are among the comment's kb_ids, over
+  comments whose labels name kb_ids.
+- humor_on_complaints: creative proposals for a comment labelled complaint, distress or toxic.
 - language_match: proposals whose detected language (lingua, French/English) is the comment's.
 - humor_violations: creative proposals for a comment labelled humor_ok=false (must be 0).
 - length_violations: proposals longer than their platform allows (X: 280, weighted).
@@ -68,11 +73,15 @@ def _author(row: dict[str, Any]) -> str | None:
 
 
 def score_drafts(
-    drafts: dict[str, Draft], comments: dict[str, dict[str, Any]], labels: dict[str, dict[str, Any]]
+    drafts: dict[str, Draft],
+    comments: dict[str, dict[str, Any]],
+    labels: dict[str, dict[str, Any]],
+    known_faq: set[str] | None = None,
 ) -> dict[str, Any]:
-    """Metrics from the drafts (pure, so it is tested alone)."""
+    """Metrics from the drafts (pure, so it is tested alone). `known_faq`: the FAQ's ids, for precision."""
     grounded = grounded_main = questions = 0
-    proposals = lang_ok = humor_bad = length_bad = 0
+    any_grounded = any_grounded_main = with_kb = cited = cited_ok = 0
+    proposals = lang_ok = humor_bad = humor_complaint = length_bad = 0
     mismatched: list[str] = []
     ungrounded: list[str] = []
     for cid, draft in drafts.items():
@@ -89,6 +98,16 @@ def score_drafts(
                 ungrounded.append(cid)
             main = next((p for p in serious if p.variant == "main"), None)
             grounded_main += bool(main and wanted & set(main.cited_ids))
+        if label.get("kb_ids"):
+            with_kb += 1
+            wanted = set(label["kb_ids"])
+            serious = [p for p in draft.proposals if p.kind == "serious"]
+            any_grounded += any(wanted & set(p.cited_ids) for p in serious)
+            main = next((p for p in serious if p.variant == "main"), None)
+            any_grounded_main += bool(main and wanted & set(main.cited_ids))
+            faq_cited = {c for p in serious for c in p.cited_ids if c in known_faq} if known_faq else set()
+            cited += len(faq_cited)
+            cited_ok += len(faq_cited & wanted)
         for p in draft.proposals:
             proposals += 1
             if detect_lang(p.text) == want_lang:
@@ -97,13 +116,20 @@ def score_drafts(
                 mismatched.append(cid)
             if p.kind == "creative" and not label.get("humor_ok", False):
                 humor_bad += 1
+            if p.kind == "creative" and label.get("intent") in ("complaint", "distress", "toxic"):
+                humor_complaint += 1
             if not fits(p.text, platform):
                 length_bad += 1
     return {
         "grounding": grounded / questions if questions else 1.0,
         "grounding_main": grounded_main / questions if questions else 1.0,
         "language_match": lang_ok / proposals if proposals else 1.0,
+        "grounding_any_intent": any_grounded / with_kb if with_kb else 1.0,
+        "grounding_any_intent_main": any_grounded_main / with_kb if with_kb else 1.0,
+        "citation_precision": cited_ok / cited if cited else 1.0,
+        "comments_with_kb": with_kb,
         "humor_violations": humor_bad,
+        "humor_on_complaints": humor_complaint,
         "length_violations": length_bad,
         "questions_with_kb": questions,
         "proposals": proposals,
@@ -125,6 +151,22 @@ def evaluate_drafts(
     """Import the KB into a throw-away store, triage and draft (offline) every comment, and score."""
     comments = {str(r["id"]): r for r in read_jsonl(Path(comments_path))}
     labels = {str(r["id"]): r for r in read_jsonl(Path(labels_path))}
+    return evaluate_draft_rows(kb_path, comments, labels, persona, store_dir, embedder, use_triage)
+
+
+def evaluate_draft_rows(
+    kb_path: Path,
+    comments: dict[str, dict[str, Any]],
+    labels: dict[str, dict[str, Any]],
+    persona: Persona | None = None,
+    store_dir: Path | None = None,
+    embedder: Embedder | None = None,
+    use_triage: bool = True,
+    llm: Any | None = None,
+    keep: dict[str, Draft] | None = None,
+) -> dict[str, Any]:
+    """`evaluate_drafts` on comments and labels already read (real comments stay in memory).
+    `keep`: filled with every draft by comment id, for a closer look."""
     missing = [cid for cid in labels if cid not in comments]
     if missing:
         raise ValueError(f"labels without a comment: {', '.join(missing[:5])}")
@@ -155,7 +197,7 @@ def evaluate_drafts(
             )
             lang = row.get("lang")
             triage = triage_fn(comment, lang) if triage_fn else LabelTriage(label, lang or detect_lang(comment.text))
-            drafts[cid] = draft_for_comment(retriever, BRAND, comment, triage, persona)
+            drafts[cid] = draft_for_comment(retriever, BRAND, comment, triage, persona, llm=llm)
             latencies.append(drafts[cid].latency_ms)
         for inj in INJECTIONS:
             comment = CommentIn(text=inj.text, platform="facebook", author_name="Alex")
@@ -170,7 +212,9 @@ def evaluate_drafts(
             if found:
                 injection_failed[inj.id] = found
         del retriever, store
-    metrics = score_drafts(drafts, comments, labels)
+    if keep is not None:
+        keep.update(drafts)
+    metrics = score_drafts(drafts, comments, labels, {e.id for e in report.entries if e.kind == "faq"})
     ordered = sorted(latencies)
     metrics.update(
         injection_failures=len(injection_failed),

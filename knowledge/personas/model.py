@@ -56,6 +56,19 @@ class ExampleReply(BaseModel):
     reply: str = Field(min_length=1)
 
 
+class Quip(BaseModel):
+    """A light line of the persona's own for a kind of comment, when no example or viral answer is closer.
+
+    Brand-neutral (it names no product, price or policy): the facts of a creative reply still come from
+    the FAQ."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lang: Literal["fr", "en"]
+    situation: Literal["banter", "praise", "question", "other"]
+    text: str = Field(min_length=1, max_length=200)
+
+
 class Persona(BaseModel):
     """A persona as written in its YAML file."""
 
@@ -71,6 +84,7 @@ class Persona(BaseModel):
     signature: PerLang | None = None
     avoid: list[str] = Field(default_factory=list)
     examples: list[ExampleReply] = Field(default_factory=list)
+    quips: list[Quip] = Field(default_factory=list)
     phrases: dict[str, PerLang] = Field(default_factory=dict)
 
     @field_validator("name")

@@ -6,12 +6,11 @@ apply on top of whatever the model answers (it can never turn humour on for a di
 
 from __future__ import annotations
 
-import queue
-import threading
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from knowledge.llm_call import call_with_timeout
 from knowledge.triage.types import Intent, Moderation, Sentiment, TriageInput
 
 SYSTEM_PROMPT = """You triage public comments written to a brand on Facebook, Instagram or X, \
@@ -72,25 +71,13 @@ class LLMError(RuntimeError):
 
 
 def run_llm(structured: Any, inp: TriageInput, timeout: float) -> LLMTriage:
-    """Invoke a `with_structured_output(LLMTriage)` runnable with a hard timeout.
-
-    A daemon thread, not an executor: a hung provider call must never keep the process from exiting.
-    """
-    box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
-
-    def call() -> None:
-        try:
-            box.put((True, structured.invoke(build_messages(inp))))
-        except Exception as exc:  # noqa: BLE001 - any provider error means "fall back"
-            box.put((False, exc))
-
-    threading.Thread(target=call, name="sowana-triage-llm", daemon=True).start()
+    """Invoke a `with_structured_output(LLMTriage)` runnable with a hard timeout."""
     try:
-        ok, value = box.get(timeout=timeout)
-    except queue.Empty:
+        value = call_with_timeout(lambda: structured.invoke(build_messages(inp)), timeout, name="sowana-triage-llm")
+    except TimeoutError:
         raise LLMError(f"no answer within {timeout:g} s") from None
-    if not ok:
-        raise LLMError(f"{type(value).__name__}") from value
+    except Exception as exc:  # noqa: BLE001 - any provider error means "fall back"
+        raise LLMError(f"{type(exc).__name__}") from exc
     if isinstance(value, dict):
         try:
             value = LLMTriage.model_validate(value)

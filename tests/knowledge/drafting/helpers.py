@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from knowledge.retrieval import Passage
@@ -41,3 +42,17 @@ def triage(lang: str = "fr", intent: str = "question", **overrides: Any) -> Tria
     }
     values.update(overrides)
     return TriageResult(**values)
+
+
+@dataclass
+class Hit:
+    """A retrieved passage as claim-by-claim retrieval returns it: `claims` are the indexes of the
+    comment's claims it best answers (knowledge.retrieval.Passage gains the same field)."""
+
+    id: str
+    answer: str
+    lang: str | None = "fr"
+    score: float = 0.7
+    claims: tuple[int, ...] = ()
+    collection: str = "faq"
+    question: str = "?"

@@ -32,8 +32,9 @@ def test_french_question_informatif_greets_vouvoie_signs_and_cites() -> None:
     assert main.text.endswith("Bonne journée!")
     assert main.cited_ids == ["prix"] and alt.cited_ids == ["prix"]
     assert main.lang == alt.lang == "fr" and main.persona == "informatif"
-    # A genuinely different phrasing: answer first, shorter, no greeting.
-    assert alt.text.startswith("Le petit panier") and len(alt.text) < len(main.text) and "Julie" in alt.text
+    # A real alternative: answer first and short (the delivery fee left out), then a private follow-up offer.
+    assert alt.text.startswith("Le petit panier") and len(alt.text) < len(main.text)
+    assert "4,95 $" not in alt.text and "message privé" in alt.text and "message privé" not in main.text
     assert not [p for p in draft.proposals if p.kind == "creative"]
 
 
@@ -145,9 +146,14 @@ def test_banter_with_safe_humor_offers_a_past_viral_answer_marked_to_adapt() -> 
     draft = draft_reply(comment, triage("fr", "banter"), passages, ESPIEGLE)
     creative = draft.first("creative")
     assert creative is not None
-    assert creative.text.startswith("[À adapter]") and VIRAL_FR in creative.text
+    # The quip of the viral answer, then the facts as the FAQ says them, both cited.
+    assert creative.text.startswith("[À adapter] Pas de panique : le kale ne fait pousser les oreilles")
+    assert "Sinon, cochez-le" not in creative.text and "retirez jusqu'à trois produits" in creative.text
     assert creative.note and creative.note.startswith("À adapter") and "viral-kale" in creative.note
-    assert creative.cited_ids == ["viral-kale"] and creative.lang == "fr"
+    assert set(creative.cited_ids) == {"viral-kale", "modifier"} and creative.lang == "fr"
+    # Without a FAQ answer, the past viral answer alone, as inspiration.
+    alone = draft_reply(comment, triage("fr", "banter"), passages[:1], ESPIEGLE).first("creative")
+    assert alone is not None and VIRAL_FR in alone.text and alone.cited_ids == ["viral-kale"]
     english = draft_reply(
         CommentIn(text="my cat lives in your box now"),
         triage("en", "banter"),
