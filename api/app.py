@@ -162,6 +162,7 @@ def create_app(
         auto_escalate=settings.auto_escalate,
         lease_seconds=settings.lease_seconds,
         poll_seconds=settings.worker_poll_seconds,
+        followup_llm=brain.llm,
     )
     outbox = Outbox(
         engine,

@@ -32,6 +32,7 @@ class Brain:
     personas: Callable[[], Sequence[PersonaInfo]] = field(default=tuple)
     default_persona: str = "informatif"
     store: Any | None = None  # the knowledge store, shared with /api/knowledge
+    llm: Any | None = None  # the chat model of SOWANA_LLM (follow-ups after a resolution use it too); None offline
 
 
 def chat_model(settings: Settings) -> Any | None:
@@ -164,4 +165,5 @@ def build_brain(settings: Settings, engine: Engine) -> Brain:
         personas=build_personas(personas),
         default_persona=default,
         store=store,
+        llm=llm,
     )

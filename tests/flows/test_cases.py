@@ -163,3 +163,33 @@ def test_stats_count_open_cases(cases_flow: Flow):
         what="stats with cases",
     )
     assert "1 cas ouverts · open cases" in line
+
+
+def test_with_a_chat_model_configured_the_follow_ups_are_written_by_it(database_url: str, engine: Any):
+    from langchain_core.messages import AIMessage
+
+    from tests.knowledge.drafting.test_llm import ToolFake
+
+    public = "Bonne nouvelle Julie : c'est réglé, merci de votre patience!"
+    private = "Bonjour Julie, le pain manquant vous a été remboursé (6,50 $). Bonne journée!"
+    answer = AIMessage(
+        content="",
+        tool_calls=[{"name": "LLMFollowup", "args": {"public_reply": public, "private_reply": private}, "id": "c1"}],
+    )
+    llm = ToolFake(messages=iter([answer]), seen=[])
+    brain = Brain(classify=classify, drafter=simple_drafter, personas=lambda: PERSONAS, llm=llm)
+    with run_flow(database_url, engine, brain=brain) as flow:
+        cid = flow.comment("Ma commande 3321 est arrivée incomplète", author="Julie Tremblay")
+        flow.wait_state(cid, "escalated")
+        resolve(flow, cid, "il manquait le pain : remboursé 6,50 $", followup="both")
+        review = next(m for m in flow.ws.messages(REVIEW) if f"cas #{cid}" in str(m.get("blocks")))
+        followups = flow.ws.wait_for(
+            lambda: next(
+                (m for m in flow.ws.thread(REVIEW, review["ts"])[1:] if action_ids(m).count("approve_reply") == 2),
+                None,
+            ),
+            what="follow-ups",
+        )
+        shown = str(followups["blocks"])
+        assert "c'est réglé, merci de votre patience" in shown and "remboursé (6,50 $)" in shown
+        assert len(llm.seen) == 1  # the model was asked once; a retry would post the same proposals
