@@ -343,3 +343,19 @@ def test_showcase_end_to_end_on_the_shipped_sample_brand(sample_store: Any) -> N
     assert main is not None and creative is not None
     assert creative.text.startswith("[À adapter]") and "entre 12 h et 20 h" in creative.text
     assert "livraison-jours" in creative.cited_ids and "livraison-jours" in main.cited_ids
+
+
+def test_showcase_through_the_shipped_triage_gets_its_witty_proposal(sample_store: Any) -> None:
+    """The seed's whole case: the shipped triage reads the mockery as safe for wit, and drafting offers a
+    creative proposal beside the serious one, citing what the delivery times really are."""
+    from knowledge.drafting import draft_for_comment
+    from knowledge.retrieval import Retriever
+    from knowledge.triage import Triager
+
+    result = Triager().triage(SHOWCASE)
+    assert (result.intent, result.humor_ok) == ("banter", True), result.humor_off_reasons
+    comment = CommentIn(text=SHOWCASE, author_name="Bernard H.", platform="facebook")
+    draft = draft_for_comment(Retriever(sample_store), "panier_boreal", comment, result, ESPIEGLE)
+    creative = draft.first("creative")
+    assert draft.first() is not None and creative is not None
+    assert "entre 12 h et 20 h" in creative.text and "livraison-jours" in creative.cited_ids
