@@ -19,6 +19,24 @@ eval_app = typer.Typer(help="Measure triage, retrieval and drafting on labelled 
 app.add_typer(db_app, name="db")
 app.add_typer(eval_app, name="eval")
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"sowana {version('sowana')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Sowana: reply proposals for community managers, in Slack."""
+
+
 console = Console(stderr=True)
 
 
@@ -108,17 +126,41 @@ def db_downgrade(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Processes (each runs the API and the background work; PostgreSQL needed).")
+    ] = 1,
+    proxy_headers: Annotated[
+        bool,
+        typer.Option(help="Trust X-Forwarded-Proto/For from --forwarded-allow-ips (behind a TLS proxy)."),
+    ] = False,
+    forwarded_allow_ips: Annotated[
+        str, typer.Option(help="Proxy addresses whose X-Forwarded-* headers are trusted, comma-separated, or *.")
+    ] = "127.0.0.1",
 ) -> None:
     """Run the API and the worker (production). Migrates the database first."""
     import uvicorn
 
-    from api.app import create_app
     from bot.db import upgrade
 
     settings = settings_or_exit()
+    if workers > 1 and (settings.is_sqlite or not settings.chroma_url):
+        # SQLite takes one writer and embedded Chroma one process: several need PostgreSQL and a Chroma server.
+        console.print(
+            "--workers above 1 needs SOWANA_DATABASE_URL on PostgreSQL and SOWANA_CHROMA_URL (a Chroma server)"
+        )
+        raise typer.Exit(2)
     _configure_logging()
     upgrade(settings.database_url)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(
+        "api.app:create_app",  # each worker process builds its own app from the same environment
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
+        log_level="info",
+    )
 
 
 @app.command()

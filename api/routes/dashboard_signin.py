@@ -217,6 +217,15 @@ def _refuse(status: int, reason: str, settings: Settings) -> HTMLResponse:
 # --- routes ------------------------------------------------------------------------------------------
 
 
+def callback_uri(request: Request, settings: Settings) -> str:
+    """Where Slack sends the person back. From SOWANA_PUBLIC_URL when it is set: behind a TLS proxy the
+    request itself says http:// and the proxy's host may differ; from the request otherwise (`sowana dev`)."""
+    if "public_url" in settings.model_fields_set:
+        path = request.app.url_path_for("dashboard_signin_callback")
+        return settings.public_url.rstrip("/") + str(path)
+    return str(request.url_for("dashboard_signin_callback"))
+
+
 @router.get("/dashboard/signin")
 def signin(request: Request, next: str | None = None) -> Response:  # noqa: A002 - the query's name
     settings: Settings = request.app.state.settings
@@ -228,8 +237,9 @@ def signin(request: Request, next: str | None = None) -> Response:  # noqa: A002
     except SlackApiError:
         team = None  # Slack will ask which workspace; the callback still checks the team
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    redirect_uri = str(request.url_for("dashboard_signin_callback"))
-    response = RedirectResponse(authorize_url(settings, redirect_uri, state, nonce, team), status_code=302)
+    response = RedirectResponse(
+        authorize_url(settings, callback_uri(request, settings), state, nonce, team), status_code=302
+    )
     cookie = seal(key, {"s": state, "n": nonce, "r": safe_next(next), "exp": int(time.time()) + STATE_SECONDS})
     response.set_cookie(
         STATE_COOKIE,
@@ -265,7 +275,7 @@ def callback(request: Request, code: str | None = None, state: str | None = None
             client_id=settings.slack_client_id or "",
             client_secret=reveal(settings.slack_client_secret) or "",
             code=code,
-            redirect_uri=str(request.url_for("dashboard_signin_callback")),
+            redirect_uri=callback_uri(request, settings),
             grant_type="authorization_code",
         )
     except SlackApiError as exc:

@@ -90,11 +90,17 @@ def run_llm(structured: Any, inp: TriageInput, timeout: float) -> LLMTriage:
 
 def make_chat_model(spec: str, **kwargs: Any) -> Any:
     """`SOWANA_LLM` string (e.g. "openai:gpt-4o-mini") -> LangChain chat model, with a clear error."""
-    from langchain.chat_models import init_chat_model
-
     if not spec or spec == "offline":
         raise ValueError("no LLM configured (SOWANA_LLM is 'offline')")
     provider = spec.split(":", 1)[0] if ":" in spec else None
+    try:  # an optional extra: the offline install goes without langchain and the langgraph it brings
+        from langchain.chat_models import init_chat_model
+    except ImportError as exc:
+        extra = provider if provider in ("openai", "anthropic", "mistralai", "ollama") else "llm"
+        raise RuntimeError(
+            f"SOWANA_LLM={spec!r} needs langchain: install the extra (`uv sync --extra {extra}`) "
+            "or set SOWANA_LLM=offline"
+        ) from exc
     try:
         return init_chat_model(spec, **kwargs)
     except ImportError as exc:

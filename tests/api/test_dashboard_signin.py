@@ -36,7 +36,9 @@ class Servers:
 
 
 @contextmanager
-def _servers(tmp_path, *, client_secret: str | None = None, session_hours: float = 12.0) -> Iterator[Servers]:
+def _servers(
+    tmp_path, *, client_secret: str | None = None, session_hours: float = 12.0, **extra: str
+) -> Iterator[Servers]:
     config = WorkspaceConfig(request_url=None, users=(*WorkspaceConfig().users, OUTSIDER))
     url = f"sqlite:///{tmp_path}/sowana.db"
     upgrade(url)
@@ -51,6 +53,7 @@ def _servers(tmp_path, *, client_secret: str | None = None, session_hours: float
             slack_client_id=config.client_id,
             slack_client_secret=client_secret or config.client_secret,
             session_hours=session_hours,
+            **extra,  # type: ignore[arg-type]
         )
         app = create_app(settings, engine=engine, run_worker=False, brain=Brain())
         with serve(app) as base:
@@ -112,6 +115,15 @@ def test_the_dashboard_address_asked_for_is_where_the_sign_in_returns(servers):
         landed = c.post(f"{servers.workspace}/openid/connect/authorize", data=form, follow_redirects=True)
         assert landed.url.path == "/dashboard" and landed.url.params["topic"] == "livraison"
         assert c.get(f"{servers.app}/dashboard/data").json()["viewer"]["name"] == "Sami (SAC)"
+
+
+def test_behind_a_tls_proxy_slack_sends_people_back_to_the_public_address(tmp_path):
+    public = "https://sowana.agence.example"
+    with _servers(tmp_path, public_url=public) as s, httpx.Client(timeout=30) as c:
+        start = c.get(f"{s.app}/dashboard/signin", headers=HTML)  # the proxy spoke plain http to Sowana
+        assert start.status_code == 302
+        asked = httpx.URL(start.headers["location"]).params["redirect_uri"]
+        assert asked == f"{public}/dashboard/signin/callback"
 
 
 def test_a_forged_state_is_refused(servers):
