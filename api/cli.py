@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -53,8 +52,10 @@ def _config_error(exc: SettingsError) -> None:
     sys.stderr.write(f"sowana: configuration error: {exc}\n")
 
 
-def _configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def _configure_logging(settings: Settings) -> None:
+    from bot.logs import configure
+
+    configure(settings.log_format)
 
 
 @db_app.command("upgrade")
@@ -149,7 +150,7 @@ def serve(
             "--workers above 1 needs SOWANA_DATABASE_URL on PostgreSQL and SOWANA_CHROMA_URL (a Chroma server)"
         )
         raise typer.Exit(2)
-    _configure_logging()
+    _configure_logging(settings)
     upgrade(settings.database_url)
     uvicorn.run(
         "api.app:create_app",  # each worker process builds its own app from the same environment
@@ -160,6 +161,7 @@ def serve(
         proxy_headers=proxy_headers,
         forwarded_allow_ips=forwarded_allow_ips,
         log_level="info",
+        log_config=None,  # uvicorn's loggers go to the handler of SOWANA_LOG_FORMAT
     )
 
 
@@ -172,7 +174,7 @@ def dev(
     from api.devserver import run_dev
 
     settings = settings_or_exit()
-    _configure_logging()
+    _configure_logging(settings)
     run_dev(settings, host=host, port=port)
 
 

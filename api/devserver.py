@@ -183,4 +183,4 @@ def run_dev(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000) ->
                 )
 
         threading.Thread(target=after_start, name="sowana-dev-samples", daemon=True).start()
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, log_config=None)

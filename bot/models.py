@@ -100,6 +100,8 @@ class Comment(SQLModel, table=True):
     lease_owner: str | None = Field(default=None, max_length=128)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
     attempts: int = Field(default=0)
+    # The id of the webhook or API request that brought it: every log line about it carries it (bot/logs.py).
+    request_id: str | None = Field(default=None, max_length=64)
     # The author edited or deleted the original on the platform (a deleted one cannot be answered).
     # Set by a redraft request: the persona the next proposals use instead of the channel's.
     redraft_persona: str | None = Field(default=None, max_length=64)

@@ -13,7 +13,7 @@ import os
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlparse
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
@@ -204,6 +204,8 @@ class Settings(BaseSettings):
     viral_factor: float = Field(default=3.0, ge=1, validation_alias="SOWANA_VIRAL_FACTOR")
     viral_min_score: float = Field(default=20.0, gt=0, validation_alias="SOWANA_VIRAL_MIN_SCORE")
     public_url: str = Field(default="http://localhost:8000", validation_alias="SOWANA_PUBLIC_URL")
+    # `text` for a terminal, `json` (one object a line, with the request id) for a log collector.
+    log_format: Literal["text", "json"] = Field(default="text", validation_alias="SOWANA_LOG_FORMAT")
     # Sign in with Slack on /dashboard (OpenID Connect; api/routes/dashboard_signin.py). Without both, the
     # API token is the only way in. Slack's authorize page is at SLACK_API_URL's origin
     # (`https://slack.com/openid/connect/authorize`; the local workspace's for `sowana dev`).

@@ -25,7 +25,14 @@ def serve_in_thread(
     """Yield the base URL ("http://127.0.0.1:PORT") once the server answers; stop it on exit."""
     port = port or free_port(host)
     config = uvicorn.Config(
-        app, host=host, port=port, log_level="warning", lifespan="auto", access_log=False, timeout_graceful_shutdown=2
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="auto",
+        access_log=False,
+        timeout_graceful_shutdown=2,
+        log_config=None,  # keep the process's log format (SOWANA_LOG_FORMAT): no uvicorn handlers of its own
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
