@@ -22,7 +22,7 @@ from bot.blocks.text import (
     user,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PING = "<!channel> <!here> <!everyone> <@U0CM> <#C0REVIEW> <!subteam^S0TEAM>"
 FAKE_LINK = "<https://evil.example|votre remboursement>"
 
