@@ -20,13 +20,14 @@ from api.metrics import Metrics
 from api.platforms.brands import Brands, load_brands
 from api.publishing import make_publisher_for
 from api.routes import comments, dashboard, health, knowledge, personas, webhooks
+from api.wiring import build_sender
 from bot.casework import CaseKeeper, CaseSlack, ReviewAndCases
 from bot.db import make_engine
 from bot.models import Comment, SlackOutgoing, State, utcnow
 from bot.outbox import Outbox
 from bot.pipeline import draft_step, post_review_step, record_untriaged, triage_step
 from bot.publisher import Publisher
-from bot.sender import SlackSender, build_sender
+from bot.sender import SlackSender
 from bot.services import Approvers, BotServices
 from bot.settings import Settings, get_settings, reveal
 from bot.sla import SlaPolicy

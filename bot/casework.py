@@ -30,11 +30,11 @@ from bot.blocks.sac import clock_line, clock_notice, escalated_line, followup_me
 from bot.blocks.text import SlackText, as_text
 from bot.case import FOLLOWUP, Case, author_history, load_case
 from bot.db import session_scope
-from bot.loop import PollingLoop
 from bot.models import Comment, Escalation, Proposal, SlackOutgoing, SlackPost, State, TriageRecord, utcnow
+from bot.runtime.leases import claim_rows, default_owner
+from bot.runtime.loop import PollingLoop
 from bot.sender import Cancelled, SlackSender, enqueue_in
 from bot.sla import Clock, ClockState, SlaPolicy, case_clocks
-from bot.worker import claim_rows, default_owner
 
 log = logging.getLogger(__name__)
 

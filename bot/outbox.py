@@ -21,10 +21,11 @@ from bot.case import FOLLOWUP
 from bot.cases import transition_in
 from bot.db import session_scope
 from bot.decisions import close_case_if_done
-from bot.loop import PollingLoop
 from bot.models import Comment, Publication, State, utcnow
 from bot.publisher import CommentRef, Published, Publisher, PublishError
-from bot.worker import LeaseHeartbeat, RetryPolicy, claim_rows, default_owner, retry_while_unavailable
+from bot.runtime.leases import LeaseHeartbeat, claim_rows, default_owner
+from bot.runtime.loop import PollingLoop
+from bot.runtime.retry import RetryPolicy, retry_while_unavailable
 
 log = logging.getLogger(__name__)
 

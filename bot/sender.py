@@ -37,9 +37,10 @@ from sqlmodel import Session, col
 from bot.blocks.text import as_text
 from bot.cases import IllegalTransition, transition_in
 from bot.db import session_scope
-from bot.loop import PollingLoop
 from bot.models import Comment, SlackChannelRate, SlackOutgoing, SlackPost, State, StormGroup, TriageRecord, utcnow
-from bot.worker import default_owner
+from bot.runtime.leases import default_owner
+from bot.runtime.loop import PollingLoop
+from bot.runtime.retry import backoff
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +93,6 @@ def gcra(tat: float, now: float, per_second: float, burst: int) -> tuple[float, 
     if allowed_at > now:
         return allowed_at - now, tat
     return 0.0, start + interval
-
-
-def backoff(attempt: int, base: float = 1.0, cap: float = 60.0) -> float:
-    return min(cap, base * 2 ** max(0, attempt - 1))
 
 
 def message_metadata(job: SlackOutgoing) -> dict[str, Any]:
@@ -633,7 +630,7 @@ class SlackSender(PollingLoop):
             if clear_started:
                 row.started_at = None
             row.lease_owner = None
-            row.lease_until = utcnow() + timedelta(seconds=backoff(row.attempts, cap=self.config.max_backoff))
+            row.lease_until = utcnow() + timedelta(seconds=backoff(row.attempts, 1.0, self.config.max_backoff))
             s.add(row)
 
     def _release(self, job_id: int, *, delay: float, clear_started: bool) -> None:
@@ -737,23 +734,3 @@ def make_sender_client(token: str | None, base_url: str, timeout: float = 10.0) 
     client = WebClient(token=token, base_url=base_url, timeout=int(timeout))
     client.retry_handlers.clear()
     return client
-
-
-def build_sender(settings: Any, engine: Engine, render: Renderer) -> SlackSender:
-    """The sender as the composition root wants it, from Settings (pace, storm threshold)."""
-    from bot.settings import reveal
-    from bot.storm import StormKeeper
-
-    client = make_sender_client(reveal(settings.slack_bot_token), settings.slack_api_url)
-    sender = SlackSender(
-        engine,
-        client,
-        render,
-        config=SenderConfig(
-            per_second=settings.slack_posts_per_second,
-            burst=settings.slack_post_burst,
-            poll_seconds=min(0.2, settings.worker_poll_seconds),
-        ),
-    )
-    sender.before_round = StormKeeper(engine, settings.storm_threshold, wake=sender.wake)
-    return sender

@@ -21,8 +21,8 @@ from sqlmodel import col
 from bot.blocks.digest import digest_message
 from bot.db import session_scope
 from bot.insights.digest import build_digest, local_day
-from bot.loop import PollingLoop
 from bot.models import DigestRun
+from bot.runtime.loop import PollingLoop
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,9 @@ from bot.comments import CommentIn, ingest
 from bot.db import make_engine
 from bot.models import Comment, SlackPost, State, TriageRecord, utcnow
 from bot.pipeline import NOT_TRIAGED, post_review_step, record_untriaged
-from bot.worker import PermanentError, RetryPolicy, Worker, is_outage, renew_leases
+from bot.runtime.leases import renew_leases
+from bot.runtime.retry import PermanentError, RetryPolicy, is_outage
+from bot.worker import Worker
 
 
 def add_comments(engine, n: int, prefix: str = "c") -> list[int]:

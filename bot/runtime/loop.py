@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 
+from bot.db import is_unavailable
+from bot.runtime import retry
+
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 2.0  # seconds between rounds while they fail: short, so work resumes soon after
 
@@ -49,7 +52,7 @@ class PollingLoop:
 
     def backoff(self, failures: int) -> float:
         """Wait longer after each failed round in a row (the database is away), up to MAX_BACKOFF."""
-        return min(MAX_BACKOFF, self.poll_seconds * 2 ** min(failures, 10))
+        return retry.backoff(failures + 1, self.poll_seconds, MAX_BACKOFF)
 
     def _start_once(self) -> bool:
         try:
@@ -60,8 +63,6 @@ class PollingLoop:
             return False
 
     def _log_failure(self, exc: Exception, failures: int) -> None:
-        from bot.db import is_unavailable
-
         if is_unavailable(exc):  # one line, not a traceback a second, while the database is away
             if failures == 1 or failures % 20 == 0:
                 log.warning("%s: database unavailable (%s); retrying", self.name, type(exc).__name__)
