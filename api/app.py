@@ -22,17 +22,17 @@ from api.publishing import make_publisher_for
 from api.routes import comments, dashboard, health, knowledge, personas, webhooks
 from api.wiring import build_sender
 from bot.casework import CaseKeeper, CaseSlack, ReviewAndCases
+from bot.comments.outbox import Outbox
+from bot.comments.publisher import Publisher
+from bot.comments.steps import draft_step, post_review_step, record_untriaged, triage_step
+from bot.comments.worker import Step, Worker
 from bot.db import make_engine
 from bot.models import Comment, SlackOutgoing, State, utcnow
-from bot.outbox import Outbox
-from bot.pipeline import draft_step, post_review_step, record_untriaged, triage_step
-from bot.publisher import Publisher
 from bot.sender import SlackSender
 from bot.services import Approvers, BotServices
 from bot.settings import Settings, get_settings, reveal
 from bot.sla import SlaPolicy
 from bot.slack_sync import SlackReview, make_web_client
-from bot.worker import Step, Worker
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def build_steps(
     sender: SlackSender | None = None,
 ) -> dict[State, Step]:
     """received → triaged → proposed → posted, each step only where its part is configured."""
-    from bot.case import channel_persona
+    from bot.comments.casefile import channel_persona
 
     steps: dict[State, Step] = {State.received: triage_step(brain.classify) if brain.classify else record_untriaged}
 

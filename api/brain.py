@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from bot.case import author_history
+from bot.comments.casefile import author_history
+from bot.comments.steps import Classify, Drafter, ProposalSpec
 from bot.db import session_scope
 from bot.models import Comment, TriageCorrection
-from bot.pipeline import Classify, Drafter, ProposalSpec
 from bot.services import KbHit, PersonaInfo
 from bot.settings import Settings, SettingsError
 

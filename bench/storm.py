@@ -31,10 +31,10 @@ from sqlmodel import col, func, select  # noqa: E402
 
 from api.app import create_app  # noqa: E402
 from api.brain import Brain  # noqa: E402
-from bot.comments import CommentIn, ingest  # noqa: E402
+from bot.comments.ingest import CommentIn, ingest  # noqa: E402
+from bot.comments.steps import ProposalSpec  # noqa: E402
 from bot.db import make_engine, session_scope, upgrade  # noqa: E402
 from bot.models import Comment, SlackOutgoing, SlackPost  # noqa: E402
-from bot.pipeline import ProposalSpec  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.workspace import RateLimit, WorkspaceConfig  # noqa: E402
 from bot.workspace.client import WorkspaceClient, run_workspace  # noqa: E402

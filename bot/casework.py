@@ -25,10 +25,10 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot import decisions
 from bot.blocks.sac import clock_line, clock_notice, escalated_line, followup_message, sac_card
 from bot.blocks.text import SlackText, as_text
-from bot.case import FOLLOWUP, Case, author_history, load_case
+from bot.comments import decisions
+from bot.comments.casefile import FOLLOWUP, Case, author_history, load_case
 from bot.db import session_scope
 from bot.models import Comment, Escalation, Proposal, SlackOutgoing, SlackPost, State, TriageRecord, utcnow
 from bot.runtime.leases import claim_rows, default_owner

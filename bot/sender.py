@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from bot.blocks.text import as_text
-from bot.cases import IllegalTransition, transition_in
+from bot.comments.lifecycle import IllegalTransition, transition_in
 from bot.db import session_scope
 from bot.models import Comment, SlackChannelRate, SlackOutgoing, SlackPost, State, StormGroup, TriageRecord, utcnow
 from bot.runtime.leases import default_owner

@@ -174,7 +174,7 @@ class Settings(BaseSettings):
     # Storm mode: a review channel with more comments than this waiting groups its low-value ones (0 = never).
     storm_threshold: int = Field(default=50, ge=0, validation_alias="SOWANA_STORM_THRESHOLD")
     # How long a claimed piece of work stays another process's after that process died (a live one
-    # renews its leases); short means quick recovery after a crash (bot/worker.py).
+    # renews its leases); short means quick recovery after a crash (bot/comments/worker.py).
     lease_seconds: float = Field(default=60.0, ge=3, validation_alias="SOWANA_LEASE_SECONDS")
     # Customer-service clocks (bot/sla.py): targets in business minutes, the brand's opening hours and
     # time zone, the fraction of a target after which the owner is reminded, who hears of a breach.

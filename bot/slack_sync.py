@@ -17,7 +17,7 @@ from sqlmodel import col, select
 
 from bot.blocks.review import failure_notice, review_message
 from bot.blocks.text import SlackText, as_text, stored
-from bot.case import Case, load_case
+from bot.comments.casefile import Case, load_case
 from bot.db import session_scope
 from bot.models import SlackOutgoing, SlackPost, State
 from bot.sender import Cancelled

@@ -27,9 +27,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from bot.blocks.storm import GroupView, MemberView, storm_notice, summary_message
-from bot.cases import IllegalTransition, audit, transition_in
+from bot.comments.decisions import Outcome, add_reply
+from bot.comments.lifecycle import IllegalTransition, audit, transition_in
 from bot.db import session_scope
-from bot.decisions import Outcome, add_reply
 from bot.models import (
     Comment,
     Decision,

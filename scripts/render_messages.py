@@ -20,10 +20,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.blocks import alerts, digest, modals, review, sac, storm  # noqa: E402
+from bot.comments.stats import DayStats, render_stats  # noqa: E402
 from bot.insights.digest import Digest, Reply  # noqa: E402
 from bot.models import State  # noqa: E402
 from bot.sla import ClockState  # noqa: E402
-from bot.stats import DayStats, render_stats  # noqa: E402
 from tests.bot.blocks import test_hostile_blocks as h  # noqa: E402
 
 out: dict[str, Any] = {}

@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from api.platforms.brands import BrandConfig, Brands
-from bot.comments import CommentIn
+from bot.comments.ingest import CommentIn
 
 
 class MalformedPayload(ValueError):

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from bot.publisher import PublishError
+from bot.comments.publisher import PublishError
 from bot.runtime import retry
 
 log = logging.getLogger(__name__)

@@ -22,9 +22,9 @@ from api.platforms.events import Event, MalformedPayload, parse_x_mentions, to_o
 from api.platforms.http import RetryPolicy, json_or_empty, make_client, send
 from api.platforms.inbound import ApplyReport, apply_events
 from api.platforms.x import explain
+from bot.comments.publisher import PublishError
 from bot.db import session_scope
 from bot.models import PlatformCursor, utcnow
-from bot.publisher import PublishError
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from api.deps import require_api_token
-from bot.comments import CommentIn, ingest
+from bot.comments.ingest import CommentIn, ingest
 from bot.db import session_scope
 from bot.models import Comment, Decision, Escalation, Proposal, Publication, TriageRecord
 

@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 from bot.blocks.review import CLAIM, RESOLVE, platform_label, reply_buttons, triage_chips
 from bot.blocks.text import HERE, SlackText, clip, cut, fmt, join, link, mention, mrkdwn, plain, quote, user
 from bot.blocks.text import channel as channel_ref
-from bot.case import Case, HistoryItem
+from bot.comments.casefile import Case, HistoryItem
 from bot.models import Escalation, Proposal, Publication
 from bot.sla import Clock, ClockState, human_duration
 

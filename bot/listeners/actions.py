@@ -9,7 +9,6 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import decisions
 from bot.blocks.modals import case_note_modal, edit_modal, resolve_modal
 from bot.blocks.review import (
     APPROVE,
@@ -25,7 +24,8 @@ from bot.blocks.review import (
 )
 from bot.blocks.sac import ADD_NOTE, claimed_line
 from bot.blocks.text import fmt
-from bot.case import Case, load_case
+from bot.comments import decisions
+from bot.comments.casefile import Case, load_case
 from bot.db import session_scope
 from bot.listeners.common import NOT_ALLOWED, after_decision, blocking, parse_id, record_then_ack, tell
 from bot.models import Comment, Proposal
@@ -207,7 +207,7 @@ def _proposal_and_comment(services: BotServices, proposal_id: int) -> tuple[Prop
 
 
 def _comment_for_message(services: BotServices, body: dict[str, Any]) -> int | None:
-    from bot.case import find_by_message
+    from bot.comments.casefile import find_by_message
 
     channel = (body.get("channel") or {}).get("id")
     ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
@@ -216,7 +216,7 @@ def _comment_for_message(services: BotServices, body: dict[str, Any]) -> int | N
 
 
 def _audit_refusal(services: BotServices, user: str, body: dict[str, Any]) -> None:
-    from bot.cases import audit
+    from bot.comments.lifecycle import audit
 
     actions = [a.get("action_id") for a in body.get("actions", [])]
     with session_scope(services.engine, write=True) as s:

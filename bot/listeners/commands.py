@@ -8,11 +8,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot.blocks.text import SlackText, clip, fmt, join
 from bot.blocks.text import user as slack_user
-from bot.case import channel_persona
-from bot.decisions import set_channel_persona
+from bot.comments.casefile import channel_persona
+from bot.comments.decisions import set_channel_persona
+from bot.comments.stats import day_stats, render_stats
 from bot.listeners.common import answer, blocking
 from bot.services import BotServices
-from bot.stats import day_stats, render_stats
 
 HELP = fmt(
     "*Sowana* — commandes · commands\n"

@@ -12,8 +12,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import IntegrityError
 
 from bot.blocks.text import as_text
+from bot.comments.decisions import Outcome
 from bot.db import session_scope
-from bot.decisions import Outcome
 from bot.models import SlackEvent
 from bot.services import BotServices
 

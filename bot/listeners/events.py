@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import decisions
-from bot.case import find_by_message
+from bot.comments import decisions
+from bot.comments.casefile import find_by_message
 from bot.listeners.actions import escalate_comment
 from bot.listeners.common import NOT_ALLOWED, after_decision, blocking, first_delivery, tell
 from bot.services import BotServices

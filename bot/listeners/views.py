@@ -9,7 +9,6 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import decisions
 from bot.blocks.modals import (
     CASE_NOTE_ACTION,
     CASE_NOTE_BLOCK,
@@ -26,7 +25,8 @@ from bot.blocks.modals import (
     submitted_choice,
     submitted_value,
 )
-from bot.case import load_case
+from bot.comments import decisions
+from bot.comments.casefile import load_case
 from bot.listeners.common import after_decision, blocking, record_then_ack, submitted_reply
 from bot.services import BotServices
 

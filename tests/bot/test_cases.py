@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from bot.cases import IllegalTransition, can_transition, transition
-from bot.comments import CommentIn, ingest
+from bot.comments.ingest import CommentIn, ingest
+from bot.comments.lifecycle import IllegalTransition, can_transition, transition
 from bot.models import AuditLog, Comment, State
 
 

@@ -7,14 +7,14 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, func, select
 
-from bot.cases import transition
-from bot.comments import CommentIn, ingest
+from bot.comments.ingest import CommentIn, ingest
+from bot.comments.lifecycle import transition
+from bot.comments.steps import NOT_TRIAGED, post_review_step, record_untriaged
+from bot.comments.worker import Worker
 from bot.db import make_engine
 from bot.models import Comment, SlackPost, State, TriageRecord, utcnow
-from bot.pipeline import NOT_TRIAGED, post_review_step, record_untriaged
 from bot.runtime.leases import renew_leases
 from bot.runtime.retry import PermanentError, RetryPolicy, is_outage
-from bot.worker import Worker
 
 
 def add_comments(engine, n: int, prefix: str = "c") -> list[int]:

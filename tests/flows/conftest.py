@@ -13,9 +13,9 @@ import pytest
 
 from api.app import create_app
 from api.brain import Brain
+from bot.comments.publisher import CommentRef, Published, PublishError
+from bot.comments.steps import ProposalSpec
 from bot.models import Comment
-from bot.pipeline import ProposalSpec
-from bot.publisher import CommentRef, Published, PublishError
 from bot.services import PersonaInfo
 from bot.settings import load_settings
 from bot.workspace import RateLimit, WorkspaceConfig

@@ -13,8 +13,8 @@ from typing import Any
 
 from api.brain import Brain
 from bot.blocks.storm import HIDE_ALL
+from bot.comments.publisher import PublishError
 from bot.models import Comment
-from bot.publisher import PublishError
 from tests.bot.test_slack_manifest import METHOD_SCOPES, manifest
 from tests.flows.conftest import (
     CM,

@@ -18,8 +18,8 @@ import pytest
 
 from bot.blocks import alerts, digest, modals, review, sac, storm
 from bot.blocks.text import SlackText
-from bot.case import Case, HistoryItem
-from bot.decisions import VOTE
+from bot.comments.casefile import Case, HistoryItem
+from bot.comments.decisions import VOTE
 from bot.insights.digest import Clock as DayClock
 from bot.insights.digest import Digest, Reply
 from bot.models import Comment, Decision, Escalation, Proposal, Publication, State, TriageRecord

@@ -17,12 +17,12 @@ from typing import Protocol
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from bot.case import FOLLOWUP
-from bot.cases import transition_in
+from bot.comments.casefile import FOLLOWUP
+from bot.comments.decisions import close_case_if_done
+from bot.comments.lifecycle import transition_in
+from bot.comments.publisher import CommentRef, Published, Publisher, PublishError
 from bot.db import session_scope
-from bot.decisions import close_case_if_done
 from bot.models import Comment, Publication, State, utcnow
-from bot.publisher import CommentRef, Published, Publisher, PublishError
 from bot.runtime.leases import LeaseHeartbeat, claim_rows, default_owner
 from bot.runtime.loop import PollingLoop
 from bot.runtime.retry import RetryPolicy, retry_while_unavailable

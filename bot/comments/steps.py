@@ -12,11 +12,11 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
-from bot.cases import transition_in
+from bot.comments.lifecycle import transition_in
+from bot.comments.worker import Step
 from bot.db import session_scope
 from bot.models import Comment, Proposal, SlackPost, State, TriageRecord
 from bot.sender import SlackSender, queue_review
-from bot.worker import Step
 
 NOT_TRIAGED = "not_triaged"
 

@@ -17,7 +17,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
-from bot.cases import transition
+from bot.comments.lifecycle import transition
 from bot.db import session_scope
 from bot.models import Comment, State, utcnow
 from bot.runtime.leases import LeaseHeartbeat, claim_rows, default_owner

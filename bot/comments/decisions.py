@@ -16,8 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from bot.case import FOLLOWUP
-from bot.cases import IllegalTransition, audit, transition_in
+from bot.comments.casefile import FOLLOWUP
+from bot.comments.lifecycle import IllegalTransition, audit, transition_in
 from bot.db import session_scope
 from bot.models import (
     ChannelSetting,
