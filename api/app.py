@@ -21,18 +21,18 @@ from api.platforms.brands import Brands, load_brands
 from api.publishing import make_publisher_for
 from api.routes import comments, dashboard, health, knowledge, personas, webhooks
 from api.wiring import build_sender
-from bot.casework import CaseKeeper, CaseSlack, ReviewAndCases
 from bot.comments.outbox import Outbox
 from bot.comments.publisher import Publisher
 from bot.comments.steps import draft_step, post_review_step, record_untriaged, triage_step
 from bot.comments.worker import Step, Worker
 from bot.db import make_engine
 from bot.models import Comment, SlackOutgoing, State, utcnow
-from bot.sender import SlackSender
-from bot.services import Approvers, BotServices
+from bot.sac.keeper import CaseKeeper, CaseSlack, ReviewAndCases
 from bot.settings import Settings, get_settings, reveal
 from bot.sla import SlaPolicy
-from bot.slack_sync import SlackReview, make_web_client
+from bot.slack.review import SlackReview, make_web_client
+from bot.slack.sender import SlackSender
+from bot.slack.services import Approvers, BotServices
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +260,7 @@ def create_app(
 def _mount_slack(app: FastAPI, services: BotServices) -> None:
     from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 
-    from bot.slack_app import create_bolt_app
+    from bot.listeners.app import create_bolt_app
 
     handler = AsyncSlackRequestHandler(create_bolt_app(services))
     app.state.bolt = handler.app

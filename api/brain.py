@@ -17,8 +17,8 @@ from bot.comments.casefile import author_history
 from bot.comments.steps import Classify, Drafter, ProposalSpec
 from bot.db import session_scope
 from bot.models import Comment, TriageCorrection
-from bot.services import KbHit, PersonaInfo
 from bot.settings import Settings, SettingsError
+from bot.slack.services import KbHit, PersonaInfo
 
 log = logging.getLogger(__name__)
 

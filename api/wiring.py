@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from bot.sender import Renderer, SenderConfig, SlackSender, make_sender_client
 from bot.settings import Settings, reveal
-from bot.storm import StormKeeper
+from bot.slack.sender import Renderer, SenderConfig, SlackSender, make_sender_client
+from bot.storm.keeper import StormKeeper
 
 
 def build_sender(settings: Settings, engine: Engine, render: Renderer) -> SlackSender:

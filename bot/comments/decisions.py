@@ -339,7 +339,7 @@ def escalate(
     urgent: bool = False,
     now: datetime | None = None,
 ) -> Outcome:
-    """Hand the case to customer service. The case card is posted by the case keeper (bot/casework.py),
+    """Hand the case to customer service. The case card is posted by the case keeper (bot/sac/keeper.py),
     so a crash right after this click still ends with a card; the SLA clocks start now."""
     with session_scope(engine, write=True) as s:
         comment = s.get(Comment, comment_id)

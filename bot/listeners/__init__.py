@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.services import BotServices
+from bot.slack.services import BotServices
 
 
 def register_all(app: AsyncApp, services: BotServices) -> None:
@@ -18,4 +18,4 @@ def register_all(app: AsyncApp, services: BotServices) -> None:
     views.register(app, services)
     events.register(app, services)
     commands.register(app, services)
-    storm.register(app, services)  # storm-mode bulk actions (bot/storm.py)
+    storm.register(app, services)  # storm-mode bulk actions (bot/storm/keeper.py)

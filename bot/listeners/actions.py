@@ -29,7 +29,7 @@ from bot.comments.casefile import Case, load_case
 from bot.db import session_scope
 from bot.listeners.common import NOT_ALLOWED, after_decision, blocking, parse_id, record_then_ack, tell
 from bot.models import Comment, Proposal
-from bot.services import BotServices
+from bot.slack.services import BotServices
 
 
 def _who(body: dict[str, Any]) -> tuple[str, str | None]:

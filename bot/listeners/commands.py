@@ -12,7 +12,7 @@ from bot.comments.casefile import channel_persona
 from bot.comments.decisions import set_channel_persona
 from bot.comments.stats import day_stats, render_stats
 from bot.listeners.common import answer, blocking
-from bot.services import BotServices
+from bot.slack.services import BotServices
 
 HELP = fmt(
     "*Sowana* — commandes · commands\n"

@@ -15,7 +15,7 @@ from bot.blocks.text import as_text
 from bot.comments.decisions import Outcome
 from bot.db import session_scope
 from bot.models import SlackEvent
-from bot.services import BotServices
+from bot.slack.services import BotServices
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

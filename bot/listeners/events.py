@@ -11,7 +11,7 @@ from bot.comments import decisions
 from bot.comments.casefile import find_by_message
 from bot.listeners.actions import escalate_comment
 from bot.listeners.common import NOT_ALLOWED, after_decision, blocking, first_delivery, tell
-from bot.services import BotServices
+from bot.slack.services import BotServices
 
 APPROVE_REACTION, ESCALATE_REACTION, HIDE_REACTION = "white_check_mark", "sos", "no_entry_sign"
 

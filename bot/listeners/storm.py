@@ -9,14 +9,14 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import storm
 from bot.blocks.modals import submitted_value
 from bot.blocks.storm import EDIT_REPLY_ALL, HIDE_ALL, REPLY_ALL, REPLY_TEXT, edit_reply_modal
 from bot.comments.decisions import Outcome
 from bot.db import session_scope
 from bot.listeners.common import NOT_ALLOWED, blocking, parse_id, record_then_ack, submitted_reply, tell
 from bot.models import StormGroup
-from bot.services import BotServices
+from bot.slack.services import BotServices
+from bot.storm import keeper as storm
 
 log = logging.getLogger(__name__)
 

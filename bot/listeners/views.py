@@ -28,7 +28,7 @@ from bot.blocks.modals import (
 from bot.comments import decisions
 from bot.comments.casefile import load_case
 from bot.listeners.common import after_decision, blocking, record_then_ack, submitted_reply
-from bot.services import BotServices
+from bot.slack.services import BotServices
 
 
 def register(app: AsyncApp, services: BotServices) -> None:

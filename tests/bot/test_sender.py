@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from bot.db import make_engine, session_scope
 from bot.models import SlackChannelRate, SlackOutgoing
-from bot.sender import (
+from bot.slack.sender import (
     SenderConfig,
     SlackSender,
     enqueue_in,

@@ -16,8 +16,8 @@ from api.brain import Brain
 from bot.comments.publisher import CommentRef, Published, PublishError
 from bot.comments.steps import ProposalSpec
 from bot.models import Comment
-from bot.services import PersonaInfo
 from bot.settings import load_settings
+from bot.slack.services import PersonaInfo
 from bot.workspace import RateLimit, WorkspaceConfig
 from bot.workspace.client import WorkspaceClient, run_workspace
 from bot.workspace.serving import free_port, serve_in_thread

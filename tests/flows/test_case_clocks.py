@@ -15,10 +15,10 @@ import pytest
 from api.app import brand_cases
 from api.brain import Brain
 from api.platforms.brands import load_brands
-from bot.casework import CaseKeeper, CaseSlack
 from bot.db import make_engine
+from bot.sac.keeper import CaseKeeper, CaseSlack
 from bot.settings import reveal
-from bot.slack_sync import make_web_client
+from bot.slack.review import make_web_client
 from tests.flows.conftest import CM, PERSONAS, REVIEW, SAC, SAC_AGENT, Flow, run_flow, simple_drafter
 
 MONTREAL = ZoneInfo("America/Montreal")

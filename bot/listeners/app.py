@@ -11,8 +11,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.listeners import register_all
-from bot.services import BotServices
 from bot.settings import reveal
+from bot.slack.services import BotServices
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from sqlalchemy.engine import Engine
 from bot.models import utcnow
 from bot.settings import Settings
 from bot.sla import SlaPolicy
-from bot.slack_sync import SlackReview
+from bot.slack.review import SlackReview
 
 if TYPE_CHECKING:
-    from bot.casework import CaseSlack
+    from bot.sac.keeper import CaseSlack
 
 
 @dataclass(frozen=True)

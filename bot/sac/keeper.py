@@ -33,8 +33,8 @@ from bot.db import session_scope
 from bot.models import Comment, Escalation, Proposal, SlackOutgoing, SlackPost, State, TriageRecord, utcnow
 from bot.runtime.leases import claim_rows, default_owner
 from bot.runtime.loop import PollingLoop
-from bot.sender import Cancelled, SlackSender, enqueue_in
 from bot.sla import Clock, ClockState, SlaPolicy, case_clocks
+from bot.slack.sender import Cancelled, SlackSender, enqueue_in
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def draft_followups(case: Case, targets: tuple[str, ...]) -> list[Proposal]:
 class CaseSlack:
     """The case's Slack messages: card in the SAC channel, lines and follow-ups in the review thread.
 
-    With the Slack sender (bot/sender.py), new messages are queued under an idempotency key and leave
+    With the Slack sender (bot/slack/sender.py), new messages are queued under an idempotency key and leave
     at the channel's pace, exactly once; cards and follow-ups are rendered when they leave, so they
     show the case as it is then. Edits of a message already in Slack (`chat.update`) go straight out.
     Without a sender (tests of the keeper alone) everything is posted directly."""
