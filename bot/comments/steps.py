@@ -16,7 +16,8 @@ from bot.comments.lifecycle import transition_in
 from bot.comments.worker import Step
 from bot.db import session_scope
 from bot.models import Comment, Proposal, SlackPost, State, TriageRecord
-from bot.slack.sender import SlackSender, queue_review
+from bot.slack.queue import queue_review
+from bot.slack.sender import SlackSender
 
 NOT_TRIAGED = "not_triaged"
 

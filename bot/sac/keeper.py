@@ -34,7 +34,8 @@ from bot.models import Comment, Escalation, Proposal, SlackOutgoing, SlackPost, 
 from bot.runtime.leases import claim_rows, default_owner
 from bot.runtime.loop import PollingLoop
 from bot.sla import Clock, ClockState, SlaPolicy, case_clocks
-from bot.slack.sender import Cancelled, SlackSender, enqueue_in
+from bot.slack.queue import Cancelled, enqueue_in
+from bot.slack.sender import SlackSender
 
 log = logging.getLogger(__name__)
 

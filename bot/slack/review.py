@@ -20,7 +20,7 @@ from bot.blocks.text import SlackText, as_text, stored
 from bot.comments.casefile import Case, load_case
 from bot.db import session_scope
 from bot.models import SlackOutgoing, SlackPost, State
-from bot.slack.sender import Cancelled
+from bot.slack.queue import Cancelled
 
 log = logging.getLogger(__name__)
 

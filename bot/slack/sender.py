@@ -14,6 +14,8 @@ and leaves at Slack's pace.
 - Never dropped: transient failures are retried with capped backoff for as long as it takes; what
   Slack refuses for good (`channel_not_found`, `invalid_blocks`…) is recorded as failed, and a review
   message's comment goes to `failed` with the reason (visible in the API, retry puts it back).
+
+The queue itself (queueing, leasing, what a message's fate changes in the database) is queue.py.
 """
 
 from __future__ import annotations
@@ -24,31 +26,37 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
 
 from bot.blocks.text import as_text
-from bot.comments.lifecycle import IllegalTransition, transition_in
 from bot.db import session_scope
-from bot.models import Comment, SlackChannelRate, SlackOutgoing, SlackPost, State, StormGroup, TriageRecord, utcnow
+from bot.models import SlackOutgoing, StormGroup, utcnow
 from bot.runtime.leases import default_owner
 from bot.runtime.loop import PollingLoop
-from bot.runtime.retry import backoff
+from bot.slack.pace import ChannelBusy, block_channel, gcra, rate_row, retry_after
+from bot.slack.queue import (
+    Cancelled,
+    cancel,
+    claim_next,
+    due_channels,
+    enqueue_in,
+    fail,
+    record_sent,
+    release,
+    release_own,
+    retry_later,
+    thread_ts_of,
+    waiting_count,
+)
 
 log = logging.getLogger(__name__)
 
-PRIORITIES = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+# Slack refusals that a retry cannot heal.
 METADATA_EVENT = "sowana_message"
-# A review job parks its comment under this lease owner: the worker leaves it alone until it is posted.
-PARKED = "slack-sender"
-PARK_SECONDS = 3600.0
 # Slack refusals that a retry cannot heal.
 PERMANENT_ERRORS = frozenset(
     {
@@ -72,27 +80,6 @@ PERMANENT_ERRORS = frozenset(
         "metadata_too_large",
     }
 )
-
-
-def priority_rank(priority: str | int | None) -> int:
-    """urgent|high|normal|low → 0..3; anything unknown or missing is normal."""
-    if isinstance(priority, int):
-        return max(0, min(3, priority))
-    return PRIORITIES.get((priority or "normal").lower(), PRIORITIES["normal"])
-
-
-def gcra(tat: float, now: float, per_second: float, burst: int) -> tuple[float, float]:
-    """Generic cell rate algorithm: (seconds to wait, new theoretical arrival time).
-
-    A wait of 0 means the message may go now and `new tat` must be stored. `burst` messages may go
-    back to back after a quiet spell, then one every 1/per_second seconds."""
-    interval = 1.0 / per_second
-    tolerance = (max(1, burst) - 1) * interval
-    start = max(tat, now)
-    allowed_at = start - tolerance
-    if allowed_at > now:
-        return allowed_at - now, tat
-    return 0.0, start + interval
 
 
 def message_metadata(job: SlackOutgoing) -> dict[str, Any]:
@@ -123,131 +110,7 @@ class SenderConfig:
     max_backoff: float = 60.0
 
 
-# --- queueing (usable inside the caller's transaction) ------------------------------------------------
-
-
-def enqueue_in(
-    session: Session,
-    *,
-    brand: str,
-    channel: str,
-    kind: str,
-    key: str,
-    text: str | None = None,
-    blocks: list[dict[str, Any]] | None = None,
-    thread_ts: str | None = None,
-    thread_of: int | None = None,
-    priority: str | int = "normal",
-    comment_id: int | None = None,
-    post_kind: str | None = None,
-    group_id: int | None = None,
-) -> SlackOutgoing:
-    """Queue a message in the caller's transaction; the same `key` twice queues it once (the row
-    already there is returned; a failed or cancelled one is put back in the queue). The text is stored
-    fit for Slack (bot/blocks/text.py: a plain str is escaped), so what is read back is sent as it is."""
-    existing = session.execute(select(SlackOutgoing).where(col(SlackOutgoing.key) == key)).scalar_one_or_none()
-    if existing is not None:
-        if existing.status in ("failed", "cancelled"):
-            existing.status, existing.attempts, existing.last_error = "pending", 0, None
-            existing.lease_owner, existing.lease_until = None, None
-            existing.channel, existing.priority = channel, priority_rank(priority)
-            session.add(existing)
-        return existing
-    job = SlackOutgoing(
-        brand=brand,
-        channel=channel,
-        kind=kind,
-        key=key,
-        text=as_text(text) if text is not None else None,
-        blocks=blocks,
-        thread_ts=thread_ts,
-        thread_of=thread_of,
-        priority=priority_rank(priority),
-        comment_id=comment_id,
-        post_kind=post_kind,
-        group_id=group_id,
-    )
-    with session.begin_nested():
-        session.add(job)
-        try:
-            session.flush()
-        except IntegrityError:  # another process queued the same key at the same moment
-            pass
-        else:
-            return job
-    found = session.execute(select(SlackOutgoing).where(col(SlackOutgoing.key) == key)).scalar_one()
-    return found
-
-
-def queue_review(session: Session, comment: Comment, channel: str) -> SlackOutgoing:
-    """Queue a comment's review message (at its triage priority) and park the comment until it is sent."""
-    assert comment.id is not None
-    priority = session.execute(
-        select(col(TriageRecord.priority)).where(col(TriageRecord.comment_id) == comment.id)
-    ).scalar_one_or_none()
-    job = enqueue_in(
-        session,
-        brand=comment.brand,
-        channel=channel,
-        kind="review",
-        key=f"review:{comment.id}",
-        priority=priority or "normal",
-        comment_id=comment.id,
-    )
-    if job.status == "sent":  # sent once, yet the comment is back before a review (its message is gone)
-        job.status, job.ts, job.group_id, job.started_at, job.attempts = "pending", None, None, None, 0
-        job.lease_owner, job.lease_until, job.channel = None, None, channel
-        session.add(job)
-    park_comment(session, comment.id)
-    return job
-
-
-def park_comment(session: Session, comment_id: int) -> None:
-    """The comment waits for its review message: the sender moves it on, the worker leaves it be."""
-    session.execute(
-        update(Comment)
-        .where(col(Comment.id) == comment_id)
-        .values(lease_owner=PARKED, lease_until=utcnow() + timedelta(seconds=PARK_SECONDS))
-    )
-
-
-def _unpark(session: Session, comment_ids: list[int]) -> None:
-    if comment_ids:
-        session.execute(
-            update(Comment)
-            .where(col(Comment.id).in_(comment_ids), col(Comment.lease_owner) == PARKED)
-            .values(lease_owner=None, lease_until=None, attempts=0)
-        )
-
-
-def _record_post(session: Session, brand: str, comment_id: int, kind: str, channel: str, ts: str) -> None:
-    row = session.execute(
-        select(SlackPost).where(col(SlackPost.comment_id) == comment_id, col(SlackPost.kind) == kind)
-    ).scalar_one_or_none()
-    if row is None:
-        row = SlackPost(brand=brand, comment_id=comment_id, kind=kind, channel=channel)
-    row.channel, row.ts = channel, ts
-    session.add(row)
-
-
-def _to_posted(session: Session, comment_id: int, detail: dict[str, Any]) -> None:
-    comment = session.get(Comment, comment_id)
-    if comment is None or comment.state not in (State.proposed, State.triaged):
-        return
-    try:
-        with session.begin_nested():
-            transition_in(session, comment_id, State.posted, actor="slack-sender", detail=detail)
-    except IllegalTransition:
-        log.info("comment %s moved on before its review message was recorded", comment_id)
-
-
 # --- the sender ----------------------------------------------------------------------------------
-
-
-class ChannelBusy(Exception):
-    def __init__(self, wait: float) -> None:
-        super().__init__(f"channel busy for {wait:.2f}s")
-        self.wait = wait
 
 
 class SlackSender(PollingLoop):
@@ -319,26 +182,10 @@ class SlackSender(PollingLoop):
         return job_id
 
     def backlog(self, channel: str) -> int:
-        with session_scope(self.engine) as s:
-            return int(
-                s.execute(
-                    select(func.count())
-                    .select_from(SlackOutgoing)
-                    .where(col(SlackOutgoing.channel) == channel, col(SlackOutgoing.status).in_(["pending", "grouped"]))
-                ).scalar_one()
-            )
+        return waiting_count(self.engine, channel)
 
     def pending(self) -> int:
-        with session_scope(self.engine) as s:
-            return int(
-                s.execute(
-                    select(func.count())
-                    .select_from(SlackOutgoing)
-                    .where(col(SlackOutgoing.status).in_(["pending", "grouped"]))
-                ).scalar_one()
-            )
-
-    # -- the loop ----------------------------------------------------------------------------------
+        return waiting_count(self.engine)
 
     def start(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=self.config.threads, thread_name_prefix="slack-send")
@@ -351,13 +198,7 @@ class SlackSender(PollingLoop):
             self._pool = None
 
     def on_start(self) -> None:
-        # A lease held under our own name belongs to a previous life of this process.
-        with session_scope(self.engine, write=True) as s:
-            s.execute(
-                update(SlackOutgoing)
-                .where(col(SlackOutgoing.lease_owner) == self.owner)
-                .values(lease_owner=None, lease_until=None)
-            )
+        release_own(self.engine, self.owner)
 
     def run_once(self) -> int:
         if self.before_round is not None:
@@ -391,44 +232,14 @@ class SlackSender(PollingLoop):
 
     def ready_channels(self) -> list[str]:
         """Channels with a message due, not being sent to by us, not known to be waiting."""
-        now = utcnow()
-        with session_scope(self.engine) as s:
-            rows = s.execute(
-                select(col(SlackOutgoing.channel))
-                .where(
-                    col(SlackOutgoing.status) == "pending",
-                    or_(col(SlackOutgoing.lease_until).is_(None), col(SlackOutgoing.lease_until) < now),
-                )
-                .group_by(col(SlackOutgoing.channel))
-            ).all()
+        rows = due_channels(self.engine)
         clock = self.clock()
         with self._lock:
-            return [r[0] for r in rows if r[0] not in self._inflight and self._waits.get(r[0], 0.0) <= clock]
+            return [c for c in rows if c not in self._inflight and self._waits.get(c, 0.0) <= clock]
 
     def claim(self, channel: str) -> int | None:
         """Lease the channel's most urgent due message (oldest first within a priority)."""
-        now = utcnow()
-        candidate = (
-            select(col(SlackOutgoing.id))
-            .where(
-                col(SlackOutgoing.channel) == channel,
-                col(SlackOutgoing.status) == "pending",
-                or_(col(SlackOutgoing.lease_until).is_(None), col(SlackOutgoing.lease_until) < now),
-            )
-            .order_by(col(SlackOutgoing.priority), col(SlackOutgoing.id))
-            .limit(1)
-        )
-        if self.engine.dialect.name == "postgresql":
-            candidate = candidate.with_for_update(skip_locked=True)
-        stmt = (
-            update(SlackOutgoing)
-            .where(col(SlackOutgoing.id).in_(candidate.scalar_subquery()))
-            .values(lease_owner=self.owner, lease_until=now + timedelta(seconds=self.config.lease_seconds))
-            .returning(col(SlackOutgoing.id))
-        )
-        with session_scope(self.engine, write=True) as s:
-            found = s.execute(stmt).scalars().first()
-        return int(found) if found is not None else None
+        return claim_next(self.engine, channel, self.owner, self.config.lease_seconds)
 
     def _run(self, channel: str, job_id: int) -> None:
         try:
@@ -454,17 +265,17 @@ class SlackSender(PollingLoop):
             found = self._look_up(job)
             if found:
                 log.info("sender: job %s was already in Slack (%s); recorded, not posted again", job_id, found)
-                self._finish(job, found)
+                record_sent(self.engine, job, found)
                 return
         try:
             text, blocks = self.render(job)
         except Cancelled as why:
-            self._cancel(job_id, str(why))
+            cancel(self.engine, job_id, str(why))
             return
         if job.thread_of is not None and not job.thread_ts:
-            job.thread_ts = self._thread_ts(job.thread_of)
+            job.thread_ts = thread_ts_of(self.engine, job.thread_of)
             if job.thread_ts is None:  # the review message is not there yet: try again a little later
-                self._release(job_id, delay=2.0, clear_started=True)
+                release(self.engine, job_id, delay=2.0, clear_started=True)
                 return
         try:
             response = self.client.chat_postMessage(
@@ -481,10 +292,12 @@ class SlackSender(PollingLoop):
             return
         except Exception as exc:  # no answer: Slack may or may not have it; the next try looks first
             log.warning("sender: job %s got no answer (%s); will look it up", job_id, type(exc).__name__)
-            self._retry(job_id, f"{type(exc).__name__}", clear_started=False)
+            retry_later(
+                self.engine, job_id, f"{type(exc).__name__}", clear_started=False, max_backoff=self.config.max_backoff
+            )
             return
         self.sent += 1
-        self._finish(job, str(response["ts"]))
+        record_sent(self.engine, job, str(response["ts"]))
 
     def _begin(self, job_id: int) -> tuple[bool, SlackOutgoing | None]:
         """In one transaction: take a slot of the channel's shared pace (or raise ChannelBusy) and
@@ -494,7 +307,7 @@ class SlackSender(PollingLoop):
             job = s.get(SlackOutgoing, job_id)
             if job is None or job.status != "pending" or job.lease_owner != self.owner:
                 return False, None
-            rate = self._rate_row(s, job.channel)
+            rate = rate_row(s, job.channel)
             now = self.clock()
             if rate.blocked_until > now:
                 wait = rate.blocked_until - now
@@ -520,19 +333,6 @@ class SlackSender(PollingLoop):
         if wait > 0:
             raise ChannelBusy(wait)
         return recovering, job
-
-    def _rate_row(self, s: Session, channel: str) -> SlackChannelRate:
-        rate = s.get(SlackChannelRate, channel, with_for_update=True)
-        if rate is not None:
-            return rate
-        try:
-            with s.begin_nested():
-                s.add(SlackChannelRate(channel=channel, tat=0.0, blocked_until=0.0))
-        except IntegrityError:
-            pass  # another process made it first
-        rate = s.get(SlackChannelRate, channel, with_for_update=True, populate_existing=True)
-        assert rate is not None
-        return rate
 
     def _look_up(self, job: SlackOutgoing) -> str | None:
         """Find the job's message posted by an earlier try (metadata names it); its ts, or None."""
@@ -561,171 +361,30 @@ class SlackSender(PollingLoop):
                 return None
         return None
 
-    def _thread_ts(self, comment_id: int) -> str | None:
-        with session_scope(self.engine) as s:
-            post = s.execute(
-                select(SlackPost).where(col(SlackPost.comment_id) == comment_id, col(SlackPost.kind) == "review")
-            ).scalar_one_or_none()
-            if post is not None and post.ts:
-                return post.ts
-            storm = s.execute(
-                select(SlackPost).where(col(SlackPost.comment_id) == comment_id, col(SlackPost.kind) == "storm")
-            ).scalar_one_or_none()
-            return storm.ts if storm is not None else None
-
-    def _finish(self, job: SlackOutgoing, ts: str) -> None:
-        """The message is in Slack: record where, and move what waited on it, in one transaction."""
-        assert job.id is not None
-        with session_scope(self.engine, write=True) as s:
-            row = s.get(SlackOutgoing, job.id)
-            assert row is not None
-            if row.status == "sent":
-                return
-            row.status, row.ts, row.sent_at, row.lease_owner, row.lease_until = "sent", ts, utcnow(), None, None
-            row.thread_ts = job.thread_ts
-            s.add(row)
-            if row.kind == "review" and row.comment_id is not None:
-                _record_post(s, row.brand, row.comment_id, "review", row.channel, ts)
-                _to_posted(s, row.comment_id, {"channel": row.channel, "ts": ts})
-                _unpark(s, [row.comment_id])
-            elif row.kind == "storm" and row.group_id is not None:
-                finish_group(s, row.group_id, row.channel, ts)
-            elif row.post_kind and row.comment_id is not None:
-                _record_post(s, row.brand, row.comment_id, row.post_kind, row.channel, ts)
-
     def _refused(self, job: SlackOutgoing, exc: SlackApiError) -> None:
         assert job.id is not None
         status = exc.response.status_code
         error = str(exc.response.get("error") or "")
         if status == 429 or error == "ratelimited":
-            retry_after = _retry_after(exc.response.headers)
+            wait = retry_after(exc.response.headers)
             self.rate_limited += 1
-            log.info("sender: channel %s rate limited for %ss", job.channel, retry_after)
-            until = self.clock() + retry_after
-            with session_scope(self.engine, write=True) as s:
-                rate = self._rate_row(s, job.channel)
-                rate.blocked_until = max(rate.blocked_until, until)
-                rate.tat = max(rate.tat, until)
-                s.add(rate)
-                row = s.get(SlackOutgoing, job.id)
-                assert row is not None
-                # Refused: nothing was posted, no need to look before the next try.
-                row.started_at, row.lease_owner, row.lease_until = None, None, None
-                s.add(row)
+            log.info("sender: channel %s rate limited for %ss", job.channel, wait)
+            until = self.clock() + wait
+            block_channel(self.engine, job.id, job.channel, until)
             with self._lock:
                 self._waits[job.channel] = until
             return
         if status < 500 and error in PERMANENT_ERRORS:
-            self._fail(job, error)
+            fail(self.engine, job, error)
             return
         # 5xx and Slack's own trouble: maybe posted, maybe not.
-        self._retry(job.id, f"{status} {error}".strip(), clear_started=status < 500)
-
-    def _retry(self, job_id: int, reason: str, *, clear_started: bool) -> None:
-        with session_scope(self.engine, write=True) as s:
-            row = s.get(SlackOutgoing, job_id)
-            assert row is not None
-            row.attempts += 1
-            row.last_error = reason[:500]
-            if clear_started:
-                row.started_at = None
-            row.lease_owner = None
-            row.lease_until = utcnow() + timedelta(seconds=backoff(row.attempts, 1.0, self.config.max_backoff))
-            s.add(row)
-
-    def _release(self, job_id: int, *, delay: float, clear_started: bool) -> None:
-        with session_scope(self.engine, write=True) as s:
-            row = s.get(SlackOutgoing, job_id)
-            assert row is not None
-            if clear_started:
-                row.started_at = None
-            row.lease_owner, row.lease_until = None, utcnow() + timedelta(seconds=delay)
-            s.add(row)
-
-    def _cancel(self, job_id: int, why: str) -> None:
-        with session_scope(self.engine, write=True) as s:
-            row = s.get(SlackOutgoing, job_id)
-            assert row is not None
-            row.status, row.last_error, row.lease_owner, row.lease_until = "cancelled", why[:500], None, None
-            row.started_at = None
-            s.add(row)
-            if row.comment_id is not None and row.kind == "review":
-                _unpark(s, [row.comment_id])
-
-    def _fail(self, job: SlackOutgoing, error: str) -> None:
-        assert job.id is not None
-        log.warning("sender: Slack refused job %s for good: %s", job.id, error)
-        reason = f"Slack a refusé le message · Slack refused the message: {error}"
-        with session_scope(self.engine, write=True) as s:
-            row = s.get(SlackOutgoing, job.id)
-            assert row is not None
-            row.status, row.last_error, row.lease_owner, row.lease_until = "failed", error, None, None
-            row.started_at = None
-            s.add(row)
-            waiting: list[int] = []
-            if row.kind == "review" and row.comment_id is not None:
-                waiting = [row.comment_id]
-            elif row.kind == "storm" and row.group_id is not None:
-                waiting = [
-                    m.comment_id
-                    for m in s.execute(select(SlackOutgoing).where(col(SlackOutgoing.group_id) == row.group_id))
-                    .scalars()
-                    .all()
-                    if m.comment_id is not None and m.kind == "review"
-                ]
-                s.execute(
-                    update(SlackOutgoing)
-                    .where(col(SlackOutgoing.group_id) == row.group_id, col(SlackOutgoing.kind) == "review")
-                    .values(status="failed", last_error=error)
-                )
-            for comment_id in waiting:
-                comment = s.get(Comment, comment_id)
-                if comment is not None and comment.state in (State.proposed, State.triaged):
-                    with s.begin_nested():
-                        transition_in(s, comment_id, State.failed, actor="slack-sender", reason=reason)
-            _unpark(s, waiting)
-
-
-class Cancelled(Exception):
-    """The message has no reason to be sent any more (its comment moved on)."""
-
-
-def finish_group(s: Session, group_id: int, channel: str, ts: str) -> None:
-    """A storm summary is in Slack: each member comment is now in front of the team (posted)."""
-    group = s.get(StormGroup, group_id)
-    if group is None:
-        return
-    group.ts = ts
-    s.add(group)
-    members = (
-        s.execute(
-            select(SlackOutgoing).where(
-                col(SlackOutgoing.group_id) == group_id,
-                col(SlackOutgoing.kind) == "review",
-                col(SlackOutgoing.status) == "grouped",
-            )
+        retry_later(
+            self.engine,
+            job.id,
+            f"{status} {error}".strip(),
+            clear_started=status < 500,
+            max_backoff=self.config.max_backoff,
         )
-        .scalars()
-        .all()
-    )
-    ids: list[int] = []
-    for member in members:
-        member.status, member.ts, member.sent_at = "sent", ts, utcnow()
-        s.add(member)
-        if member.comment_id is None:
-            continue
-        ids.append(member.comment_id)
-        _record_post(s, member.brand, member.comment_id, "storm", channel, ts)
-        _to_posted(s, member.comment_id, {"channel": channel, "ts": ts, "storm_group": group_id})
-    _unpark(s, ids)
-
-
-def _retry_after(headers: Any) -> float:
-    try:
-        value = (headers or {}).get("Retry-After") or (headers or {}).get("retry-after")
-        return max(1.0, float(str(value)))
-    except (TypeError, ValueError):
-        return 1.0
 
 
 def make_sender_client(token: str | None, base_url: str, timeout: float = 10.0) -> WebClient:

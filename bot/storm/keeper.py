@@ -42,7 +42,7 @@ from bot.models import (
     TriageRecord,
     utcnow,
 )
-from bot.slack.sender import enqueue_in
+from bot.slack.queue import enqueue_in
 
 log = logging.getLogger(__name__)
 

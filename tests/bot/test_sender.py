@@ -15,15 +15,9 @@ from sqlmodel import col, select
 
 from bot.db import make_engine, session_scope
 from bot.models import SlackChannelRate, SlackOutgoing
-from bot.slack.sender import (
-    SenderConfig,
-    SlackSender,
-    enqueue_in,
-    gcra,
-    make_sender_client,
-    message_metadata,
-    priority_rank,
-)
+from bot.slack.pace import gcra
+from bot.slack.queue import enqueue_in, priority_rank
+from bot.slack.sender import SenderConfig, SlackSender, make_sender_client, message_metadata
 from bot.workspace import RateLimit, WorkspaceConfig
 from bot.workspace.client import WorkspaceClient, run_workspace
 
