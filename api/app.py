@@ -27,7 +27,8 @@ from bot.comments.steps import draft_step, post_review_step, record_untriaged, t
 from bot.comments.worker import Step, Worker
 from bot.db import make_engine
 from bot.models import Comment, SlackOutgoing, State, utcnow
-from bot.sac.keeper import CaseKeeper, CaseSlack, ReviewAndCases
+from bot.sac.cards import CaseSlack, ReviewAndCases
+from bot.sac.keeper import CaseKeeper
 from bot.settings import Settings, get_settings, reveal
 from bot.sla import SlaPolicy
 from bot.slack.review import SlackReview, make_web_client

@@ -18,7 +18,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from bot.comments.casefile import FOLLOWUP
-from bot.comments.decisions import close_case_if_done
 from bot.comments.lifecycle import transition_in
 from bot.comments.publisher import CommentRef, Published, Publisher, PublishError
 from bot.db import session_scope
@@ -26,6 +25,7 @@ from bot.models import Comment, Publication, State, utcnow
 from bot.runtime.leases import LeaseHeartbeat, claim_rows, default_owner
 from bot.runtime.loop import PollingLoop
 from bot.runtime.retry import RetryPolicy, retry_while_unavailable
+from bot.sac.decisions import close_case_if_done
 
 log = logging.getLogger(__name__)
 

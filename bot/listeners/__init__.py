@@ -18,4 +18,4 @@ def register_all(app: AsyncApp, services: BotServices) -> None:
     views.register(app, services)
     events.register(app, services)
     commands.register(app, services)
-    storm.register(app, services)  # storm-mode bulk actions (bot/storm/keeper.py)
+    storm.register(app, services)  # storm-mode bulk actions (bot/storm/bulk.py)

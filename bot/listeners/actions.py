@@ -29,6 +29,7 @@ from bot.comments.casefile import Case, load_case
 from bot.db import session_scope
 from bot.listeners.common import NOT_ALLOWED, after_decision, blocking, parse_id, record_then_ack, tell
 from bot.models import Comment, Proposal
+from bot.sac import decisions as sac_decisions
 from bot.slack.services import BotServices
 
 
@@ -149,7 +150,7 @@ def register(app: AsyncApp, services: BotServices) -> None:
         if comment_id is None:
             await ack()
             return
-        decide = functools.partial(decisions.claim, now=services.now(), sla_for=services.sla_for)
+        decide = functools.partial(sac_decisions.claim, now=services.now(), sla_for=services.sla_for)
         outcome = await record_then_ack(ack, decide, services.engine, comment_id, user)
         if not outcome.ok:
             await tell(client, channel, user, outcome.message)
@@ -191,7 +192,7 @@ async def escalate_comment(
 ) -> None:
     """Record the escalation (then ack, for a button); the case keeper posts the card in the SAC channel
     and the line in the review thread, so a crash right after the click still ends with both."""
-    escalate = functools.partial(decisions.escalate, note=note, via=via, now=services.now())
+    escalate = functools.partial(sac_decisions.escalate, note=note, via=via, now=services.now())
     if ack is not None:
         outcome = await record_then_ack(ack, escalate, services.engine, comment_id, user)
     else:

@@ -16,7 +16,7 @@ from bot.db import session_scope
 from bot.listeners.common import NOT_ALLOWED, blocking, parse_id, record_then_ack, submitted_reply, tell
 from bot.models import StormGroup
 from bot.slack.services import BotServices
-from bot.storm import keeper as storm
+from bot.storm import bulk as storm
 
 log = logging.getLogger(__name__)
 

@@ -28,6 +28,7 @@ from bot.blocks.modals import (
 from bot.comments import decisions
 from bot.comments.casefile import load_case
 from bot.listeners.common import after_decision, blocking, record_then_ack, submitted_reply
+from bot.sac import decisions as sac_decisions
 from bot.slack.services import BotServices
 
 
@@ -60,7 +61,7 @@ def register(app: AsyncApp, services: BotServices) -> None:
         case = await blocking(load_case, services.engine, comment_id)
         platform = case.comment.platform if case else "other"
         decide = functools.partial(
-            decisions.resolve,
+            sac_decisions.resolve,
             followup=submitted_choice(view, FOLLOWUP_BLOCK, FOLLOWUP_ACTION) or default_followup(platform),
             now=services.now(),
             sla_for=services.sla_for,
@@ -79,7 +80,9 @@ def register(app: AsyncApp, services: BotServices) -> None:
         if not isinstance(comment_id, int):
             await ack()
             return
-        outcome = await record_then_ack(ack, decisions.add_note, services.engine, comment_id, body["user"]["id"], note)
+        outcome = await record_then_ack(
+            ack, sac_decisions.add_note, services.engine, comment_id, body["user"]["id"], note
+        )
         await after_decision(services, client, outcome, body["user"]["id"], None)
 
 

@@ -21,6 +21,7 @@ from bot.comments.casefile import Case, load_case
 from bot.db import session_scope
 from bot.models import SlackOutgoing, SlackPost, State
 from bot.slack.queue import Cancelled
+from bot.storm.bulk import summary_content
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +66,6 @@ class SlackReview:
                 raise Cancelled(f"comment is {case.comment.state if case else 'gone'}")
             return self.render(case)
         if job.kind == "storm" and job.group_id is not None:
-            from bot.storm.keeper import summary_content
-
             return summary_content(self.engine, job.group_id)
         return stored(job.text or ""), job.blocks  # made fit when it was queued (sender.enqueue_in)
 

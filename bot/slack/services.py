@@ -18,7 +18,7 @@ from bot.sla import SlaPolicy
 from bot.slack.review import SlackReview
 
 if TYPE_CHECKING:
-    from bot.sac.keeper import CaseSlack
+    from bot.sac.cards import CaseSlack
 
 
 @dataclass(frozen=True)

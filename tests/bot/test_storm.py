@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks.storm import HIDE_ALL, REPLY_ALL, GroupView, MemberView, summary_message
-from bot.storm.keeper import Candidate, OpenGroup, impersonal, plan_groups, storm_switch, tokens
+from bot.storm.plan import Candidate, OpenGroup, impersonal, plan_groups, storm_switch, tokens
 
 
 def test_storm_switches_on_past_the_threshold_and_off_after_a_calm_spell() -> None:

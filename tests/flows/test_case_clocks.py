@@ -16,7 +16,8 @@ from api.app import brand_cases
 from api.brain import Brain
 from api.platforms.brands import load_brands
 from bot.db import make_engine
-from bot.sac.keeper import CaseKeeper, CaseSlack
+from bot.sac.cards import CaseSlack
+from bot.sac.keeper import CaseKeeper
 from bot.settings import reveal
 from bot.slack.review import make_web_client
 from tests.flows.conftest import CM, PERSONAS, REVIEW, SAC, SAC_AGENT, Flow, run_flow, simple_drafter

@@ -22,7 +22,7 @@ from bot.blocks.storm import HIDE_ALL, REPLY_ALL
 from bot.db import session_scope
 from bot.models import Comment, SlackPost
 from bot.settings import load_settings
-from bot.storm.keeper import hide_all, reply_all
+from bot.storm.bulk import hide_all, reply_all
 from bot.workspace import RateLimit, WorkspaceConfig
 from bot.workspace.client import WorkspaceClient, WorkspaceClientError, run_workspace
 from bot.workspace.serving import free_port, serve_in_thread
