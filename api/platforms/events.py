@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from api.platforms.brands import BrandConfig, Brands
+from bot.brands import BrandConfig, Brands
 from bot.comments.ingest import CommentIn
 
 

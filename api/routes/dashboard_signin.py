@@ -37,6 +37,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from api.deps import context_of
 from bot.settings import Settings, reveal
 
 log = logging.getLogger(__name__)
@@ -197,7 +198,7 @@ def bot_team(settings: Settings) -> str:
 
 def session(request: Request) -> dict[str, Any] | None:
     """The signed-in Slack user of this request (`u` user id, `t` team id, `n` name), if any."""
-    settings: Settings = request.app.state.settings
+    settings = context_of(request).settings
     key = signing_key(settings)
     value = request.cookies.get(SESSION_COOKIE)
     if not key or not value or not enabled(settings):
@@ -219,7 +220,7 @@ def _refuse(status: int, reason: str, settings: Settings) -> HTMLResponse:
 
 @router.get("/dashboard/signin")
 def signin(request: Request, next: str | None = None) -> Response:  # noqa: A002 - the query's name
-    settings: Settings = request.app.state.settings
+    settings = context_of(request).settings
     key = signing_key(settings)
     if not enabled(settings) or key is None:
         return HTMLResponse(page("Sowana", "<p>Sign in with Slack is not configured.</p>"), status_code=404)
@@ -245,7 +246,7 @@ def signin(request: Request, next: str | None = None) -> Response:  # noqa: A002
 
 @router.get("/dashboard/signin/callback", name="dashboard_signin_callback")
 def callback(request: Request, code: str | None = None, state: str | None = None, error: str | None = None) -> Response:
-    settings: Settings = request.app.state.settings
+    settings = context_of(request).settings
     key = signing_key(settings)
     if not enabled(settings) or key is None:
         return HTMLResponse(page("Sowana", "<p>Sign in with Slack is not configured.</p>"), status_code=404)

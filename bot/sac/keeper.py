@@ -25,9 +25,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.blocks.sac import clock_notice
-from bot.comments.casefile import FOLLOWUP, Case, load_case
+from bot.brain import draft_followups
+from bot.comments.casefile import load_case
 from bot.db import session_scope
-from bot.models import Comment, Escalation, Proposal, State, TriageRecord, utcnow
+from bot.models import Comment, Escalation, State, TriageRecord, utcnow
 from bot.runtime.leases import claim_rows, default_owner
 from bot.runtime.loop import PollingLoop
 from bot.sac import decisions
@@ -38,38 +39,6 @@ log = logging.getLogger(__name__)
 
 SOWANA = "sowana"  # the actor of what the keeper does by itself
 CARD_RECHECK_SECONDS = 2.0
-
-
-def draft_followups(case: Case, targets: tuple[str, ...]) -> list[Proposal]:
-    """Follow-up proposals (not yet saved) for a resolved case, in the customer's language."""
-    from knowledge.drafting.followup import followup_drafts
-    from knowledge.drafting.text import limit_for
-
-    esc, c = case.escalation, case.comment
-    assert esc is not None and c.id is not None
-    lang = (case.triage.result or {}).get("lang") if case.triage and case.triage.result else None
-    drafts = followup_drafts(
-        lang=str(lang or "fr"),
-        author_name=c.author_name,
-        note=esc.resolution_note or "",
-        targets=targets,
-        public_limit=limit_for(c.platform),
-    )
-    return [
-        Proposal(
-            brand=c.brand,
-            comment_id=c.id,
-            text=d.text,
-            persona="sac",
-            kind="serious",
-            variant=FOLLOWUP,
-            target=d.target,
-            note=d.note,
-            source="followup",
-            round=0,  # outside the review rounds: a ✅ on the review message never approves one
-        )
-        for d in drafts
-    ]
 
 
 class CaseKeeper(PollingLoop):

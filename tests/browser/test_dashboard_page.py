@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from api.app import create_app
-from api.brain import Brain
+from bot.brain import Brain
 from bot.db import make_engine, session_scope, upgrade
 from bot.insights.buzz import BuzzParams, BuzzWatch
 from bot.insights.scheduler import BrandSchedule

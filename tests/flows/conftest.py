@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from api.app import create_app
-from api.brain import Brain
+from bot.brain import Brain
 from bot.comments.publisher import CommentRef, Published, PublishError
 from bot.comments.steps import ProposalSpec
 from bot.models import Comment

@@ -12,9 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from api.app import brand_cases
-from api.brain import Brain
-from api.platforms.brands import load_brands
+from bot.brain import Brain
+from bot.brands import BrandLookups, load_brands
 from bot.db import make_engine
 from bot.sac.cards import CaseSlack
 from bot.sac.keeper import CaseKeeper
@@ -153,9 +152,10 @@ def test_clocks_survive_a_restart(sla_flow: Flow, clock: MovableClock, database_
     wait_notice(sla_flow, card, "SLA at risk")
 
     # The process dies; another one starts on the same database, with nothing in memory.
-    sla_flow.app.state.cases.stop()
-    settings = sla_flow.app.state.settings
-    sla_for, sac_channel_for = brand_cases(settings, load_brands(settings))
+    sla_flow.app.state.context.cases.stop()
+    settings = sla_flow.app.state.context.settings
+    brands = BrandLookups(settings, load_brands(settings))
+    sla_for, sac_channel_for = brands.sla_for, brands.sac_channel
     fresh_engine = make_engine(database_url)
     try:
         restarted = CaseKeeper(

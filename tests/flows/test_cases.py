@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from api.brain import Brain
+from bot.brain import Brain
 from bot.models import Comment
 from bot.workspace.client import WorkspaceClientError
 from tests.flows.conftest import (

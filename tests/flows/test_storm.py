@@ -16,9 +16,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
 from api.app import create_app
-from api.brain import Brain
 from api.devserver import DEV_IG_ID, DEV_PAGE_ID, DEV_SECRETS, start_platform_emulators
 from bot.blocks.storm import HIDE_ALL, REPLY_ALL
+from bot.brain import Brain
 from bot.db import session_scope
 from bot.models import Comment, SlackPost
 from bot.settings import load_settings

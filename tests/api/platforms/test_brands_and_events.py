@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from api.platforms.brands import BrandsError, load_brands, parse_brands
 from api.platforms.events import (
     EditedComment,
     MalformedPayload,
@@ -17,6 +16,7 @@ from api.platforms.events import (
     parse_x_activity,
 )
 from api.platforms.signatures import meta_signature, verify_meta, verify_x, x_signature
+from bot.brands import BrandsError, load_brands, parse_brands
 from bot.settings import load_settings
 
 YAML = """

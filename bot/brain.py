@@ -1,6 +1,9 @@
-"""Wiring `knowledge/` (triage, retrieval, drafting, personas) into the bot's hooks.
+"""The bot's one door to `knowledge/`: triage, retrieval, drafting (review proposals and the
+follow-ups of a resolved case) and personas, wired into the bot's hooks.
 
-Each part is built once per process. The pipeline only runs the steps whose part exists.
+Each part is built once per process. The pipeline only runs the steps whose part exists. The
+imports of `knowledge` parts are deferred: they load models and Chroma, which a process that never
+triages or drafts (the CLI's database commands, a test of the listeners) should not pay for.
 """
 
 from __future__ import annotations
@@ -13,10 +16,10 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from bot.comments.casefile import author_history
+from bot.comments.casefile import FOLLOWUP, Case, author_history
 from bot.comments.steps import Classify, Drafter, ProposalSpec
 from bot.db import session_scope
-from bot.models import Comment, TriageCorrection
+from bot.models import Comment, Proposal, TriageCorrection
 from bot.settings import Settings, SettingsError
 from bot.slack.services import KbHit, PersonaInfo
 
@@ -165,3 +168,35 @@ def build_brain(settings: Settings, engine: Engine) -> Brain:
         default_persona=default,
         store=store,
     )
+
+
+def draft_followups(case: Case, targets: tuple[str, ...]) -> list[Proposal]:
+    """Follow-up proposals (not yet saved) for a resolved case, in the customer's language."""
+    from knowledge.drafting.followup import followup_drafts  # deferred: see the module's docstring
+    from knowledge.drafting.text import limit_for
+
+    esc, c = case.escalation, case.comment
+    assert esc is not None and c.id is not None
+    lang = (case.triage.result or {}).get("lang") if case.triage and case.triage.result else None
+    drafts = followup_drafts(
+        lang=str(lang or "fr"),
+        author_name=c.author_name,
+        note=esc.resolution_note or "",
+        targets=targets,
+        public_limit=limit_for(c.platform),
+    )
+    return [
+        Proposal(
+            brand=c.brand,
+            comment_id=c.id,
+            text=d.text,
+            persona="sac",
+            kind="serious",
+            variant=FOLLOWUP,
+            target=d.target,
+            note=d.note,
+            source="followup",
+            round=0,  # outside the review rounds: a ✅ on the review message never approves one
+        )
+        for d in drafts
+    ]

@@ -1,4 +1,6 @@
-"""Which brand an incoming event belongs to: `SOWANA_BRANDS_FILE` (YAML), or one brand `default`.
+"""The brands: which brand an incoming event belongs to, and each brand's channels, clocks and rules
+(`BrandLookups`, falling back to the Settings' values). `SOWANA_BRANDS_FILE` (YAML), or one brand
+`default`.
 
 YAML shape:
 
@@ -33,7 +35,7 @@ from typing import Any
 
 import yaml
 
-from bot.settings import SettingsError
+from bot.settings import Settings, SettingsError
 from bot.sla import SlaConfigError, SlaPolicy, parse_business_hours
 
 BRAND_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -218,18 +220,53 @@ def load_brands_file(path: str | Path) -> Brands:
     return parse_brands(data, source=str(p))
 
 
-def load_brands(settings: Any) -> Brands:
+def load_brands(settings: Settings) -> Brands:
     """Brands from `settings.brands_file`, else the single brand `default` from the META_* settings."""
-    if getattr(settings, "brands_file", None):
+    if settings.brands_file:
         return load_brands_file(settings.brands_file)
-    pages = tuple(getattr(settings, "meta_page_ids", []) or [])
-    x_user = settings.x_user_id
     default = BrandConfig(
         brand="default",
         name="default",
-        review_channel=getattr(settings, "review_channel", None),
-        sac_channel=getattr(settings, "sac_channel", None),
-        meta_page_ids=pages,
-        x_user_id=x_user,
+        review_channel=settings.review_channel,
+        sac_channel=settings.sac_channel,
+        meta_page_ids=tuple(settings.meta_page_ids or []),
+        x_user_id=settings.x_user_id,
     )
     return Brands((default,), fallback=True)
+
+
+class BrandLookups:
+    """What the bot asks about a brand or a channel, each answer falling back to the Settings' value."""
+
+    def __init__(self, settings: Settings, brands: Brands) -> None:
+        self.settings, self.brands = settings, brands
+        self.base_sla = settings.sla_policy()
+        # A brand's own time zone (brands file) is its clocks' zone unless its `sla:` names another.
+        overrides = {b.brand: {"timezone": b.timezone, **b.sla} if b.timezone else b.sla for b in brands.items}
+        self._sla = {brand: sla_policy(self.base_sla, o) for brand, o in overrides.items() if o}
+
+    def review_channel(self, brand: str) -> str | None:
+        found = self.brands.get(brand)
+        return (found.review_channel if found else None) or self.settings.review_channel
+
+    def sac_channel(self, brand: str) -> str | None:
+        found = self.brands.get(brand)
+        return (found.sac_channel if found else None) or self.settings.sac_channel
+
+    def sla_for(self, brand: str) -> SlaPolicy:
+        return self._sla.get(brand, self.base_sla)
+
+    def brand_for_channel(self, channel: str) -> str:
+        found = next((b for b in self.brands.items if channel in (b.review_channel, b.sac_channel)), None)
+        return found.brand if found else "default"
+
+    def creative_approvals(self, brand: str) -> int:
+        found = self.brands.get(brand)
+        return (found.creative_approvals if found else None) or self.settings.creative_approvals
+
+    def persona(self, brand: str) -> str | None:
+        found = self.brands.get(brand)
+        return found.persona if found else None
+
+    def any_review_channel(self) -> bool:
+        return bool(self.settings.review_channel or any(b.review_channel for b in self.brands.items))
