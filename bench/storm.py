@@ -30,15 +30,15 @@ sys.path.insert(0, str(ROOT))
 from sqlmodel import col, func, select  # noqa: E402
 
 from api.app import create_app  # noqa: E402
+from api.emulators.slack import RateLimit, WorkspaceConfig  # noqa: E402
+from api.emulators.slack.client import WorkspaceClient, run_workspace  # noqa: E402
+from api.emulators.slack.serving import free_port, serve_in_thread  # noqa: E402
 from bot.brain import Brain  # noqa: E402
 from bot.comments.ingest import CommentIn, ingest  # noqa: E402
 from bot.comments.steps import ProposalSpec  # noqa: E402
 from bot.db import make_engine, session_scope, upgrade  # noqa: E402
 from bot.models import Comment, SlackOutgoing, SlackPost  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
-from bot.workspace import RateLimit, WorkspaceConfig  # noqa: E402
-from bot.workspace.client import WorkspaceClient, run_workspace  # noqa: E402
-from bot.workspace.serving import free_port, serve_in_thread  # noqa: E402
 
 REVIEW = "C0REVIEW"
 COMPLAINTS = [

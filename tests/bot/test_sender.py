@@ -13,13 +13,13 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from api.emulators.slack import RateLimit, WorkspaceConfig
+from api.emulators.slack.client import WorkspaceClient, run_workspace
 from bot.db import make_engine, session_scope
 from bot.models import SlackChannelRate, SlackOutgoing
 from bot.slack.pace import gcra
 from bot.slack.queue import enqueue_in, priority_rank
 from bot.slack.sender import SenderConfig, SlackSender, make_sender_client, message_metadata
-from bot.workspace import RateLimit, WorkspaceConfig
-from bot.workspace.client import WorkspaceClient, run_workspace
 
 TOKEN = WorkspaceConfig().bot_token
 REVIEW, SAC = "C0REVIEW", "C0SAC"

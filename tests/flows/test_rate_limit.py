@@ -13,13 +13,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from api.app import create_app
+from api.emulators.slack import RateLimit, WorkspaceConfig
+from api.emulators.slack.client import WorkspaceClient, run_workspace
+from api.emulators.slack.serving import free_port, serve_in_thread
 from bot.brain import Brain
 from bot.db import session_scope
 from bot.models import Comment, SlackPost
 from bot.settings import load_settings
-from bot.workspace import RateLimit, WorkspaceConfig
-from bot.workspace.client import WorkspaceClient, run_workspace
-from bot.workspace.serving import free_port, serve_in_thread
 from tests.flows.conftest import PERSONAS, REVIEW, SAC, Flow, action_ids, simple_drafter
 
 

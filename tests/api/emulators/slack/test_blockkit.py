@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.workspace.blockkit import message_block_errors, view_errors
+from api.emulators.slack.blockkit import message_block_errors, view_errors
 
 
 def section(text: str) -> dict:

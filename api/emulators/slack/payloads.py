@@ -10,7 +10,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.workspace.config import WorkspaceChannel, WorkspaceConfig, WorkspaceUser
+from api.emulators.slack.config import WorkspaceChannel, WorkspaceConfig, WorkspaceUser
 
 # Slack still sends the legacy verification token; Bolt ignores it when signatures are checked.
 VERIFICATION_TOKEN = "local-verification-token"

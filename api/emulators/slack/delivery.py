@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 
-from bot.workspace.config import WorkspaceConfig
-from bot.workspace.signing import signed_headers
-from bot.workspace.state import Delivery, DeliveryAttempt, WorkspaceState
+from api.emulators.slack.config import WorkspaceConfig
+from api.emulators.slack.signing import signed_headers
+from api.emulators.slack.state import Delivery, DeliveryAttempt, WorkspaceState
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
-from bot.workspace import user_actions as ua
-from bot.workspace.core import Workspace, WorkspaceError
-from bot.workspace.state import format_ts
+from api.emulators.slack import user_actions as ua
+from api.emulators.slack.core import Workspace, WorkspaceError
+from api.emulators.slack.state import format_ts
 
 PAGE_DIR = Path(__file__).parent / "page"
 ASSETS = {

@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from bot.workspace.config import RateLimit
+from api.emulators.slack.config import RateLimit
 
 
 class ChannelRateLimiter:

@@ -12,12 +12,12 @@ import time
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from bot.workspace import payloads
-from bot.workspace.blockkit import message_block_errors
-from bot.workspace.core import Workspace, WorkspaceError, find_element, with_ids
-from bot.workspace.delivery import FORM, JSON
-from bot.workspace.state import Delivery, Message
-from bot.workspace.views import push_view, replace_view
+from api.emulators.slack import payloads
+from api.emulators.slack.blockkit import message_block_errors
+from api.emulators.slack.core import Workspace, WorkspaceError, find_element, with_ids
+from api.emulators.slack.delivery import FORM, JSON
+from api.emulators.slack.state import Delivery, Message
+from api.emulators.slack.views import push_view, replace_view
 
 EMOJI_NAME = re.compile(r"^[a-z0-9_+\-']{1,100}$")
 SLACKBOT = "USLACKBOT"

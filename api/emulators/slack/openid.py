@@ -30,9 +30,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from bot.workspace.config import WorkspaceUser
-from bot.workspace.core import Workspace, WorkspaceError
-from bot.workspace.state import Grant
+from api.emulators.slack.config import WorkspaceUser
+from api.emulators.slack.core import Workspace, WorkspaceError
+from api.emulators.slack.state import Grant
 
 AUTHORIZE_PATH = "/openid/connect/authorize"
 SCOPES = {"openid", "profile", "email"}

@@ -6,7 +6,7 @@ import secrets
 import time
 from typing import Any
 
-from bot.workspace.core import Workspace, WorkspaceError, with_ids
+from api.emulators.slack.core import Workspace, WorkspaceError, with_ids
 
 MAX_STACK = 3
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.bot.workspace.bolt_bot import Wired, wired_workspace
+from tests.api.emulators.slack.bolt_bot import Wired, wired_workspace
 
 
 @pytest.fixture(scope="module")

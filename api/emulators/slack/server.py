@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from bot.workspace import faults, openid, page_routes, web_api
-from bot.workspace.config import WorkspaceConfig
-from bot.workspace.core import Workspace
+from api.emulators.slack import faults, openid, page_routes, web_api
+from api.emulators.slack.config import WorkspaceConfig
+from api.emulators.slack.core import Workspace
 
 
 def create_workspace_app(config: WorkspaceConfig | None = None) -> FastAPI:

@@ -14,13 +14,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from bot.workspace import openid
-from bot.workspace import views as views_mod
-from bot.workspace.blockkit import MAX_MESSAGE_TEXT, message_block_errors, view_errors
-from bot.workspace.core import Workspace, WorkspaceError, with_ids
-from bot.workspace.faults import fault_response
-from bot.workspace.state import ts_key
-from bot.workspace.user_actions import EMOJI_NAME, change_reaction
+from api.emulators.slack import openid
+from api.emulators.slack import views as views_mod
+from api.emulators.slack.blockkit import MAX_MESSAGE_TEXT, message_block_errors, view_errors
+from api.emulators.slack.core import Workspace, WorkspaceError, with_ids
+from api.emulators.slack.faults import fault_response
+from api.emulators.slack.state import ts_key
+from api.emulators.slack.user_actions import EMOJI_NAME, change_reaction
 
 Params = dict[str, Any]
 Handler = Callable[[Workspace, Params, Request], Awaitable[dict[str, Any]]]

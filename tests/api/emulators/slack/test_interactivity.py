@@ -15,10 +15,10 @@ from fastapi import FastAPI, Request, Response
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from bot.workspace import RateLimit, WorkspaceConfig, create_workspace_app
-from bot.workspace.client import WorkspaceClient, WorkspaceClientError
-from bot.workspace.serving import serve_in_thread
-from tests.bot.workspace.bolt_bot import SECRET, TOKEN, Wired, review_blocks
+from api.emulators.slack import RateLimit, WorkspaceConfig, create_workspace_app
+from api.emulators.slack.client import WorkspaceClient, WorkspaceClientError
+from api.emulators.slack.serving import serve_in_thread
+from tests.api.emulators.slack.bolt_bot import SECRET, TOKEN, Wired, review_blocks
 
 FR_EN = "Bonjour l'équipe ! « Où est ma boîte ? » 🥕🇨🇦 — Thanks, ça marche 👍🏽"
 

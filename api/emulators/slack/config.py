@@ -98,7 +98,7 @@ class WorkspaceConfig:
     event_retry_delays_s: tuple[float, ...] = (0.5, 60.0, 300.0)
     response_url_uses: int = 5
     response_url_ttl_s: float = 30 * 60
-    # Sign in with Slack (OpenID Connect, bot/workspace/openid.py): the app's credentials, and the
+    # Sign in with Slack (OpenID Connect, api/emulators/slack/openid.py): the app's credentials, and the
     # redirect URLs it accepts (a redirect_uri must start with one; empty = any).
     client_id: str = "1000000000.2000000000001"
     client_secret: str = "local-client-secret-change-me"

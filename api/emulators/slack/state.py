@@ -212,7 +212,7 @@ class WorkspaceState:
             return delivery
 
 
-# --- Sign in with Slack (bot/workspace/openid.py) ---------------------------------------------
+# --- Sign in with Slack (api/emulators/slack/openid.py) ---------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.workspace import RateLimit, WorkspaceConfig
-from bot.workspace.client import WorkspaceClient, run_workspace
-from bot.workspace.serving import free_port, serve_in_thread
+from api.emulators.slack import RateLimit, WorkspaceConfig
+from api.emulators.slack.client import WorkspaceClient, run_workspace
+from api.emulators.slack.serving import free_port, serve_in_thread
 
 TOKEN = "xoxb-local-test-token"
 SECRET = "test-signing-secret-123"

@@ -12,9 +12,9 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.workspace import RateLimit, WorkspaceConfig, create_workspace_app
-from bot.workspace.core import Workspace
-from bot.workspace.serving import serve_in_thread
+from api.emulators.slack import RateLimit, WorkspaceConfig, create_workspace_app
+from api.emulators.slack.core import Workspace
+from api.emulators.slack.serving import serve_in_thread
 
 TOKEN = "xoxb-local-api-test"
 BLOCKS = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Bonjour* Marie"}}]

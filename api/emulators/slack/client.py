@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 
 import httpx
 
-from bot.workspace.config import WorkspaceConfig
-from bot.workspace.server import create_workspace_app
-from bot.workspace.serving import serve_in_thread
+from api.emulators.slack.config import WorkspaceConfig
+from api.emulators.slack.server import create_workspace_app
+from api.emulators.slack.serving import serve_in_thread
 
 T = TypeVar("T")
 

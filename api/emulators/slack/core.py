@@ -7,11 +7,11 @@ import secrets
 import time
 from typing import Any
 
-from bot.workspace.config import WorkspaceChannel, WorkspaceConfig, WorkspaceUser
-from bot.workspace.delivery import Deliverer
-from bot.workspace.faults import ApiFaults
-from bot.workspace.ratelimit import ChannelRateLimiter
-from bot.workspace.state import Message, OpenIdStore, ResponseUrl, WorkspaceState
+from api.emulators.slack.config import WorkspaceChannel, WorkspaceConfig, WorkspaceUser
+from api.emulators.slack.delivery import Deliverer
+from api.emulators.slack.faults import ApiFaults
+from api.emulators.slack.ratelimit import ChannelRateLimiter
+from api.emulators.slack.state import Message, OpenIdStore, ResponseUrl, WorkspaceState
 
 
 class WorkspaceError(Exception):
@@ -31,7 +31,7 @@ class Workspace:
         self.limiter = ChannelRateLimiter(config.rate_limit)
         self.deliverer = Deliverer(config, self.state)
         self.faults = ApiFaults()  # /workspace/faults: Web API calls answered with 500s on demand
-        self.openid = OpenIdStore()  # Sign in with Slack: codes and user tokens (bot/workspace/openid.py)
+        self.openid = OpenIdStore()  # Sign in with Slack: codes and user tokens (api/emulators/slack/openid.py)
 
     # --- lookups -----------------------------------------------------------------------------
     def require_user(self, user_id: str | None) -> WorkspaceUser:
