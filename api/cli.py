@@ -11,6 +11,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.commands import drafts, kb, triage
+from api.commands.ingest import count_records, ingest_file
+from bot.db import make_engine, upgrade
 from bot.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(help="Sowana: reply proposals for community managers, in Slack.", no_args_is_help=True)
@@ -42,8 +45,6 @@ def _configure_logging() -> None:
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply database migrations (idempotent)."""
-    from bot.db import upgrade
-
     settings = settings_or_exit()
     upgrade(settings.database_url, revision)
     console.print(f"database at {revision}")
@@ -55,10 +56,10 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Run the API and the worker (production). Migrates the database first."""
+    # deferred: the server and the whole app load only for the command that serves them
     import uvicorn
 
     from api.app import create_app
-    from bot.db import upgrade
 
     settings = settings_or_exit()
     _configure_logging()
@@ -72,7 +73,7 @@ def dev(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Run everything locally on embedded defaults: API, worker and SQLite."""
-    from api.devserver import run_dev
+    from api.devserver import run_dev  # deferred: the emulators load only for `sowana dev`
 
     settings = settings_or_exit()
     _configure_logging()
@@ -85,9 +86,6 @@ def ingest_cmd(
     brand: Annotated[str | None, typer.Option(help="Brand for rows that name none.")] = None,
 ) -> None:
     """Import comments from a JSONL or CSV export (same external id twice: stored once)."""
-    from api.commands.ingest import count_records, ingest_file
-    from bot.db import make_engine, upgrade
-
     settings = settings_or_exit()
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -104,30 +102,10 @@ def ingest_cmd(
         raise typer.Exit(1)
 
 
-def _register_optional() -> None:
-    """Commands contributed by feature modules (knowledge base, triage, drafting)."""
-    try:
-        from api.commands import kb
-    except ImportError:
-        pass
-    else:
-        app.add_typer(kb.app, name="kb", help="Knowledge base: import, search, reindex.")
-        eval_app.command("retrieval")(kb.eval_retrieval)
-    try:
-        from api.commands import triage
-    except ImportError:
-        pass
-    else:
-        eval_app.command("triage")(triage.eval_triage)
-    try:
-        from api.commands import drafts
-    except ImportError:
-        pass
-    else:
-        eval_app.command("drafts")(drafts.eval_drafts)
-
-
-_register_optional()
+app.add_typer(kb.app, name="kb", help="Knowledge base: import, search, reindex.")
+eval_app.command("retrieval")(kb.eval_retrieval)
+eval_app.command("triage")(triage.eval_triage)
+eval_app.command("drafts")(drafts.eval_drafts)
 
 
 def main() -> None:

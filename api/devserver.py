@@ -60,6 +60,7 @@ def dev_settings(settings: Settings, base: str, graph: str, x_api: str) -> tuple
 
 
 def import_sample_knowledge(settings: Settings) -> int:
+    # deferred: knowledge.store loads numpy and the embedder (~2 s)
     from knowledge.loaders import load_path
     from knowledge.store import ModelMismatchError, open_store
 

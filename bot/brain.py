@@ -3,7 +3,8 @@ follow-ups of a resolved case) and personas, wired into the bot's hooks.
 
 Each part is built once per process. The pipeline only runs the steps whose part exists. The
 imports of `knowledge` parts are deferred: they load models and Chroma, which a process that never
-triages or drafts (the CLI's database commands, a test of the listeners) should not pay for.
+triages or drafts (the CLI's database commands, a test of the listeners) should not pay for
+(importing knowledge.triage takes about 5 s).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def chat_model(settings: Settings) -> Any | None:
     """The LangChain chat model for SOWANA_LLM, or None offline. A missing provider package stops start-up."""
     if settings.llm == "offline":
         return None
-    from knowledge.triage import make_chat_model
+    from knowledge.triage import make_chat_model  # deferred: see the module's docstring
 
     try:
         return make_chat_model(settings.llm)
@@ -64,7 +65,7 @@ def parent_text(engine: Engine, comment: Comment) -> str | None:
 
 
 def build_triage(engine: Engine, llm: Any | None) -> tuple[Classify, Callable[[str, dict[str, Any]], None]]:
-    from knowledge.triage import TriageInput, Triager
+    from knowledge.triage import TriageInput, Triager  # deferred: see the module's docstring
 
     with session_scope(engine) as s:  # corrections the team made before this start
         corrections = [{"text": c.text, "labels": c.labels} for c in s.exec(select(TriageCorrection)).all()]
@@ -100,6 +101,7 @@ def earlier_texts(engine: Engine, comment: Comment, limit: int = 5) -> list[str]
 
 
 def build_drafter(engine: Engine, retriever: Any, personas: dict[str, Any], default: str, llm: Any | None) -> Drafter:
+    # deferred: see the module's docstring
     from knowledge.drafting import CommentIn, draft_for_comment
     from knowledge.triage import TriageResult
 
@@ -149,6 +151,7 @@ def build_kb_search(retriever: Any) -> Callable[[str, str], Sequence[KbHit]]:
 
 
 def build_brain(settings: Settings, engine: Engine) -> Brain:
+    # deferred: see the module's docstring
     from knowledge.personas.loader import load_personas
     from knowledge.retrieval import Retriever
     from knowledge.store import open_store
@@ -172,7 +175,8 @@ def build_brain(settings: Settings, engine: Engine) -> Brain:
 
 def draft_followups(case: Case, targets: tuple[str, ...]) -> list[Proposal]:
     """Follow-up proposals (not yet saved) for a resolved case, in the customer's language."""
-    from knowledge.drafting.followup import followup_drafts  # deferred: see the module's docstring
+    # deferred: see the module's docstring
+    from knowledge.drafting.followup import followup_drafts
     from knowledge.drafting.text import limit_for
 
     esc, c = case.escalation, case.comment

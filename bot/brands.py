@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -200,7 +201,6 @@ def _digest_time(value: Any, where: str) -> str | None:
 def _timezone(value: Any, where: str) -> str | None:
     if value in (None, ""):
         return None
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
         ZoneInfo(str(value))

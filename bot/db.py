@@ -8,7 +8,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, pool, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -88,7 +88,7 @@ def connection_scope(engine: Engine, *, write: bool = False) -> Iterator[Connect
 
 
 def alembic_config(database_url: str) -> Any:
-    from alembic.config import Config
+    from alembic.config import Config  # deferred: alembic loads only to migrate
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -103,12 +103,11 @@ _MIGRATION_LOCK = 7_315_020_011
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the schema to `revision` (idempotent). Several `sowana serve` starting together on one
     PostgreSQL database migrate one after the other (an advisory lock), not on top of each other."""
-    from alembic import command
+    from alembic import command  # deferred: alembic loads only to migrate
 
     if make_url(database_url).get_backend_name() != "postgresql":
         command.upgrade(alembic_config(database_url), revision)
         return
-    from sqlalchemy import pool, text
 
     engine = make_engine(database_url, poolclass=pool.NullPool)
     try:
@@ -123,7 +122,7 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
+    from alembic.runtime.migration import MigrationContext  # deferred: alembic loads only to migrate
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()

@@ -13,15 +13,16 @@ import os
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 from urllib.parse import urlparse
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-if TYPE_CHECKING:
-    from bot.sla import SlaPolicy
+from bot.sla import SlaConfigError, SlaPolicy, parse_business_hours
 
 # Providers `init_chat_model` knows by prefix (langchain's own list, trimmed to the ones people use).
 KNOWN_LLM_PROVIDERS = frozenset(
@@ -249,9 +250,6 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-
         try:
             url = make_url(value)
         except ArgumentError:
@@ -279,8 +277,6 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        from bot.sla import SlaConfigError, parse_business_hours
-
         try:
             parse_business_hours("24/7", value)
         except SlaConfigError as exc:
@@ -290,8 +286,6 @@ class Settings(BaseSettings):
     @field_validator("business_hours")
     @classmethod
     def _business_hours(cls, value: str) -> str:
-        from bot.sla import SlaConfigError, parse_business_hours
-
         try:
             parse_business_hours(value, "UTC")
         except SlaConfigError as exc:
@@ -300,7 +294,6 @@ class Settings(BaseSettings):
 
     def sla_policy(self) -> SlaPolicy:
         """The install-wide SLA; a brand of the brands file may override any part of it."""
-        from bot.sla import SlaPolicy, parse_business_hours
 
         return SlaPolicy(
             first_response=timedelta(minutes=self.sla_first_response_minutes),

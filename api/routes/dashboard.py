@@ -24,6 +24,7 @@ from sqlmodel import col
 
 from api.deps import context_of
 from api.routes import dashboard_signin as signin
+from bot.brands import load_brands
 from bot.db import session_scope
 from bot.insights.digest import sla_targets
 from bot.insights.overview import build_overview, negative_comments, period
@@ -34,7 +35,7 @@ router = APIRouter(tags=["dashboard"], include_in_schema=False)
 router.include_router(signin.router)
 STATIC = Path(__file__).resolve().parents[1] / "static"
 ASSETS = {"dashboard.css": "text/css", "dashboard.js": "text/javascript"}
-COOKIE = "sowana_dashboard"
+COOKIE = signin.COOKIE
 REFUSED = (
     "<!doctype html><meta charset=utf-8><title>Sowana</title><body style='font-family:sans-serif;padding:3em'>"
     "<h1>Accès refusé · Access denied</h1><p>Ouvrez le tableau de bord dans un navigateur, ou avec l'en-tête"
@@ -152,8 +153,6 @@ def asset(name: str) -> Response:
 
 
 def _brands(request: Request) -> list[str]:
-    from bot.brands import load_brands
-
     configured = [b.brand for b in load_brands(context_of(request).settings).items]
     with session_scope(context_of(request).require_engine()) as s:
         seen = [row[0] for row in s.execute(select(col(Comment.brand)).distinct()).all()]

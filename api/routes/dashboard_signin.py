@@ -42,6 +42,7 @@ from bot.settings import Settings, reveal
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
+COOKIE = "sowana_dashboard"  # the token sign-in's (dashboard.py); signing out ends both
 SESSION_COOKIE = "sowana_session"
 STATE_COOKIE = "sowana_signin"
 STATE_SECONDS = 600  # time allowed between leaving for Slack and coming back
@@ -318,8 +319,6 @@ def callback(request: Request, code: str | None = None, state: str | None = None
 
 @router.post("/dashboard/signout")
 def signout(request: Request) -> Response:
-    from api.routes.dashboard import COOKIE
-
     response = RedirectResponse("/dashboard", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/dashboard")
     response.delete_cookie(COOKIE, path="/dashboard")

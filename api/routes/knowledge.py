@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, Field, field_validator
 
 from api.deps import Context, require_api_token
+from knowledge.loaders import detect_lang, slugify
 from knowledge.retrieval import Passage, Retriever
 from knowledge.store import Entry, KnowledgeError, KnowledgeStore, ModelMismatchError, open_store
 
@@ -200,8 +201,6 @@ def get_entry(store: Store, entry_id: str, brand: str = "default", collection: K
 
 
 def _upsert(store: KnowledgeStore, body: EntryIn, brand: str, entry_id: str | None) -> EntryOut:
-    from knowledge.loaders import detect_lang, slugify
-
     new_id = entry_id or body.id or slugify(body.question or body.answer)
     if not new_id:
         raise HTTPException(422, "no id and nothing to derive one from")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -48,7 +49,6 @@ def history_line(history: Sequence[HistoryItem]) -> SlackText:
 
 def clock_line(clocks: Sequence[Clock], tz_name: str) -> SlackText:
     """Both SLA clocks as the card shows them: the time taken once stopped, else the deadline."""
-    from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(tz_name)
     parts = []

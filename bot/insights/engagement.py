@@ -66,7 +66,7 @@ class StoreSink:
     def add_viral(
         self, brand: str, entry_id: str, question: str, answer: str, lang: str | None, meta: dict[str, Any]
     ) -> None:
-        from knowledge.store import Entry
+        from knowledge.store import Entry  # deferred: knowledge.store loads numpy and the embedder (~2 s)
 
         self.store.upsert(
             brand, [Entry(id=entry_id, question=question, answer=answer, lang=lang, kind="viral", meta=meta)]

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -120,8 +121,6 @@ def send_digest(
 
 
 def dashboard_link(settings: Any, brand: str, **params: str) -> str:
-    from urllib.parse import urlencode
-
     base = str(getattr(settings, "public_url", "http://localhost:8000")).rstrip("/")
     return f"{base}/dashboard?{urlencode({'brand': brand, **params})}"
 

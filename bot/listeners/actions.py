@@ -25,7 +25,8 @@ from bot.blocks.review import (
 from bot.blocks.sac import ADD_NOTE, claimed_line
 from bot.blocks.text import fmt
 from bot.comments import decisions
-from bot.comments.casefile import Case, load_case
+from bot.comments.casefile import Case, find_by_message, load_case
+from bot.comments.lifecycle import audit
 from bot.db import session_scope
 from bot.listeners.common import NOT_ALLOWED, after_decision, blocking, parse_id, record_then_ack, tell
 from bot.models import Comment, Proposal
@@ -208,8 +209,6 @@ def _proposal_and_comment(services: BotServices, proposal_id: int) -> tuple[Prop
 
 
 def _comment_for_message(services: BotServices, body: dict[str, Any]) -> int | None:
-    from bot.comments.casefile import find_by_message
-
     channel = (body.get("channel") or {}).get("id")
     ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
     post = find_by_message(services.engine, channel, ts) if channel and ts else None
@@ -217,8 +216,6 @@ def _comment_for_message(services: BotServices, body: dict[str, Any]) -> int | N
 
 
 def _audit_refusal(services: BotServices, user: str, body: dict[str, Any]) -> None:
-    from bot.comments.lifecycle import audit
-
     actions = [a.get("action_id") for a in body.get("actions", [])]
     with session_scope(services.engine, write=True) as s:
         audit(s, brand="default", actor=user, action="refused", detail={"actions": actions})

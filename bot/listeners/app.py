@@ -10,7 +10,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.listeners import register_all
+from bot.listeners import actions, commands, events, storm, views
 from bot.settings import reveal
 from bot.slack.services import BotServices
 
@@ -51,3 +51,11 @@ def create_bolt_app(services: BotServices) -> AsyncApp:
     )
     register_all(app, services)
     return app
+
+
+def register_all(app: AsyncApp, services: BotServices) -> None:
+    actions.register(app, services)
+    views.register(app, services)
+    events.register(app, services)
+    commands.register(app, services)
+    storm.register(app, services)  # storm-mode bulk actions (bot/storm/bulk.py)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
+from bot.blocks.digest import digest_message
 from bot.blocks.text import SlackText, clip, fmt, join
 from bot.blocks.text import user as slack_user
 from bot.comments.casefile import channel_persona
 from bot.comments.decisions import set_channel_persona
 from bot.comments.stats import day_stats, render_stats
+from bot.insights.digest import build_digest
+from bot.insights.scheduler import dashboard_link
 from bot.listeners.common import answer, blocking
 from bot.slack.services import BotServices
 
@@ -31,11 +35,6 @@ HELP = fmt(
 
 def today_digest(services: BotServices, brand: str) -> tuple[SlackText, list[dict[str, Any]]]:
     """Insights (#12): the brand's digest of today so far (the scheduled one is posted at the brand's time)."""
-    from datetime import UTC, datetime
-
-    from bot.blocks.digest import digest_message
-    from bot.insights.digest import build_digest
-    from bot.insights.scheduler import dashboard_link
 
     tz = getattr(services.settings, "timezone", None) or "UTC"
     digest = build_digest(services.engine, services.settings, brand, tz, datetime.now(UTC))

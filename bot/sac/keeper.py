@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -228,6 +228,5 @@ def _mark(s: Session, esc_id: int | None, column: str, now: datetime) -> bool:
 
 def or_stale() -> Any:
     """Cases whose card is missing or older than their last change."""
-    from sqlalchemy import or_
 
     return or_(col(Escalation.card_posted_at).is_(None), col(Escalation.card_posted_at) < col(Escalation.updated_at))

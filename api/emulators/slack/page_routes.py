@@ -7,6 +7,7 @@ Everything a person does here reaches the bot only through the signed Slack requ
 from __future__ import annotations
 
 import asyncio
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -274,8 +275,6 @@ def build_router(ws: Workspace) -> APIRouter:
 
     @router.post("/workspace/url_verification")
     async def url_verification() -> JSONResponse:
-        import secrets
-
         ok = await ws.deliverer.verify_url(secrets.token_urlsafe(24))
         return JSONResponse({"ok": ok})
 
