@@ -36,7 +36,7 @@ HELP = fmt(
 def today_digest(services: BotServices, brand: str) -> tuple[SlackText, list[dict[str, Any]]]:
     """Insights (#12): the brand's digest of today so far (the scheduled one is posted at the brand's time)."""
 
-    tz = getattr(services.settings, "timezone", None) or "UTC"
+    tz = services.settings.timezone or "UTC"
     digest = build_digest(services.engine, services.settings, brand, tz, datetime.now(UTC))
     return digest_message(digest, dashboard_link(services.settings, brand))
 
