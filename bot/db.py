@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import event, pool, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, create_engine
 
@@ -126,3 +126,14 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def flush_unless_duplicate(s: Session) -> bool:
+    """Write what was added to `s`; False (and the transaction rolled back) when a unique constraint
+    refuses it: the same click, event or message seen a second time."""
+    try:
+        s.flush()
+    except IntegrityError:
+        s.rollback()
+        return False
+    return True

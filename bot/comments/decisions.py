@@ -17,7 +17,7 @@ from sqlmodel import Session, col, func, select
 
 from bot.comments.casefile import FOLLOWUP
 from bot.comments.lifecycle import IllegalTransition, audit, transition_in
-from bot.db import session_scope
+from bot.db import flush_unless_duplicate, session_scope
 from bot.models import (
     ChannelSetting,
     Comment,
@@ -247,10 +247,7 @@ def _reply_or_refuse(
     """Write a reply that moves no state (holding reply, follow-up): the publication's unique key
     refuses a second one for the same target and stage; else it is audited."""
     assert comment.id is not None
-    try:
-        s.flush()
-    except IntegrityError:
-        s.rollback()
+    if not flush_unless_duplicate(s):
         return Outcome(False, refusal, comment.id)
     audit(s, brand=comment.brand, actor=actor, action=action, comment_id=comment.id, detail=detail)
     return Outcome(True, "", comment.id)
@@ -390,9 +387,4 @@ def record_thread_message(
                 text=text,
             )
         )
-        try:
-            s.flush()
-        except IntegrityError:
-            s.rollback()
-            return False
-        return True
+        return flush_unless_duplicate(s)

@@ -16,7 +16,7 @@ from bot.comments.lifecycle import transition_in
 from bot.comments.worker import Step
 from bot.db import session_scope
 from bot.models import Comment, Proposal, SlackPost, State, TriageRecord
-from bot.slack.queue import queue_review
+from bot.slack.queue import PRIORITIES, queue_review
 from bot.slack.sender import SlackSender
 
 NOT_TRIAGED = "not_triaged"
@@ -38,7 +38,6 @@ def record_untriaged(engine: Engine, comment: Comment) -> None:
 
 
 Classify = Callable[[Comment], tuple[dict[str, Any], str]]  # -> (result as JSON-able dict, source)
-PRIORITIES = ("urgent", "high", "normal", "low")
 
 
 def needs_escalation(result: dict[str, Any]) -> bool:

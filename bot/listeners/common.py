@@ -9,11 +9,10 @@ from typing import Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.exc import IntegrityError
 
 from bot.blocks.text import as_text
 from bot.comments.decisions import Outcome
-from bot.db import session_scope
+from bot.db import flush_unless_duplicate, session_scope
 from bot.models import SlackEvent
 from bot.slack.services import BotServices
 
@@ -85,12 +84,7 @@ def first_delivery(services: BotServices, event_id: str | None) -> bool:
         return True
     with session_scope(services.engine, write=True) as s:
         s.add(SlackEvent(event_id=event_id))
-        try:
-            s.flush()
-        except IntegrityError:
-            s.rollback()
-            return False
-    return True
+        return flush_unless_duplicate(s)
 
 
 async def submitted_reply(
