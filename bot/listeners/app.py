@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.listeners import actions, commands, events, storm, views
+from bot.listeners.common import SERVICES
 from bot.settings import reveal
 from bot.slack.services import BotServices
 
@@ -49,13 +51,19 @@ def create_bolt_app(services: BotServices) -> AsyncApp:
         process_before_response=False,
         raise_error_for_unhandled_request=False,
     )
-    register_all(app, services)
+
+    async def provide_services(context: AsyncBoltContext, next_: Callable[[], Awaitable[None]]) -> None:
+        context[SERVICES] = services  # for the handlers, which live at module level
+        await next_()
+
+    app.use(provide_services)
+    register_all(app)
     return app
 
 
-def register_all(app: AsyncApp, services: BotServices) -> None:
-    actions.register(app, services)
-    views.register(app, services)
-    events.register(app, services)
-    commands.register(app, services)
-    storm.register(app, services)  # storm-mode bulk actions (bot/storm/bulk.py)
+def register_all(app: AsyncApp) -> None:
+    actions.register(app)
+    views.register(app)
+    events.register(app)
+    commands.register(app)
+    storm.register(app)  # storm-mode bulk actions (bot/storm/bulk.py)
