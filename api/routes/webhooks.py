@@ -19,9 +19,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from api.deps import context_of
-from api.platforms.events import Event, MalformedPayload, parse_meta, parse_x_activity
+from api.platforms.events import Event, MalformedPayload
 from api.platforms.inbound import ApplyReport, apply_events
+from api.platforms.meta_events import parse_meta
 from api.platforms.signatures import constant_time_equals, verify_meta, verify_x, x_crc_response
+from api.platforms.x_events import parse_x_activity
 from bot.brands import Brands, load_brands
 from bot.settings import reveal
 
