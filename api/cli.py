@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.commands import drafts, kb, triage
+from api.commands.ingest import count_records, ingest_file
+from bot.db import current_revision, downgrade, head_revision, make_engine, schema_differences, upgrade
+from bot.logs import configure as configure_logs
 from bot.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(help="Sowana: reply proposals for community managers, in Slack.", no_args_is_help=True)
@@ -21,9 +26,7 @@ app.add_typer(eval_app, name="eval")
 
 def _print_version(value: bool) -> None:
     if value:
-        from importlib.metadata import version
-
-        typer.echo(f"sowana {version('sowana')}")
+        typer.echo(f"sowana {package_version('sowana')}")
         raise typer.Exit()
 
 
@@ -53,16 +56,12 @@ def _config_error(exc: SettingsError) -> None:
 
 
 def _configure_logging(settings: Settings) -> None:
-    from bot.logs import configure
-
-    configure(settings.log_format)
+    configure_logs(settings.log_format)
 
 
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply database migrations (idempotent)."""
-    from bot.db import upgrade
-
     settings = settings_or_exit()
     upgrade(settings.database_url, revision)
     console.print(f"database at {revision}")
@@ -71,8 +70,6 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 @db_app.command("current")
 def db_current() -> None:
     """Print the database's revision and this release's newest."""
-    from bot.db import current_revision, head_revision, make_engine
-
     settings = settings_or_exit()
     engine = make_engine(settings.database_url)
     try:
@@ -86,8 +83,6 @@ def db_current() -> None:
 @db_app.command("check")
 def db_check() -> None:
     """Fail when the database is not at head or the models and the migrations differ (CI runs it)."""
-    from bot.db import current_revision, head_revision, make_engine, schema_differences
-
     settings = settings_or_exit()
     engine = make_engine(settings.database_url)
     try:
@@ -112,8 +107,6 @@ def db_downgrade(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Take the schema back to an earlier revision; what the later migrations added is dropped."""
-    from bot.db import downgrade
-
     settings = settings_or_exit()
     question = f"Downgrade the database to {revision}? Data in dropped tables and columns is lost"
     if not yes and not typer.confirm(question):
@@ -139,9 +132,8 @@ def serve(
     ] = "127.0.0.1",
 ) -> None:
     """Run the API and the worker (production). Migrates the database first."""
+    # deferred: the server and the whole app load only for the command that serves them
     import uvicorn
-
-    from bot.db import upgrade
 
     settings = settings_or_exit()
     if workers > 1 and (settings.is_sqlite or not settings.chroma_url):
@@ -171,7 +163,7 @@ def dev(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Run everything locally on embedded defaults: API, worker and SQLite."""
-    from api.devserver import run_dev
+    from api.devserver import run_dev  # deferred: the emulators load only for `sowana dev`
 
     settings = settings_or_exit()
     _configure_logging(settings)
@@ -184,9 +176,6 @@ def ingest_cmd(
     brand: Annotated[str | None, typer.Option(help="Brand for rows that name none.")] = None,
 ) -> None:
     """Import comments from a JSONL or CSV export (same external id twice: stored once)."""
-    from api.commands.ingest import count_records, ingest_file
-    from bot.db import make_engine, upgrade
-
     settings = settings_or_exit()
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -203,30 +192,10 @@ def ingest_cmd(
         raise typer.Exit(1)
 
 
-def _register_optional() -> None:
-    """Commands contributed by feature modules (knowledge base, triage, drafting)."""
-    try:
-        from api.commands import kb
-    except ImportError:
-        pass
-    else:
-        app.add_typer(kb.app, name="kb", help="Knowledge base: import, search, reindex.")
-        eval_app.command("retrieval")(kb.eval_retrieval)
-    try:
-        from api.commands import triage
-    except ImportError:
-        pass
-    else:
-        eval_app.command("triage")(triage.eval_triage)
-    try:
-        from api.commands import drafts
-    except ImportError:
-        pass
-    else:
-        eval_app.command("drafts")(drafts.eval_drafts)
-
-
-_register_optional()
+app.add_typer(kb.app, name="kb", help="Knowledge base: import, search, reindex.")
+eval_app.command("retrieval")(kb.eval_retrieval)
+eval_app.command("triage")(triage.eval_triage)
+eval_app.command("drafts")(drafts.eval_drafts)
 
 
 def main() -> None:

@@ -17,11 +17,11 @@ import uvicorn
 
 from api.app import create_app
 from api.emulators.graph import create_graph_emulator
+from api.emulators.slack import WorkspaceConfig, create_workspace_app
+from api.emulators.slack.serving import free_port, serve_in_thread
 from api.emulators.x import create_x_emulator
 from bot.db import upgrade
 from bot.settings import Settings, reveal
-from bot.workspace import WorkspaceConfig, create_workspace_app
-from bot.workspace.serving import free_port, serve_in_thread
 
 log = logging.getLogger(__name__)
 SAMPLES = Path(__file__).with_name("samples")
@@ -60,6 +60,7 @@ def dev_settings(settings: Settings, base: str, graph: str, x_api: str) -> tuple
 
 
 def import_sample_knowledge(settings: Settings) -> int:
+    # deferred: knowledge.store loads numpy and the embedder (~2 s)
     from knowledge.loaders import load_path
     from knowledge.store import ModelMismatchError, open_store
 

@@ -16,7 +16,7 @@ The figures, and why (README, "Request size limits"):
 - `/slack/events` 1 MiB — Slack documents no request size either; its largest requests echo one message
   (at most 50 blocks, text truncated at 40,000 characters) or one modal (at most 100 blocks). A
   40,000-character message sent twice (text and rich-text blocks), every character escaped, is ≈ 480 KB.
-- `/api/` 64 KiB — one generic comment is at most 20,000 characters of text (bot/comments.py).
+- `/api/` 64 KiB — one generic comment is at most 20,000 characters of text (bot/comments/ingest.py).
 - anything else 1 MiB — the dashboard's forms and `sowana dev`'s local workspace need far less.
 """
 

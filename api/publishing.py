@@ -8,7 +8,7 @@ from collections.abc import Callable
 from sqlalchemy.engine import Engine
 
 from api.platforms.registry import Publishers
-from bot.publisher import Publisher, RecordingPublisher
+from bot.comments.publisher import Publisher, RecordingPublisher
 from bot.settings import Settings
 
 

@@ -28,7 +28,7 @@ TOKEN = "bench-token"
 
 BARE_APP = """
 from fastapi import FastAPI, status
-from bot.comments import CommentIn
+from bot.comments.ingest import CommentIn
 app = FastAPI()
 
 @app.post("/api/comments", status_code=status.HTTP_202_ACCEPTED)

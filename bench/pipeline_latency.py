@@ -27,9 +27,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.workspace import RateLimit, WorkspaceConfig  # noqa: E402
-from bot.workspace.client import WorkspaceClient, run_workspace  # noqa: E402
-from bot.workspace.serving import free_port  # noqa: E402
+from api.emulators.slack import RateLimit, WorkspaceConfig  # noqa: E402
+from api.emulators.slack.client import WorkspaceClient, run_workspace  # noqa: E402
+from api.emulators.slack.serving import free_port  # noqa: E402
 
 TOKEN = "bench-token"
 REVIEW = "C0REVIEW"

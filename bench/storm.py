@@ -30,15 +30,15 @@ sys.path.insert(0, str(ROOT))
 from sqlmodel import col, func, select  # noqa: E402
 
 from api.app import create_app  # noqa: E402
-from api.brain import Brain  # noqa: E402
-from bot.comments import CommentIn, ingest  # noqa: E402
+from api.emulators.slack import RateLimit, WorkspaceConfig  # noqa: E402
+from api.emulators.slack.client import WorkspaceClient, run_workspace  # noqa: E402
+from api.emulators.slack.serving import free_port, serve_in_thread  # noqa: E402
+from bot.brain import Brain  # noqa: E402
+from bot.comments.ingest import CommentIn, ingest  # noqa: E402
+from bot.comments.steps import ProposalSpec  # noqa: E402
 from bot.db import make_engine, session_scope, upgrade  # noqa: E402
 from bot.models import Comment, SlackOutgoing, SlackPost  # noqa: E402
-from bot.pipeline import ProposalSpec  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
-from bot.workspace import RateLimit, WorkspaceConfig  # noqa: E402
-from bot.workspace.client import WorkspaceClient, run_workspace  # noqa: E402
-from bot.workspace.serving import free_port, serve_in_thread  # noqa: E402
 
 REVIEW = "C0REVIEW"
 COMPLAINTS = [
@@ -183,7 +183,7 @@ def main() -> None:
         print(f"stored {len(texts)} comments in {time.monotonic() - t0:.1f} s", flush=True)
         app = create_app(settings, engine=engine, brain=make_brain(labels), publisher_for=lambda _b, _p: None)  # type: ignore[arg-type,return-value]
         with serve_in_thread(app, port=port):
-            sender = app.state.sender
+            sender = app.state.context.sender
             sender.stop()
             t0 = time.monotonic()
             while time.monotonic() - t0 < args.timeout:

@@ -8,11 +8,13 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, pool, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
+
+import bot.models  # noqa: F401  (declares the tables the schema check compares)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -88,7 +90,7 @@ def connection_scope(engine: Engine, *, write: bool = False) -> Iterator[Connect
 
 
 def alembic_config(database_url: str) -> Any:
-    from alembic.config import Config
+    from alembic.config import Config  # deferred: alembic loads only to migrate
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -103,12 +105,11 @@ _MIGRATION_LOCK = 7_315_020_011
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the schema to `revision` (idempotent). Several `sowana serve` starting together on one
     PostgreSQL database migrate one after the other (an advisory lock), not on top of each other."""
-    from alembic import command
+    from alembic import command  # deferred: alembic loads only to migrate
 
     if make_url(database_url).get_backend_name() != "postgresql":
         command.upgrade(alembic_config(database_url), revision)
         return
-    from sqlalchemy import pool, text
 
     engine = make_engine(database_url, poolclass=pool.NullPool)
     try:
@@ -123,7 +124,7 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
+    from alembic.runtime.migration import MigrationContext  # deferred: alembic loads only to migrate
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
@@ -131,7 +132,7 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str:
     """The newest migration this release ships."""
-    from alembic.script import ScriptDirectory
+    from alembic.script import ScriptDirectory  # deferred: alembic loads only to migrate
 
     head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
     assert head is not None, "no migrations"
@@ -141,11 +142,8 @@ def head_revision() -> str:
 def schema_differences(engine: Engine, metadata: Any = None) -> list[str]:
     """What the models declare that the database (migrated to head) does not have, or the reverse, one
     line each; empty when they agree. A model changed without a migration shows up here."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.runtime.migration import MigrationContext
-    from sqlmodel import SQLModel
-
-    import bot.models  # noqa: F401  (declares the tables)
+    from alembic.autogenerate import compare_metadata  # deferred: alembic loads only to migrate
+    from alembic.runtime.migration import MigrationContext  # deferred: alembic loads only to migrate
 
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
@@ -169,6 +167,17 @@ def _describe(diff: Any) -> str:
 
 def downgrade(database_url: str, revision: str) -> None:
     """Take the schema back to `revision` (data in what is dropped is lost: the CLI asks first)."""
-    from alembic import command
+    from alembic import command  # deferred: alembic loads only to migrate
 
     command.downgrade(alembic_config(database_url), revision)
+
+
+def flush_unless_duplicate(s: Session) -> bool:
+    """Write what was added to `s`; False (and the transaction rolled back) when a unique constraint
+    refuses it: the same click, event or message seen a second time."""
+    try:
+        s.flush()
+    except IntegrityError:
+        s.rollback()
+        return False
+    return True

@@ -379,7 +379,7 @@ class Engagement(SQLModel, table=True):
 
 
 class SlackOutgoing(SQLModel, table=True):
-    """A Slack message waiting to be sent, queued per channel (bot/sender.py).
+    """A Slack message waiting to be sent, queued per channel (bot/slack/sender.py).
 
     `started_at` is written (and committed) before `chat.postMessage`: a send found started but not
     finished is looked up in the channel by its message metadata before it is tried again, so a crash

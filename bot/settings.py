@@ -13,15 +13,16 @@ import os
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlparse
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-if TYPE_CHECKING:
-    from bot.sla import SlaPolicy
+from bot.sla import SlaConfigError, SlaPolicy, parse_business_hours, parse_closed_days
 
 # Providers `init_chat_model` knows by prefix (langchain's own list, trimmed to the ones people use).
 KNOWN_LLM_PROVIDERS = frozenset(
@@ -174,7 +175,7 @@ class Settings(BaseSettings):
     # Storm mode: a review channel with more comments than this waiting groups its low-value ones (0 = never).
     storm_threshold: int = Field(default=50, ge=0, validation_alias="SOWANA_STORM_THRESHOLD")
     # How long a claimed piece of work stays another process's after that process died (a live one
-    # renews its leases); short means quick recovery after a crash (bot/worker.py).
+    # renews its leases); short means quick recovery after a crash (bot/comments/worker.py).
     lease_seconds: float = Field(default=60.0, ge=3, validation_alias="SOWANA_LEASE_SECONDS")
     # Customer-service clocks (bot/sla.py): targets in business minutes, the brand's opening hours and
     # time zone, the fraction of a target after which the owner is reminded, who hears of a breach.
@@ -254,9 +255,6 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-
         try:
             url = make_url(value)
         except ArgumentError:
@@ -284,8 +282,6 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        from bot.sla import SlaConfigError, parse_business_hours
-
         try:
             parse_business_hours("24/7", value)
         except SlaConfigError as exc:
@@ -295,8 +291,6 @@ class Settings(BaseSettings):
     @field_validator("business_hours")
     @classmethod
     def _business_hours(cls, value: str) -> str:
-        from bot.sla import SlaConfigError, parse_business_hours
-
         try:
             parse_business_hours(value, "UTC")
         except SlaConfigError as exc:
@@ -306,8 +300,6 @@ class Settings(BaseSettings):
     @field_validator("holidays")
     @classmethod
     def _holidays(cls, value: str | None) -> str | None:
-        from bot.sla import SlaConfigError, parse_closed_days
-
         try:
             return parse_closed_days(value).region
         except SlaConfigError as exc:
@@ -316,8 +308,6 @@ class Settings(BaseSettings):
     @field_validator("closed_days")
     @classmethod
     def _closed_days(cls, value: list[str]) -> list[str]:
-        from bot.sla import SlaConfigError, parse_closed_days
-
         try:
             parse_closed_days(None, value)
         except SlaConfigError as exc:
@@ -326,8 +316,6 @@ class Settings(BaseSettings):
 
     def sla_policy(self) -> SlaPolicy:
         """The install-wide SLA; a brand of the brands file may override any part of it."""
-        from bot.sla import SlaPolicy, parse_business_hours, parse_closed_days
-
         return SlaPolicy(
             first_response=timedelta(minutes=self.sla_first_response_minutes),
             resolution=timedelta(minutes=self.sla_resolution_minutes),

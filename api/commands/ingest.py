@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
-from bot.comments import CommentIn, ingest
+from bot.comments.ingest import CommentIn, ingest
 
 CSV_AUTHOR_COLUMNS = ("author_id", "author_name")
 

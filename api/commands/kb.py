@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from bot.settings import get_settings
 from knowledge.loaders import load_path
 from knowledge.retrieval import MODES, Retriever
 from knowledge.store import KINDS, Entry, KnowledgeError, KnowledgeStore, ModelMismatchError, open_store
@@ -21,8 +22,6 @@ err_console = Console(stderr=True)
 
 
 def _store() -> KnowledgeStore:
-    from bot.settings import get_settings
-
     settings = get_settings()
     return open_store(settings.chroma_path, settings.chroma_url)
 
@@ -134,7 +133,7 @@ def eval_retrieval(
     json_: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON on the last line")] = False,
 ) -> None:
     """hit@1, hit@3, MRR and no-answer precision for vector, keyword and hybrid retrieval."""
-    from knowledge.eval.retrieval import evaluate_modes
+    from knowledge.eval.retrieval import evaluate_modes  # deferred: only `eval retrieval` needs it
 
     for path in (kb, comments, labels):
         if not path.is_file():

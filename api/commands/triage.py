@@ -10,13 +10,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot.settings import get_settings
 from knowledge.eval.triage import CONTRACT_KEYS, evaluate_triage
 from knowledge.triage import Triager, make_chat_model
 
 
 def build_triager() -> Triager:
     """Offline unless SOWANA_LLM names a model; then that model, with the offline fallback."""
-    from bot.settings import get_settings
 
     spec = get_settings().llm
     if not spec or spec == "offline":

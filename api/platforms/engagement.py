@@ -16,7 +16,7 @@ import httpx
 
 from api.platforms.http import make_client
 from bot.insights.engagement import Counts
-from bot.settings import reveal
+from bot.settings import Settings, reveal
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +45,11 @@ def parse_x(body: dict[str, Any]) -> dict[str, Counts]:
 class EngagementReader:
     """`read(platform, ids)` → counts by id, for the platforms whose credentials are configured."""
 
-    def __init__(self, settings: Any) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.graph: httpx.Client | None = None
         self.x: httpx.Client | None = None
-        page_token = reveal(getattr(settings, "meta_page_token", None))
-        x_token = reveal(getattr(settings, "x_bearer_token", None))
+        page_token = reveal(settings.meta_page_token)
+        x_token = reveal(settings.x_bearer_token)
         if page_token:
             self.graph = make_client(settings.meta_graph_url, {"Authorization": f"Bearer {page_token}"})
         if x_token:
@@ -91,6 +91,6 @@ class EngagementReader:
                 client.close()
 
 
-def make_reader(settings: Any) -> tuple[Callable[[str, Sequence[str]], dict[str, Counts]], Callable[[], None]]:
+def make_reader(settings: Settings) -> tuple[Callable[[str, Sequence[str]], dict[str, Counts]], Callable[[], None]]:
     reader = EngagementReader(settings)
     return reader, reader.close

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
-from bot.cases import audit
+from bot.comments.lifecycle import audit
+from bot.comments.publisher import CommentRef, Published
 from bot.db import session_scope
 from bot.models import Comment
-from bot.publisher import CommentRef, Published
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,8 @@ from typing import Any
 
 import httpx
 
-from bot.publisher import PublishError
+from bot.comments.publisher import PublishError
+from bot.runtime import retry
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class RetryPolicy:
     max_wait: float = 30.0  # longest wait slept in-process (longer: give back a retryable failure)
 
     def backoff_for(self, attempt: int) -> float:
-        base = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        base = retry.backoff(attempt, self.backoff, self.max_backoff)
         return base * (0.8 + 0.4 * random.random())  # jitter: many workers do not retry in step
 
 

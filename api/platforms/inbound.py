@@ -18,8 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from api.platforms.events import EditedComment, Event, NewComment, RemovedComment, Skipped, event_key
-from bot.cases import audit
-from bot.comments import ingest
+from bot.comments.ingest import ingest
+from bot.comments.lifecycle import audit
 from bot.db import session_scope
 from bot.models import Comment, InboundEvent, utcnow
 

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from api.platforms.http import RetryPolicy, json_or_empty, make_client, send
-from bot.publisher import CommentRef, Published, PublishError
+from bot.comments.publisher import CommentRef, Published, PublishError
 
 # Graph error codes a wait heals: 1/2 temporary, 4 app, 17 user, 32 page, 613 call-rate, 8000x business use case.
 TRANSIENT_CODES = frozenset({1, 2, 4, 17, 32, 341, 613, 80001, 80002, 80005, 80006})

@@ -18,13 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
-from api.platforms.events import Event, MalformedPayload, parse_x_mentions, to_obj
+from api.platforms.events import Event, MalformedPayload, to_obj
 from api.platforms.http import RetryPolicy, json_or_empty, make_client, send
 from api.platforms.inbound import ApplyReport, apply_events
 from api.platforms.x import explain
+from api.platforms.x_events import parse_x_mentions
+from bot.comments.publisher import PublishError
 from bot.db import session_scope
 from bot.models import PlatformCursor, utcnow
-from bot.publisher import PublishError
 
 log = logging.getLogger(__name__)
 

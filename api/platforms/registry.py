@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from api.platforms.generic import GenericPublisher
 from api.platforms.meta import MetaPublisher
 from api.platforms.x import XPublisher
-from bot.publisher import Publisher
+from bot.comments.publisher import Publisher
 from bot.settings import Settings, reveal
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from api.platforms.http import RetryPolicy, json_or_empty, make_client, send
-from bot.publisher import CommentRef, Published, PublishError
+from bot.comments.publisher import CommentRef, Published, PublishError
 
 HIDE_REFUSED = (
     "X only lets an account hide replies in conversations it started, and this post is not in one of "

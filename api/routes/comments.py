@@ -11,8 +11,8 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlmodel import col
 
-from api.deps import require_api_token
-from bot.comments import CommentIn, ingest
+from api.deps import context_of, require_api_token
+from bot.comments.ingest import CommentIn, ingest
 from bot.db import session_scope
 from bot.models import Comment, Decision, Escalation, Proposal, Publication, TriageRecord
 
@@ -29,14 +29,16 @@ class Accepted(BaseModel):
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
 def post_comment(data: CommentIn, request: Request, response: Response) -> Accepted:
-    metrics = request.app.state.metrics
+    context = context_of(request)
+    metrics = context.metrics
+    assert metrics is not None, "the comments router is mounted by create_app"
     started = time.perf_counter()
-    comment, created = ingest(request.app.state.engine, data)
+    comment, created = ingest(context.require_engine(), data)
     metrics.ingest_latency.observe(time.perf_counter() - started)
     metrics.ingested.labels(data.platform.value, "created" if created else "duplicate").inc()
     assert comment.id is not None
     response.headers["Location"] = f"/api/comments/{comment.id}"
-    wake = getattr(request.app.state, "wake_worker", None)
+    wake = context.wake_worker
     if created and wake is not None:
         wake()
     return Accepted(id=comment.id, state=comment.state, duplicate=not created)
@@ -50,7 +52,7 @@ def _dt(value: datetime | None) -> str | None:
 
 @router.get("/{comment_id}")
 def get_comment(comment_id: RowId, request: Request) -> dict[str, Any]:
-    with session_scope(request.app.state.engine) as session:
+    with session_scope(context_of(request).require_engine()) as session:
         comment = session.get(Comment, comment_id)
         if comment is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no comment {comment_id}")

@@ -22,7 +22,9 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from sqlalchemy import select
 from sqlmodel import col
 
+from api.deps import context_of
 from api.routes import dashboard_signin as signin
+from bot.brands import load_brands
 from bot.db import session_scope
 from bot.insights.digest import sla_targets
 from bot.insights.overview import build_overview, negative_comments, period
@@ -33,7 +35,7 @@ router = APIRouter(tags=["dashboard"], include_in_schema=False)
 router.include_router(signin.router)
 STATIC = Path(__file__).resolve().parents[1] / "static"
 ASSETS = {"dashboard.css": "text/css", "dashboard.js": "text/javascript"}
-COOKIE = "sowana_dashboard"
+COOKIE = signin.COOKIE
 REFUSED = (
     "<!doctype html><meta charset=utf-8><title>Sowana</title><body style='font-family:sans-serif;padding:3em'>"
     "<h1>Accès refusé · Access denied</h1><p>Ouvrez le tableau de bord dans un navigateur, ou avec l'en-tête"
@@ -67,7 +69,7 @@ def _refused(request: Request, target: str, reason: str | None = None) -> Respon
     else a plain 401."""
     if "text/html" not in request.headers.get("accept", ""):
         return HTMLResponse(REFUSED, status_code=401, headers=PRIVATE)
-    settings: Settings = request.app.state.settings
+    settings = context_of(request).settings
     slack = signin.enabled(settings)
     message = (f"<p class='reason'>{reason}</p>" if reason else "") + (
         "<p>Connectez-vous avec votre compte Slack de l'équipe · sign in with your team's Slack account.</p>"
@@ -92,7 +94,7 @@ def _token_matches(given: str, settings: Settings) -> bool:
 
 
 def _token_ok(request: Request) -> bool:
-    settings: Settings = request.app.state.settings
+    settings = context_of(request).settings
     token = reveal(settings.api_token)
     if not token:
         return False
@@ -126,7 +128,7 @@ def token_signin(
     next: Annotated[str, Form(max_length=2048)] = "/dashboard",  # noqa: A002 - the form field's name
 ) -> Response:
     """The sign-in form: the token in a POST body (never in a URL); a cookie holding its digest."""
-    settings: Settings = request.app.state.settings
+    settings = context_of(request).settings
     secret = reveal(settings.api_token)
     if not secret or not _token_matches(token.strip(), settings):
         return _refused(request, signin.safe_next(next), "Jeton refusé · wrong token")
@@ -151,10 +153,8 @@ def asset(name: str) -> Response:
 
 
 def _brands(request: Request) -> list[str]:
-    from api.platforms.brands import load_brands
-
-    configured = [b.brand for b in load_brands(request.app.state.settings).items]
-    with session_scope(request.app.state.engine) as s:
+    configured = [b.brand for b in load_brands(context_of(request).settings).items]
+    with session_scope(context_of(request).require_engine()) as s:
         seen = [row[0] for row in s.execute(select(col(Comment.brand)).distinct()).all()]
     return sorted(set(configured) | set(seen))
 
@@ -187,8 +187,8 @@ def data(
     chosen = brand or (brands[0] if brands else "default")
     end = _parse_time(until, "until") or datetime.now(UTC)
     p = period(end, days)
-    engine = request.app.state.engine
-    out = build_overview(engine, chosen, p, sla_targets(request.app.state.settings))
+    engine = context_of(request).require_engine()
+    out = build_overview(engine, chosen, p, sla_targets(context_of(request).settings))
     start = _parse_time(since, "since") or p.start
     out["brand"] = chosen
     out["viewer"] = viewer

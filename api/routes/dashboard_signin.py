@@ -37,10 +37,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from api.deps import context_of
 from bot.settings import Settings, reveal
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
+COOKIE = "sowana_dashboard"  # the token sign-in's (dashboard.py); signing out ends both
 SESSION_COOKIE = "sowana_session"
 STATE_COOKIE = "sowana_signin"
 STATE_SECONDS = 600  # time allowed between leaving for Slack and coming back
@@ -197,7 +199,7 @@ def bot_team(settings: Settings) -> str:
 
 def session(request: Request) -> dict[str, Any] | None:
     """The signed-in Slack user of this request (`u` user id, `t` team id, `n` name), if any."""
-    settings: Settings = request.app.state.settings
+    settings = context_of(request).settings
     key = signing_key(settings)
     value = request.cookies.get(SESSION_COOKIE)
     if not key or not value or not enabled(settings):
@@ -228,7 +230,7 @@ def callback_uri(request: Request, settings: Settings) -> str:
 
 @router.get("/dashboard/signin")
 def signin(request: Request, next: str | None = None) -> Response:  # noqa: A002 - the query's name
-    settings: Settings = request.app.state.settings
+    settings = context_of(request).settings
     key = signing_key(settings)
     if not enabled(settings) or key is None:
         return HTMLResponse(page("Sowana", "<p>Sign in with Slack is not configured.</p>"), status_code=404)
@@ -255,7 +257,7 @@ def signin(request: Request, next: str | None = None) -> Response:  # noqa: A002
 
 @router.get("/dashboard/signin/callback", name="dashboard_signin_callback")
 def callback(request: Request, code: str | None = None, state: str | None = None, error: str | None = None) -> Response:
-    settings: Settings = request.app.state.settings
+    settings = context_of(request).settings
     key = signing_key(settings)
     if not enabled(settings) or key is None:
         return HTMLResponse(page("Sowana", "<p>Sign in with Slack is not configured.</p>"), status_code=404)
@@ -327,8 +329,6 @@ def callback(request: Request, code: str | None = None, state: str | None = None
 
 @router.post("/dashboard/signout")
 def signout(request: Request) -> Response:
-    from api.routes.dashboard import COOKIE
-
     response = RedirectResponse("/dashboard", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/dashboard")
     response.delete_cookie(COOKIE, path="/dashboard")

@@ -6,13 +6,15 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from api.deps import context_of
+
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
 def healthz(request: Request) -> Response:
     try:
-        with request.app.state.engine.connect() as conn:
+        with context_of(request).require_engine().connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception:
         return Response(
@@ -23,4 +25,6 @@ def healthz(request: Request) -> Response:
 
 @router.get("/metrics")
 def metrics(request: Request) -> Response:
-    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    metrics = context_of(request).metrics
+    assert metrics is not None, "this app counts nothing"
+    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -6,10 +6,11 @@ import math
 import threading
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, Field, field_validator
 
-from api.deps import require_api_token
+from api.deps import Context, require_api_token
+from knowledge.loaders import detect_lang, slugify
 from knowledge.retrieval import Passage, Retriever
 from knowledge.store import Entry, KnowledgeError, KnowledgeStore, ModelMismatchError, open_store
 
@@ -29,25 +30,24 @@ def _storable(text: str) -> bool:
     return "\x00" not in text
 
 
-def get_knowledge_store(request: Request) -> KnowledgeStore:
-    """`app.state.knowledge` if the app set one; else built once from `app.state.settings`."""
-    state = request.app.state
-    store: KnowledgeStore | None = getattr(state, "knowledge", None)
+def get_knowledge_store(context: Context) -> KnowledgeStore:
+    """The app's knowledge store if it set one; else opened once from its settings."""
+    store = context.knowledge
     if store is None:
         with _lock:
-            store = getattr(state, "knowledge", None)
+            store = context.knowledge
             if store is None:
-                settings = state.settings
+                settings = context.settings
                 store = open_store(settings.chroma_path, settings.chroma_url)
-                state.knowledge = store
+                context.knowledge = store
     return store
 
 
-def get_retriever(request: Request, store: KnowledgeStore = Depends(get_knowledge_store)) -> Retriever:
-    retriever: Retriever | None = getattr(request.app.state, "knowledge_retriever", None)
+def get_retriever(context: Context, store: KnowledgeStore = Depends(get_knowledge_store)) -> Retriever:
+    retriever = context.knowledge_retriever
     if retriever is None or retriever.store is not store:
         retriever = Retriever(store)
-        request.app.state.knowledge_retriever = retriever
+        context.knowledge_retriever = retriever
     return retriever
 
 
@@ -201,8 +201,6 @@ def get_entry(store: Store, entry_id: str, brand: str = "default", collection: K
 
 
 def _upsert(store: KnowledgeStore, body: EntryIn, brand: str, entry_id: str | None) -> EntryOut:
-    from knowledge.loaders import detect_lang, slugify
-
     new_id = entry_id or body.id or slugify(body.question or body.answer)
     if not new_id:
         raise HTTPException(422, "no id and nothing to derive one from")

@@ -7,15 +7,15 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 
-from api.deps import require_api_token
+from api.deps import context_of, require_api_token
 from knowledge.personas import DEFAULT_PERSONA, Persona, scan_personas
 
 router = APIRouter(prefix="/api/personas", tags=["personas"], dependencies=[Depends(require_api_token)])
 
 
 def _dirs(request: Request) -> list[Path]:
-    """`app.state.persona_dirs` when the app sets it (brand folders); else the defaults only."""
-    return [Path(d) for d in getattr(request.app.state, "persona_dirs", None) or []]
+    """The app's brand persona folders when it sets them; else the defaults only."""
+    return [Path(d) for d in context_of(request).persona_dirs or []]
 
 
 def _scan(request: Request) -> tuple[dict[str, Persona], list[str]]:

@@ -2,9 +2,9 @@
 
 Order of work for a delivery: check the signature on the raw body (forged → 401/403, nothing
 read further), parse, store, then answer 200 — so a 200 always means "stored". An unknown page
-is logged and answered 200 (the platform would only retry it). Expects `app.state.engine` and
-`app.state.settings`; optional `app.state.brands` (else loaded from settings),
-`app.state.wake_worker()` and `app.state.on_comment_changed(comment_id, "edited" | "deleted")`.
+is logged and answered 200 (the platform would only retry it). Reads the app's `AppContext`
+(api/deps.py): engine and settings; brands (else loaded from settings), `wake_worker()` and
+`on_comment_changed(comment_id, "edited" | "deleted")` when set.
 """
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from api.platforms.brands import Brands, load_brands
-from api.platforms.events import Event, MalformedPayload, parse_meta, parse_x_activity
+from api.deps import context_of
+from api.platforms.events import Event, MalformedPayload
 from api.platforms.inbound import ApplyReport, apply_events
+from api.platforms.meta_events import parse_meta
 from api.platforms.signatures import constant_time_equals, verify_meta, verify_x, x_crc_response
+from api.platforms.x_events import parse_x_activity
+from bot.brands import Brands, load_brands
 from bot.settings import reveal
 
 log = logging.getLogger(__name__)
@@ -30,11 +33,10 @@ router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
 
 def _brands(request: Request) -> Brands:
-    brands = getattr(request.app.state, "brands", None)
-    if brands is None:
-        brands = load_brands(request.app.state.settings)
-        request.app.state.brands = brands
-    return brands  # type: ignore[no-any-return]
+    context = context_of(request)
+    if context.brands is None:
+        context.brands = load_brands(context.settings)
+    return context.brands
 
 
 def _no_constant(name: str) -> Any:
@@ -51,10 +53,10 @@ def _json(body: bytes) -> Any:
 
 
 def _after_store(request: Request, report: ApplyReport) -> None:
-    wake = getattr(request.app.state, "wake_worker", None)
+    wake = context_of(request).wake_worker
     if report.created and wake is not None:
         wake()
-    changed = getattr(request.app.state, "on_comment_changed", None)
+    changed = context_of(request).on_comment_changed
     if changed is not None:
         for comment_id, kind in report.changed:
             try:
@@ -64,8 +66,8 @@ def _after_store(request: Request, report: ApplyReport) -> None:
 
 
 async def _store(request: Request, events: list[Event], actor: str) -> JSONResponse:
-    report = await run_in_threadpool(apply_events, request.app.state.engine, events, actor=actor)
-    metrics = getattr(request.app.state, "metrics", None)
+    report = await run_in_threadpool(apply_events, context_of(request).require_engine(), events, actor=actor)
+    metrics = context_of(request).metrics
     if metrics is not None and report.not_handled:
         metrics.count_unhandled(actor.partition(":")[0], report.not_handled)
     _after_store(request, report)
@@ -79,7 +81,7 @@ async def _store(request: Request, events: list[Event], actor: str) -> JSONRespo
 def meta_verify(request: Request) -> PlainTextResponse:
     """Meta's subscription handshake: echo `hub.challenge` when `hub.verify_token` is ours."""
     q = request.query_params
-    expected = reveal(request.app.state.settings.meta_verify_token)
+    expected = reveal(context_of(request).settings.meta_verify_token)
     if q.get("hub.mode") != "subscribe" or not constant_time_equals(q.get("hub.verify_token"), expected):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "verification failed: wrong hub.mode or hub.verify_token")
     return PlainTextResponse(q.get("hub.challenge", ""))
@@ -117,7 +119,7 @@ async def _signed_delivery(
 async def meta_events(request: Request) -> JSONResponse:
     return await _signed_delivery(
         request,
-        secret=reveal(request.app.state.settings.meta_app_secret),
+        secret=reveal(context_of(request).settings.meta_app_secret),
         secret_name="META_APP_SECRET",
         header_name="X-Hub-Signature-256",
         verify=verify_meta,
@@ -132,7 +134,7 @@ async def meta_events(request: Request) -> JSONResponse:
 @router.get("/x")
 def x_crc(request: Request, crc_token: str | None = None) -> dict[str, str]:
     """X's challenge-response check: `response_token` = sha256= + base64 HMAC(consumer secret, crc_token)."""
-    secret = reveal(request.app.state.settings.x_consumer_secret)
+    secret = reveal(context_of(request).settings.x_consumer_secret)
     if not secret:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "X_CONSUMER_SECRET is not configured")
     if not crc_token:
@@ -144,7 +146,7 @@ def x_crc(request: Request, crc_token: str | None = None) -> dict[str, str]:
 async def x_events(request: Request) -> JSONResponse:
     return await _signed_delivery(
         request,
-        secret=reveal(request.app.state.settings.x_consumer_secret),
+        secret=reveal(context_of(request).settings.x_consumer_secret),
         secret_name="X_CONSUMER_SECRET",
         header_name="x-twitter-webhooks-signature",
         verify=verify_x,

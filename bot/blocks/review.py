@@ -25,8 +25,8 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.text import SlackText, clip, fmt, join, link, mrkdwn, plain, quote, user
-from bot.case import FOLLOWUP, Case
-from bot.decisions import VOTE
+from bot.comments.casefile import FOLLOWUP, Case
+from bot.comments.decisions import VOTE
 from bot.models import Decision, Proposal, State, TriageRecord
 
 PLATFORM_LABEL = {"facebook": "Facebook", "instagram": "Instagram", "x": "X", "other": "Web"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -18,7 +19,7 @@ from slack_sdk.models.blocks import (
 from bot.blocks.review import CLAIM, RESOLVE, platform_label, reply_buttons, triage_chips
 from bot.blocks.text import HERE, SlackText, clip, cut, fmt, join, link, mention, mrkdwn, plain, quote, user
 from bot.blocks.text import channel as channel_ref
-from bot.case import Case, HistoryItem
+from bot.comments.casefile import Case, HistoryItem
 from bot.models import Escalation, Proposal, Publication
 from bot.sla import Clock, ClockState, human_duration
 
@@ -49,8 +50,6 @@ def history_line(history: Sequence[HistoryItem]) -> SlackText:
 def clock_line(clocks: Sequence[Clock], tz_name: str, closed_today: str | None = None) -> SlackText:
     """Both SLA clocks as the card shows them: the time taken once stopped, else the deadline; on a day
     the brand is closed (a public holiday, its own closed day), why the running clocks are paused."""
-    from zoneinfo import ZoneInfo
-
     tz = ZoneInfo(tz_name)
     parts = []
     for c in clocks:

@@ -35,6 +35,7 @@ from sqlmodel import col, select
 from bot.blocks.alerts import Example, back_to_normal_message, buzz_alert_message
 from bot.db import session_scope
 from bot.models import BuzzEpisode, Comment, TriageRecord
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,12 @@ class BuzzParams:
     alpha: float = ALPHA
 
     @classmethod
-    def from_settings(cls, settings: Any) -> BuzzParams:
+    def from_settings(cls, settings: Settings) -> BuzzParams:
         return cls(
-            bucket=timedelta(minutes=int(getattr(settings, "buzz_bucket_minutes", 60))),
-            history=int(getattr(settings, "buzz_history_buckets", 168)),
-            k=float(getattr(settings, "buzz_k", 3.0)),
-            min_count=int(getattr(settings, "buzz_min_count", 5)),
+            bucket=timedelta(minutes=settings.buzz_bucket_minutes),
+            history=settings.buzz_history_buckets,
+            k=settings.buzz_k,
+            min_count=settings.buzz_min_count,
         )
 
 

@@ -27,6 +27,7 @@ from sqlmodel import col, or_, select
 
 from bot.db import session_scope
 from bot.models import Comment, Decision, Engagement, Escalation, Publication, TriageRecord
+from bot.settings import Settings
 
 DECIDED = ("approve", "edit", "hide")
 
@@ -349,15 +350,14 @@ def load_rows(engine: Engine, brand: str, start: datetime, end: datetime) -> Dig
     return rows
 
 
-def sla_targets(settings: Any) -> tuple[float, float]:
-    """(first response, resolution) targets in minutes; defaults until the SLA settings exist."""
-    return (
-        float(getattr(settings, "sla_first_response_minutes", 60)),
-        float(getattr(settings, "sla_resolution_minutes", 480)),
-    )
+def sla_targets(settings: Settings) -> tuple[float, float]:
+    """(first response, resolution) targets in minutes."""
+    return float(settings.sla_first_response_minutes), float(settings.sla_resolution_minutes)
 
 
-def build_digest(engine: Engine, settings: Any, brand: str, tz: str, now: datetime, day: date | None = None) -> Digest:
+def build_digest(
+    engine: Engine, settings: Settings, brand: str, tz: str, now: datetime, day: date | None = None
+) -> Digest:
     """The digest of the brand's local day containing `now` (or `day`), figures up to `now`."""
     day_key, start, end = local_day(now, tz, day)
     first, resolution = sla_targets(settings)

@@ -29,6 +29,7 @@ from sqlmodel import col, select
 from bot.db import session_scope
 from bot.insights.digest import engagement_score
 from bot.models import Comment, Engagement, Publication, TriageRecord
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class StoreSink:
     def add_viral(
         self, brand: str, entry_id: str, question: str, answer: str, lang: str | None, meta: dict[str, Any]
     ) -> None:
-        from knowledge.store import Entry
+        from knowledge.store import Entry  # deferred: knowledge.store loads numpy and the embedder (~2 s)
 
         self.store.upsert(
             brand, [Entry(id=entry_id, question=question, answer=answer, lang=lang, kind="viral", meta=meta)]
@@ -79,10 +80,10 @@ class ViralRule:
     min_score: float = 20.0
 
     @classmethod
-    def from_settings(cls, settings: Any) -> ViralRule:
+    def from_settings(cls, settings: Settings) -> ViralRule:
         return cls(
-            factor=float(getattr(settings, "viral_factor", 3.0)),
-            min_score=float(getattr(settings, "viral_min_score", 20.0)),
+            factor=float(settings.viral_factor),
+            min_score=float(settings.viral_min_score),
         )
 
     def bar(self, usual_scores: Sequence[float]) -> float:

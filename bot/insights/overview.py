@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, or_, select
 
 from bot.db import session_scope
-from bot.insights.buzz import is_negative
+from bot.insights.buzz import is_negative, topics_of
 from bot.insights.digest import DigestRows, load_rows, quantile
 from bot.models import BuzzEpisode, Comment, TriageRecord
 
@@ -143,7 +143,6 @@ def negative_comments(
     engine: Engine, brand: str, since: datetime, until: datetime, topic: str | None = None, limit: int = 50
 ) -> list[dict[str, Any]]:
     """The negative comments of a period, newest first (what a bad-buzz alert links to)."""
-    from bot.insights.buzz import topics_of
 
     with session_scope(engine) as s:
         rows = s.exec(

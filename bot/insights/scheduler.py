@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -19,10 +20,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from bot.blocks.digest import digest_message
+from bot.brands import BrandConfig
 from bot.db import session_scope
 from bot.insights.digest import build_digest, local_day
-from bot.loop import PollingLoop
 from bot.models import DigestRun
+from bot.runtime.loop import PollingLoop
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +46,16 @@ class BrandSchedule:
     digest_time: str = "17:00"
 
 
-def schedules(brands: Sequence[Any], settings: Any) -> list[BrandSchedule]:
+def schedules(brands: Sequence[BrandConfig], settings: Settings) -> list[BrandSchedule]:
     """Each brand's channel, zone and digest time (the brand's own, else the settings')."""
     out = []
     for b in brands:
         out.append(
             BrandSchedule(
                 brand=b.brand,
-                channel=b.review_channel or getattr(settings, "review_channel", None),
-                timezone=getattr(b, "timezone", None) or getattr(settings, "timezone", None) or "UTC",
-                digest_time=str(getattr(b, "digest_time", None) or getattr(settings, "digest_time", "17:00")),
+                channel=b.review_channel or settings.review_channel,
+                timezone=b.timezone or settings.timezone or "UTC",
+                digest_time=str(b.digest_time or settings.digest_time),
             )
         )
     return out
@@ -99,7 +102,12 @@ def finish_digest(
 
 
 def send_digest(
-    engine: Engine, settings: Any, sched: BrandSchedule, now: datetime, post: Post, dashboard_url: str | None = None
+    engine: Engine,
+    settings: Settings,
+    sched: BrandSchedule,
+    now: datetime,
+    post: Post,
+    dashboard_url: str | None = None,
 ) -> bool:
     """Post today's digest of one brand if it is due and nobody posted it yet; True when posted."""
     if not sched.channel or not digest_due(now, sched):
@@ -119,10 +127,8 @@ def send_digest(
     return True
 
 
-def dashboard_link(settings: Any, brand: str, **params: str) -> str:
-    from urllib.parse import urlencode
-
-    base = str(getattr(settings, "public_url", "http://localhost:8000")).rstrip("/")
+def dashboard_link(settings: Settings, brand: str, **params: str) -> str:
+    base = settings.public_url.rstrip("/")
     return f"{base}/dashboard?{urlencode({'brand': brand, **params})}"
 
 
@@ -134,7 +140,7 @@ class InsightsLoop(PollingLoop):
     def __init__(
         self,
         engine: Engine,
-        settings: Any,
+        settings: Settings,
         brands: Sequence[BrandSchedule],
         post: Post,
         *,

@@ -1,21 +1,7 @@
-"""Slack listeners grouped by feature, each module with `register(app, services)` (Bolt's layout).
+"""Slack listeners, one module per surface with its handlers at module level and `register(app)`;
+app.py builds the Bolt app and registers them all.
 
-Pipeline for every listener: ack first, drop what is not ours, record the intent in the
-database (in a thread: the database calls are blocking), then tell Slack what happened.
+Pipeline for every listener: drop what is not ours, read a typed request (requests.py), record the
+intent in the database (in a thread: the database calls are blocking), ack, then tell Slack what
+happened. Bolt's context carries the bot's services to the handlers (app.py's middleware).
 """
-
-from __future__ import annotations
-
-from slack_bolt.async_app import AsyncApp
-
-from bot.services import BotServices
-
-
-def register_all(app: AsyncApp, services: BotServices) -> None:
-    from bot.listeners import actions, commands, events, storm, views
-
-    actions.register(app, services)
-    views.register(app, services)
-    events.register(app, services)
-    commands.register(app, services)
-    storm.register(app, services)  # storm-mode bulk actions (bot/storm.py)

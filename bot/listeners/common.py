@@ -7,23 +7,30 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.exc import IntegrityError
 
 from bot.blocks.text import as_text
-from bot.db import session_scope
-from bot.decisions import Outcome
+from bot.comments.decisions import Outcome
+from bot.db import flush_unless_duplicate, session_scope
 from bot.models import SlackEvent
-from bot.services import BotServices
+from bot.slack.services import BotServices
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+SERVICES = "sowana_services"  # where app.py's middleware puts the bot's services in Bolt's context
 
 NOT_ALLOWED = (
     "Vous n'avez pas les droits pour approuver, modifier ou masquer. Rien n'a été fait. · "
     "You are not allowed to approve, edit or hide. Nothing was done."
 )
+
+
+def services_of(context: AsyncBoltContext) -> BotServices:
+    """The bot's services, for a handler registered at module level."""
+    services: BotServices = context[SERVICES]
+    return services
 
 
 async def blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -85,23 +92,17 @@ def first_delivery(services: BotServices, event_id: str | None) -> bool:
         return True
     with session_scope(services.engine, write=True) as s:
         s.add(SlackEvent(event_id=event_id))
-        try:
-            s.flush()
-        except IntegrityError:
-            s.rollback()
-            return False
-    return True
+        return flush_unless_duplicate(s)
 
 
 async def submitted_reply(
-    ack: Any, body: dict[str, Any], text: str, block_id: str, services: BotServices, client: AsyncWebClient
+    ack: Any, user: str, text: str, block_id: str, services: BotServices, client: AsyncWebClient
 ) -> str | None:
     """The user submitting an edited reply when the text is there and they may approve; else the modal
     stays open with the reason next to the text box (and None)."""
     if not text.strip():
         await ack(response_action="errors", errors={block_id: "Le texte est vide · the text is empty"})
         return None
-    user = str(body["user"]["id"])
     if not await services.approvers.allowed(user, client):
         await ack(response_action="errors", errors={block_id: NOT_ALLOWED})
         return None

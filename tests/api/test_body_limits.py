@@ -22,9 +22,9 @@ from sqlmodel import Session
 from sqlmodel import select as sql_select
 
 from api.app import create_app
-from api.brain import Brain
 from api.limits import LIMITS, MiB, limit_for
 from api.platforms.signatures import meta_signature
+from bot.brain import Brain
 from bot.models import Comment
 from bot.settings import load_settings
 from tests.servers import serve

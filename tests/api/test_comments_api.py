@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from api.app import create_app
-from api.brain import Brain
+from bot.brain import Brain
 from bot.models import Comment
 from bot.settings import load_settings
 from tests.servers import serve

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from api.app import create_app
-from api.brain import Brain
+from bot.brain import Brain
 from bot.insights.buzz import BuzzParams, BuzzWatch
 from bot.insights.scheduler import BrandSchedule
 from bot.settings import load_settings

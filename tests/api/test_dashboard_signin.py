@@ -16,11 +16,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from api.app import create_app
-from api.brain import Brain
+from api.emulators.slack import WorkspaceConfig, WorkspaceUser, create_workspace_app
 from api.routes.dashboard_signin import SESSION_COOKIE, id_token_claims
+from bot.brain import Brain
 from bot.db import make_engine, upgrade
 from bot.settings import load_settings
-from bot.workspace import WorkspaceConfig, WorkspaceUser, create_workspace_app
 from tests.servers import serve
 
 TOKEN = "dash-token-signin-0123456789"

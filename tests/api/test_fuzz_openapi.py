@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from api.app import create_app
-from api.brain import Brain
+from bot.brain import Brain
 from bot.db import make_engine
 from bot.settings import load_settings
 from tests.servers import serve

@@ -8,6 +8,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from api.deps import AppContext, install
 from api.routes.knowledge import router
 from bot.settings import load_settings
 from knowledge.embeddings import get_embedder
@@ -36,7 +37,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     # Seed through the library, then let the router build its own store lazily from settings.
     open_store(str(path), None, get_embedder()).upsert("panier_boreal", load_path(SAMPLES).entries)
     app = FastAPI()
-    app.state.settings = load_settings(api_token="t", chroma_path=str(path))
+    install(app, AppContext(settings=load_settings(api_token="t", chroma_path=str(path))))
     app.include_router(router)
     with TestClient(app) as test_client:
         yield test_client

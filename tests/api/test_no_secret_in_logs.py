@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from api.accesslog import redact
-from bot.workspace import WorkspaceConfig, create_workspace_app
+from api.emulators.slack import WorkspaceConfig, create_workspace_app
 from tests.servers import free_port, serve
 
 TOKEN = "api-token-must-never-be-logged-7f3a"

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from api.deps import AppContext, install
 from api.routes.personas import router
 from bot.settings import load_settings
 
@@ -15,9 +16,7 @@ AUTH = {"Authorization": "Bearer t"}
 
 def _client(persona_dirs: list[Path] | None = None) -> TestClient:
     app = FastAPI()
-    app.state.settings = load_settings(api_token="t")
-    if persona_dirs is not None:
-        app.state.persona_dirs = persona_dirs
+    install(app, AppContext(settings=load_settings(api_token="t"), persona_dirs=persona_dirs or []))
     app.include_router(router)
     return TestClient(app)
 

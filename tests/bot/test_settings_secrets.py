@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from api.app import create_app
-from api.brain import Brain
 from api.cli import app as cli
 from api.platforms.signatures import meta_signature
+from bot.brain import Brain
 from bot.db import make_engine, upgrade
 from bot.settings import SECRET_FIELDS, SettingsError, _alias, load_settings, reveal
 from tests.servers import serve

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from api.platforms.brands import BrandsError, parse_brands, sla_policy
+from bot.brands import BrandsError, parse_brands, sla_policy
 from bot.settings import SettingsError, load_settings
 from bot.sla import (
     ClockState,

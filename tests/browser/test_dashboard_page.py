@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from api.app import create_app
-from api.brain import Brain
+from bot.brain import Brain
 from bot.db import make_engine, session_scope, upgrade
 from bot.insights.buzz import BuzzParams, BuzzWatch
 from bot.insights.scheduler import BrandSchedule
@@ -72,7 +72,7 @@ def test_the_dashboard_draws_a_replayed_day(tmp_path):
 def test_signing_in_with_slack_opens_the_dashboard(tmp_path):
     """Refused dashboard → "Sign in with Slack" → the local workspace's consent page (the workspace's
     current user) → back on the dashboard with its figures, the user's name and a way to sign out."""
-    from bot.workspace import WorkspaceConfig, create_workspace_app
+    from api.emulators.slack import WorkspaceConfig, create_workspace_app
 
     executable = chromium_path()
     ARTIFACTS.mkdir(exist_ok=True)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.bot.workspace.bolt_bot import TOKEN, wired_workspace
+from tests.api.emulators.slack.bolt_bot import TOKEN, wired_workspace
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

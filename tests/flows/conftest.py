@@ -12,15 +12,15 @@ import httpx
 import pytest
 
 from api.app import create_app
-from api.brain import Brain
+from api.emulators.slack import RateLimit, WorkspaceConfig
+from api.emulators.slack.client import WorkspaceClient, run_workspace
+from api.emulators.slack.serving import free_port, serve_in_thread
+from bot.brain import Brain
+from bot.comments.publisher import CommentRef, Published, PublishError
+from bot.comments.steps import ProposalSpec
 from bot.models import Comment
-from bot.pipeline import ProposalSpec
-from bot.publisher import CommentRef, Published, PublishError
-from bot.services import PersonaInfo
 from bot.settings import load_settings
-from bot.workspace import RateLimit, WorkspaceConfig
-from bot.workspace.client import WorkspaceClient, run_workspace
-from bot.workspace.serving import free_port, serve_in_thread
+from bot.slack.services import PersonaInfo
 
 API_TOKEN = "flow-token-123"
 REVIEW, SAC = "C0REVIEW", "C0SAC"

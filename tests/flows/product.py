@@ -21,11 +21,11 @@ from api.devserver import (
     import_sample_knowledge,
     start_platform_emulators,
 )
+from api.emulators.slack import RateLimit, WorkspaceConfig
+from api.emulators.slack.client import WorkspaceClient, run_workspace
+from api.emulators.slack.serving import free_port, serve_in_thread
 from bot.db import upgrade
 from bot.settings import load_settings
-from bot.workspace import RateLimit, WorkspaceConfig
-from bot.workspace.client import WorkspaceClient, run_workspace
-from bot.workspace.serving import free_port, serve_in_thread
 
 API_TOKEN = "product-token-42"
 

@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from api.app import brand_cases
-from api.brain import Brain
-from api.platforms.brands import load_brands
-from bot.casework import CaseKeeper, CaseSlack
+from bot.brain import Brain
+from bot.brands import BrandLookups, load_brands
 from bot.db import make_engine
+from bot.sac.cards import CaseSlack
+from bot.sac.keeper import CaseKeeper
 from bot.settings import reveal
-from bot.slack_sync import make_web_client
+from bot.slack.review import make_web_client
 from tests.flows.conftest import CM, PERSONAS, REVIEW, SAC, SAC_AGENT, Flow, run_flow, simple_drafter
 
 MONTREAL = ZoneInfo("America/Montreal")
@@ -173,9 +173,10 @@ def test_clocks_survive_a_restart(sla_flow: Flow, clock: MovableClock, database_
     wait_notice(sla_flow, card, "SLA at risk")
 
     # The process dies; another one starts on the same database, with nothing in memory.
-    sla_flow.app.state.cases.stop()
-    settings = sla_flow.app.state.settings
-    sla_for, sac_channel_for = brand_cases(settings, load_brands(settings))
+    sla_flow.app.state.context.cases.stop()
+    settings = sla_flow.app.state.context.settings
+    brands = BrandLookups(settings, load_brands(settings))
+    sla_for, sac_channel_for = brands.sla_for, brands.sac_channel
     fresh_engine = make_engine(database_url)
     try:
         restarted = CaseKeeper(

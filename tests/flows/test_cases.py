@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from api.brain import Brain
+from api.emulators.slack.client import WorkspaceClientError
+from bot.brain import Brain
 from bot.models import Comment
-from bot.workspace.client import WorkspaceClientError
 from tests.flows.conftest import (
     CM,
     PERSONAS,

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from api.brain import Brain
 from bot.blocks.storm import HIDE_ALL
+from bot.brain import Brain
+from bot.comments.publisher import PublishError
 from bot.models import Comment
-from bot.publisher import PublishError
 from tests.bot.test_slack_manifest import METHOD_SCOPES, manifest
 from tests.flows.conftest import (
     CM,

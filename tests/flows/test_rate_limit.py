@@ -13,13 +13,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from api.app import create_app
-from api.brain import Brain
+from api.emulators.slack import RateLimit, WorkspaceConfig
+from api.emulators.slack.client import WorkspaceClient, run_workspace
+from api.emulators.slack.serving import free_port, serve_in_thread
+from bot.brain import Brain
 from bot.db import session_scope
 from bot.models import Comment, SlackPost
 from bot.settings import load_settings
-from bot.workspace import RateLimit, WorkspaceConfig
-from bot.workspace.client import WorkspaceClient, run_workspace
-from bot.workspace.serving import free_port, serve_in_thread
 from tests.flows.conftest import PERSONAS, REVIEW, SAC, Flow, action_ids, simple_drafter
 
 
@@ -74,7 +74,7 @@ def test_429s_are_waited_out_and_each_comment_gets_one_message_urgent_first(limi
         interval=0.5,
         what="every comment shown",
     )
-    assert app.state.sender.rate_limited > 0  # Slack did refuse some, and nothing was lost
+    assert app.state.context.sender.rate_limited > 0  # Slack did refuse some, and nothing was lost
     reviews = [m for m in flow.ws.messages(REVIEW) if "approve_reply" in action_ids(m)]
     shown = [next(i for i in ids if re.search(rf"cas #{i}\b", str(m["blocks"]))) for m in reviews]
     assert sorted(shown) == sorted(ids)  # exactly one message per comment

@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlmodel import Session, col, func, select
 
+from bot.comments.publisher import PublishError
+from bot.comments.steps import ProposalSpec
 from bot.models import Publication, ThreadMessage
-from bot.pipeline import ProposalSpec
-from bot.publisher import PublishError
 from tests.flows.conftest import CM, GUEST, REVIEW, SAC, SAC_AGENT, Flow, action_ids, button_value, run_flow
 
 

@@ -16,16 +16,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
 from api.app import create_app
-from api.brain import Brain
 from api.devserver import DEV_IG_ID, DEV_PAGE_ID, DEV_SECRETS, start_platform_emulators
+from api.emulators.slack import RateLimit, WorkspaceConfig
+from api.emulators.slack.client import WorkspaceClient, WorkspaceClientError, run_workspace
+from api.emulators.slack.serving import free_port, serve_in_thread
 from bot.blocks.storm import HIDE_ALL, REPLY_ALL
+from bot.brain import Brain
 from bot.db import session_scope
 from bot.models import Comment, SlackPost
 from bot.settings import load_settings
-from bot.storm import hide_all, reply_all
-from bot.workspace import RateLimit, WorkspaceConfig
-from bot.workspace.client import WorkspaceClient, WorkspaceClientError, run_workspace
-from bot.workspace.serving import free_port, serve_in_thread
+from bot.storm.bulk import hide_all, reply_all
 from tests.flows.conftest import CM, GUEST, PERSONAS, REVIEW, SAC, action_ids, button_value, simple_drafter
 
 API_TOKEN = "storm-token"

@@ -30,11 +30,11 @@ from sqlmodel import col
 
 from api.devserver import DEV_IG_ID, DEV_PAGE_ID, DEV_SECRETS
 from api.emulators.graph import create_graph_emulator
+from api.emulators.slack import RateLimit, WorkspaceConfig
+from api.emulators.slack.client import WorkspaceClient, WorkspaceClientError, run_workspace, wait_for
+from api.emulators.slack.serving import free_port, serve_in_thread
 from bot.db import make_engine, upgrade
 from bot.models import Comment
-from bot.workspace import RateLimit, WorkspaceConfig
-from bot.workspace.client import WorkspaceClient, WorkspaceClientError, run_workspace, wait_for
-from bot.workspace.serving import free_port, serve_in_thread
 
 API_TOKEN = "scale-token-11"
 REVIEW, SAC, CM = "C0REVIEW", "C0SAC", "U0CM"

@@ -15,7 +15,7 @@ from api.emulators.graph import create_graph_emulator
 from api.emulators.x import create_x_emulator
 from api.platforms.meta import MetaPublisher
 from api.platforms.signatures import verify_meta, verify_x
-from bot.publisher import CommentRef
+from bot.comments.publisher import CommentRef
 from tests.servers import serve
 
 SECRET, TOKEN = "app-secret", "page-token"

@@ -79,7 +79,7 @@ class Stack:
 def start_app(settings: Settings, engine: Engine, changed: list[tuple[int, str]]) -> Any:
     app = create_app(settings, engine=engine, run_worker=False)
     app.include_router(router)
-    app.state.on_comment_changed = lambda comment_id, kind: changed.append((comment_id, kind))
+    app.state.context.on_comment_changed = lambda comment_id, kind: changed.append((comment_id, kind))
     return serve(app)
 
 

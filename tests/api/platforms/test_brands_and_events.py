@@ -6,17 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from api.platforms.brands import BrandsError, load_brands, parse_brands
-from api.platforms.events import (
-    EditedComment,
-    MalformedPayload,
-    NewComment,
-    RemovedComment,
-    Skipped,
-    parse_meta,
-    parse_x_activity,
-)
+from api.platforms.events import EditedComment, MalformedPayload, NewComment, RemovedComment, Skipped
+from api.platforms.meta_events import parse_meta
 from api.platforms.signatures import meta_signature, verify_meta, verify_x, x_signature
+from api.platforms.x_events import parse_x_activity
+from bot.brands import BrandsError, load_brands, parse_brands
 from bot.settings import load_settings
 
 YAML = """

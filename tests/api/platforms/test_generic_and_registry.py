@@ -9,9 +9,9 @@ from api.platforms.generic import GenericPublisher
 from api.platforms.meta import MetaPublisher
 from api.platforms.registry import Publishers, publisher_for
 from api.platforms.x import XPublisher
-from bot.comments import CommentIn, ingest
+from bot.comments.ingest import CommentIn, ingest
+from bot.comments.publisher import CommentRef
 from bot.models import AuditLog
-from bot.publisher import CommentRef
 from tests.api.platforms.conftest import make_settings
 
 

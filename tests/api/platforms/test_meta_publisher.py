@@ -12,7 +12,7 @@ import pytest
 
 from api.platforms.http import RetryPolicy
 from api.platforms.meta import MetaPublisher
-from bot.publisher import CommentRef, PublishError
+from bot.comments.publisher import CommentRef, PublishError
 from tests.api.platforms.conftest import FB_PAGE, IG_ACCOUNT, PAGE_TOKEN
 
 FAST = RetryPolicy(attempts=4, backoff=0.01, max_backoff=0.05, max_wait=5)

@@ -11,7 +11,7 @@ import pytest
 
 from api.platforms.http import RetryPolicy
 from api.platforms.x import XPublisher
-from bot.publisher import CommentRef, PublishError
+from bot.comments.publisher import CommentRef, PublishError
 from tests.api.platforms.conftest import X_BRAND, X_TOKEN
 
 FAST = RetryPolicy(attempts=3, backoff=0.01, max_backoff=0.05, max_wait=5)

@@ -1,0 +1,210 @@
+"""The bot's one door to `knowledge/`: triage, retrieval, drafting (review proposals and the
+follow-ups of a resolved case) and personas, wired into the bot's hooks.
+
+Each part is built once per process. The pipeline only runs the steps whose part exists. The
+imports of `knowledge` parts are deferred: they load models and Chroma, which a process that never
+triages or drafts (the CLI's database commands, a test of the listeners) should not pay for
+(importing knowledge.triage takes about 5 s).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from bot.comments.casefile import FOLLOWUP, Case, author_history
+from bot.comments.steps import Classify, Drafter, ProposalSpec
+from bot.db import session_scope
+from bot.models import Comment, Proposal, TriageCorrection
+from bot.settings import Settings, SettingsError
+from bot.slack.services import KbHit, PersonaInfo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Brain:
+    classify: Classify | None = None
+    drafter: Drafter | None = None
+    kb_search: Callable[[str, str], Sequence[KbHit]] | None = None
+    on_correction: Callable[[str, dict[str, Any]], None] | None = None
+    personas: Callable[[], Sequence[PersonaInfo]] = field(default=tuple)
+    default_persona: str = "informatif"
+    store: Any | None = None  # the knowledge store, shared with /api/knowledge
+    llm: Any | None = None  # the chat model of SOWANA_LLM (follow-ups after a resolution use it too); None offline
+
+
+def chat_model(settings: Settings) -> Any | None:
+    """The LangChain chat model for SOWANA_LLM, or None offline. A missing provider package stops start-up."""
+    if settings.llm == "offline":
+        return None
+    from knowledge.triage import make_chat_model  # deferred: see the module's docstring
+
+    try:
+        return make_chat_model(settings.llm)
+    except (RuntimeError, ValueError) as exc:
+        raise SettingsError(f"SOWANA_LLM: {exc}") from None
+
+
+def parent_text(engine: Engine, comment: Comment) -> str | None:
+    if not comment.parent_id:
+        return None
+    with session_scope(engine) as s:
+        parent = s.exec(
+            select(Comment).where(
+                col(Comment.brand) == comment.brand,
+                col(Comment.platform) == comment.platform,
+                col(Comment.external_id) == comment.parent_id,
+            )
+        ).first()
+        return parent.text if parent else None
+
+
+def build_triage(engine: Engine, llm: Any | None) -> tuple[Classify, Callable[[str, dict[str, Any]], None]]:
+    from knowledge.triage import TriageInput, Triager  # deferred: see the module's docstring
+
+    with session_scope(engine) as s:  # corrections the team made before this start
+        corrections = [{"text": c.text, "labels": c.labels} for c in s.exec(select(TriageCorrection)).all()]
+    triager = Triager(extra_examples=corrections)
+    if llm is not None:
+        triager = triager.with_llm(llm)
+
+    def classify(comment: Comment) -> tuple[dict[str, Any], str]:
+        result = triager.triage(
+            TriageInput(
+                text=comment.text,
+                platform=comment.platform,
+                author_name=comment.author_name,
+                parent_text=parent_text(engine, comment),
+            )
+        )
+        return result.model_dump(mode="json"), result.source
+
+    def learn(text: str, labels: dict[str, Any]) -> None:
+        triager.add_correction(text, labels)
+
+    return classify, learn
+
+
+def build_personas(loaded: dict[str, Any]) -> Callable[[], Sequence[PersonaInfo]]:
+    infos = [PersonaInfo(name=p.name, description=p.describe("fr"), humor=p.humor) for p in loaded.values()]
+    return lambda: infos
+
+
+def earlier_texts(engine: Engine, comment: Comment, limit: int = 5) -> list[str]:
+    """The author's earlier comments to this brand, oldest first: context for the LLM's draft."""
+    return [h.text for h in reversed(author_history(engine, comment, limit, earlier_only=True))]
+
+
+def build_drafter(engine: Engine, retriever: Any, personas: dict[str, Any], default: str, llm: Any | None) -> Drafter:
+    # deferred: see the module's docstring
+    from knowledge.drafting import CommentIn, draft_for_comment
+    from knowledge.triage import TriageResult
+
+    def drafter(comment: Comment, triage: dict[str, Any] | None, persona: str) -> Sequence[ProposalSpec]:
+        if triage is None:
+            return []  # nothing to draft from without a triage; the message says "no proposal"
+        chosen = personas.get(persona) or personas[default]
+        draft = draft_for_comment(
+            retriever,
+            comment.brand,
+            CommentIn(
+                text=comment.text,
+                platform=comment.platform,
+                author_name=comment.author_name,
+                parent_text=parent_text(engine, comment),
+                brand=comment.brand,
+            ),
+            TriageResult.model_validate(triage),
+            chosen,
+            llm=llm,
+            history=earlier_texts(engine, comment),
+        )
+        return [
+            ProposalSpec(
+                text=p.text,
+                kind=p.kind,
+                persona=p.persona,
+                cited_ids=list(p.cited_ids),
+                source=draft.source,
+                variant=p.variant,
+                note=p.note,
+            )
+            for p in draft.proposals
+        ]
+
+    return drafter
+
+
+def build_kb_search(retriever: Any) -> Callable[[str, str], Sequence[KbHit]]:
+    def search(brand: str, question: str) -> Sequence[KbHit]:
+        result = retriever.search(brand, question, k=3)
+        if result.no_answer:
+            return []
+        return [KbHit(id=p.id, score=p.score, question=p.question, answer=p.answer) for p in result.passages]
+
+    return search
+
+
+def build_brain(settings: Settings, engine: Engine) -> Brain:
+    # deferred: see the module's docstring
+    from knowledge.personas.loader import load_personas
+    from knowledge.retrieval import Retriever
+    from knowledge.store import open_store
+
+    llm = chat_model(settings)
+    classify, learn = build_triage(engine, llm)
+    personas = load_personas()
+    store = open_store(settings.chroma_path, settings.chroma_url)
+    retriever = Retriever(store)
+    default = "informatif" if "informatif" in personas else next(iter(personas))
+    return Brain(
+        classify=classify,
+        drafter=build_drafter(engine, retriever, personas, default, llm),
+        kb_search=build_kb_search(retriever),
+        on_correction=learn,
+        personas=build_personas(personas),
+        default_persona=default,
+        store=store,
+        llm=llm,
+    )
+
+
+def draft_followups(case: Case, targets: tuple[str, ...], llm: Any | None = None) -> list[Proposal]:
+    """Follow-up proposals (not yet saved) for a resolved case, in the customer's language.
+    `llm`: the configured chat model (SOWANA_LLM) writes them, checked, with the templates as fallback."""
+    # deferred: see the module's docstring
+    from knowledge.drafting.followup import followup_drafts
+    from knowledge.drafting.text import limit_for
+
+    esc, c = case.escalation, case.comment
+    assert esc is not None and c.id is not None
+    lang = (case.triage.result or {}).get("lang") if case.triage and case.triage.result else None
+    drafts = followup_drafts(
+        lang=str(lang or "fr"),
+        author_name=c.author_name,
+        note=esc.resolution_note or "",
+        targets=targets,
+        public_limit=limit_for(c.platform),
+        llm=llm,
+    )
+    return [
+        Proposal(
+            brand=c.brand,
+            comment_id=c.id,
+            text=d.text,
+            persona="sac",
+            kind="serious",
+            variant=FOLLOWUP,
+            target=d.target,
+            note=d.note,
+            source="followup",
+            round=0,  # outside the review rounds: a ✅ on the review message never approves one
+        )
+        for d in drafts
+    ]

@@ -1,0 +1,206 @@
+"""The outbox: publications (replies, private replies, hide/unhide) sent to the platforms.
+
+A `Publication` row is written with the team's decision (unique per comment and target, so a
+double click makes one row); the outbox leases pending rows, calls the platform's `Publisher`,
+and records the result. Errors that can heal are retried with backoff; the others fail the
+comment with a plain reason, told in the Slack thread with a retry button.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Protocol
+
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from bot.comments.casefile import FOLLOWUP
+from bot.comments.lifecycle import transition_in
+from bot.comments.publisher import CommentRef, Published, Publisher, PublishError
+from bot.db import session_scope
+from bot.models import Comment, Publication, State, utcnow
+from bot.runtime.leases import LeaseHeartbeat, claim_rows, default_owner
+from bot.runtime.loop import PollingLoop
+from bot.runtime.retry import RetryPolicy, retry_while_unavailable
+from bot.sac.decisions import close_case_if_done
+
+log = logging.getLogger(__name__)
+
+# Comment states a public reply publishes from.
+_PUBLISHES_FROM = (State.approved, State.edited, State.resolved)
+# A reply of the review stage moves the comment to `published` from these only: one sent while the
+# case is with customer service (a holding reply) leaves the case's state alone.
+_REPLY_PUBLISHES = (State.approved, State.edited)
+
+
+class Notifier(Protocol):
+    def refresh(self, comment_id: int) -> None: ...
+
+    def failure(self, comment_id: int, reason: str) -> None: ...
+
+
+class NullNotifier:
+    def refresh(self, comment_id: int) -> None:
+        return None
+
+    def failure(self, comment_id: int, reason: str) -> None:
+        return None
+
+
+def comment_ref(comment: Comment) -> CommentRef:
+    return CommentRef(
+        brand=comment.brand,
+        platform=comment.platform,
+        external_id=comment.external_id,
+        author_id=comment.author_id,
+        post_id=comment.post_id,
+        parent_id=comment.parent_id,
+    )
+
+
+class Outbox(PollingLoop):
+    name = "sowana-outbox"
+
+    def __init__(
+        self,
+        engine: Engine,
+        publisher_for: Callable[[str, str], Publisher],  # (brand, platform) -> Publisher
+        notifier: Notifier | None = None,
+        *,
+        owner: str | None = None,
+        lease_seconds: float = 60.0,
+        retry: RetryPolicy | None = None,
+        poll_seconds: float = 0.5,
+    ) -> None:
+        super().__init__(poll_seconds)
+        self.engine = engine
+        self.publisher_for = publisher_for
+        self.notifier = notifier or NullNotifier()
+        self.owner = owner or default_owner()
+        self.lease_seconds = lease_seconds
+        self.retry = retry or RetryPolicy()
+        self.heartbeat = LeaseHeartbeat(engine, Publication, self.owner, lease_seconds)
+
+    def on_start(self) -> None:
+        self.heartbeat.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        super().stop(timeout)
+        self.heartbeat.stop()
+
+    def run_once(self) -> int:
+        ids = claim_rows(
+            self.engine,
+            Publication,
+            [col(Publication.status) == "pending"],
+            owner=self.owner,
+            lease_seconds=self.lease_seconds,
+            limit=20,
+            count_attempt=True,
+        )
+        with self.heartbeat.holding(ids):
+            for pub_id in ids:
+                self.process(pub_id)
+        return len(ids)
+
+    def process(self, pub_id: int) -> None:
+        with session_scope(self.engine) as s:
+            pub = s.get(Publication, pub_id)
+            comment = s.get(Comment, pub.comment_id) if pub else None
+        if pub is None or comment is None or pub.lease_owner != self.owner or pub.status != "pending":
+            return
+        assert comment.id is not None
+        comment_id = comment.id
+        ref = comment_ref(comment)
+        try:
+            if comment.deleted_at and pub.target in ("public_reply", "hide", "unhide"):
+                raise PublishError(
+                    "le commentaire a été supprimé par son auteur · the comment was deleted by its author",
+                    retryable=False,
+                    code="deleted",
+                )
+            publisher = self.publisher_for(comment.brand, comment.platform)
+            result = None
+            if pub.target == "public_reply":
+                result = publisher.reply(ref, pub.text)
+            elif pub.target == "private_reply":
+                result = publisher.private_reply(ref, pub.text)
+            elif pub.target in ("hide", "unhide"):
+                publisher.hide(ref, pub.target == "hide")
+            else:
+                raise PublishError(f"unknown publication target {pub.target!r}", retryable=False)
+        except Exception as exc:  # PublishError, or anything a connector did not foresee (retryable)
+            retryable = exc.retryable if isinstance(exc, PublishError) else True
+            reason = str(exc) if isinstance(exc, PublishError) else f"{type(exc).__name__}: {exc}"
+            self._failed(pub_id, comment.id, reason, retryable)
+            return
+        # It is out on the platform: record it even if the database blinks now, or the lease would
+        # expire and the reply go out a second time.
+        retry_while_unavailable(lambda: self._record(pub_id, pub, comment_id, result), self.lease_seconds / 2)
+        self._notify(self.notifier.refresh, comment_id)
+
+    def _record(self, pub_id: int, pub: Publication, comment_id: int, result: Published | None) -> None:
+        with session_scope(self.engine, write=True) as s:
+            row = s.get(Publication, pub_id)
+            assert row is not None
+            row.status, row.published_at, row.lease_owner, row.lease_until = "published", utcnow(), None, None
+            row.last_error = None
+            if result is not None:
+                row.platform_id, row.url = result.platform_id, result.url
+            s.add(row)
+            current = s.get(Comment, comment_id)
+            if pub.stage == FOLLOWUP:
+                close_case_if_done(s, comment_id, actor=pub.requested_by or "outbox")
+            elif pub.target == "public_reply" and current is not None and current.state in _REPLY_PUBLISHES:
+                transition_in(
+                    s,
+                    comment_id,
+                    State.published,
+                    actor=pub.requested_by or "outbox",
+                    detail={"publication_id": pub_id, "platform_id": row.platform_id},
+                )
+
+    def _failed(self, pub_id: int, comment_id: int, reason: str, retryable: bool) -> None:
+        with session_scope(self.engine, write=True) as s:
+            row = s.get(Publication, pub_id)
+            assert row is not None
+            row.last_error = reason[:2000]
+            give_up = not retryable or row.attempts >= self.retry.max_attempts
+            if give_up:
+                row.status, row.lease_owner, row.lease_until = "failed", None, None
+                current = s.get(Comment, comment_id)
+                # A failed hide leaves the comment hidden here; the thread hears it either way.
+                if current is not None and current.state in _PUBLISHES_FROM:
+                    transition_in(s, comment_id, State.failed, actor="outbox", reason=reason[:2000])
+            else:
+                row.lease_owner = None
+                row.lease_until = utcnow() + timedelta(seconds=self.retry.delay(row.attempts))
+            s.add(row)
+        log.warning(
+            "publication %s: %s (%s)",
+            pub_id,
+            "gave up" if give_up else "will retry",
+            "permanent" if not retryable else "transient",
+        )
+        if give_up:
+            self._notify(self.notifier.failure, comment_id, reason)
+            self._notify(self.notifier.refresh, comment_id)
+
+    def _notify(self, fn: Callable[..., None], *args: object) -> None:
+        try:
+            fn(*args)
+        except Exception:  # Slack being away must not undo a publication
+            log.exception("could not update Slack after a publication")
+
+    def drain(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.run_once() == 0:
+                with session_scope(self.engine) as s:
+                    if s.exec(select(Publication.id).where(col(Publication.status) == "pending")).first() is None:
+                        return
+                time.sleep(0.02)
+        raise TimeoutError("publications still pending")

@@ -1,0 +1,1 @@
+"""Customer-service (SAC) cases: the decisions, the keeper (clocks, reminders) and the case cards."""
