@@ -24,6 +24,7 @@ from typing import Literal
 
 import numpy as np
 
+from knowledge.claims import split_claims
 from knowledge.concepts import concept_tags
 from knowledge.store import KINDS, Entry, KnowledgeStore, MetaValue
 
@@ -38,7 +39,13 @@ LANG_BONUS = 0.02
 # Best score under which a search says "nothing good enough", per mode: the best-accuracy cut
 # between comments the FAQ answers and comments it cannot, on bench/retrieval_train/
 # (bench/fit_retrieval.py), never on the dev or held-out sets.
-THRESHOLDS: dict[str, float] = {"vector": 0.31, "keyword": 0.10, "hybrid": 0.37}
+THRESHOLDS: dict[str, float] = {"vector": 0.31, "keyword": 0.07, "hybrid": 0.37}
+# A comment of several claims scores an entry (1 - CLAIM_WEIGHT) x its whole-comment score +
+# CLAIM_WEIGHT x its best score for one claim, so the second grievance of a comment still finds
+# its entry; a one-claim comment keeps its whole score (same scale, same thresholds). Chosen on
+# the real training sources and bench/retrieval_train/ (bench/fit_retrieval.py); 0 turns claim
+# matching off (one embedding and one vector query per claim are its cost).
+CLAIM_WEIGHT = 0.25
 
 _STOPWORD_TEXT = """
     a au aux avec ce ces cet cette c ca ça d de des du dans elle en et est etre être il ils je j l la le les
@@ -159,6 +166,9 @@ class Passage:
     vector_score: float | None = None
     keyword_score: float | None = None
     source: dict[str, MetaValue] = field(default_factory=dict)
+    # Indexes into SearchResult.claims of the claims this entry is the best good-enough match for;
+    # empty when it was found on the whole comment only.
+    claims: tuple[int, ...] = ()
 
     @property
     def text(self) -> str:
@@ -171,6 +181,8 @@ class SearchResult:
     no_answer: bool
     threshold: float
     mode: str
+    # The claims the comment was split into (knowledge.claims.split_claims).
+    claims: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -203,9 +215,11 @@ class Retriever:
         store: KnowledgeStore,
         keyword_weight: float = KEYWORD_WEIGHT,
         thresholds: dict[str, float] | None = None,
+        claim_weight: float = CLAIM_WEIGHT,
     ) -> None:
         self.store = store
         self.keyword_weight = keyword_weight
+        self.claim_weight = claim_weight
         self.thresholds = dict(THRESHOLDS if thresholds is None else thresholds)
         self._indexes: dict[str, _BrandIndex] = {}
         self._lock = threading.Lock()
@@ -244,56 +258,89 @@ class Retriever:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
         threshold = self.thresholds[mode]
+        claims = split_claims(query)
+        # Claims weigh in through their meaning: in keyword mode alone they only add noise.
+        multi = self.claim_weight > 0 and mode != "keyword" and len(claims) > 1
+        texts = [query, *claims] if multi else [query]
         pool = max(k * 4, 20)
-        vec: dict[tuple[str, str], float] = {}
-        kw: dict[tuple[str, str], float] = {}
         index = self._index(brand)
         allowed = [
             i
             for i, e in enumerate(index.entries)
             if e.kind in kinds and (not strict_lang or lang is None or e.lang == lang)
         ]
-        vector = self.store.embedder.embed([query])[0] if mode != "keyword" else None
-        if vector is not None and query.strip():
-            for entry, sim in self.store.query(brand, vector, pool, kinds, lang if strict_lang else None):
-                vec[(entry.kind, entry.id)] = sim
+        candidates: set[tuple[str, str]] = set()
+        # Cosines per text (the comment, then each claim) for the candidates found so far.
+        cos: list[dict[tuple[str, str], float]] = [{} for _ in texts]
+        vectors = self.store.embedder.embed(texts) if mode != "keyword" and query.strip() else None
+        if vectors is not None:
+            found = self.store.query_many(brand, vectors, pool, kinds, lang if strict_lang else None)
+            for row, hits in enumerate(found):
+                for entry, sim in hits:
+                    cos[row][(entry.kind, entry.id)] = sim
+                    candidates.add((entry.kind, entry.id))
+        keyword: np.ndarray | None = None
         if mode in ("keyword", "hybrid") and allowed:
-            scores = index.bm25.scores(query)
+            keyword = np.stack([index.bm25.scores(text) for text in texts])
             sub = np.array(allowed)
-            top = sub[np.argsort(-scores[sub], kind="stable")[:pool]]
-            for i in top:
-                if scores[i] > 0:
-                    e = index.entries[i]
-                    kw[(e.kind, e.id)] = float(scores[i])
-            if mode == "hybrid":
-                # Keyword-only candidates need their cosine too: read their stored vectors.
-                missing: dict[str, list[str]] = {}
-                for kind, entry_id in set(kw) - set(vec):
+            for scores in keyword:
+                for i in sub[np.argsort(-scores[sub], kind="stable")[:pool]]:
+                    if scores[i] > 0:
+                        candidates.add((index.entries[i].kind, index.entries[i].id))
+        keys = sorted(key for key in candidates if key in index.keys)  # others: written after our index
+        if vectors is not None:
+            # Candidates some text did not reach by vector need their cosine: read their stored vectors.
+            missing: dict[str, list[str]] = {}
+            for kind, entry_id in keys:
+                if any((kind, entry_id) not in row for row in cos):
                     missing.setdefault(kind, []).append(entry_id)
-                if missing and vector is not None:
-                    for key, stored in self.store.embeddings(brand, missing).items():
-                        vec[key] = float(np.dot(vector, stored))
-                for key in set(vec) - set(kw):
-                    row = index.keys.get(key)
-                    kw[key] = float(scores[row]) if row is not None else 0.0
-        ranked: list[tuple[float, Passage]] = []
-        for key in set(vec) | set(kw):
-            row = index.keys.get(key)
-            if row is None:
-                continue  # written by another process after our index was built
-            entry = index.entries[row]
-            v, s = vec.get(key), kw.get(key)
-            if mode == "vector":
-                score = v or 0.0
-            elif mode == "keyword":
-                score = s or 0.0
-            else:
-                # Keyword evidence only adds: an entry in another language (no shared words) keeps
-                # its full cosine, so cross-lingual answers are not pushed down.
-                score = (v or 0.0) + self.keyword_weight * (s or 0.0)
-            bonus = LANG_BONUS if lang and entry.lang == lang else 0.0
-            ranked.append((score + bonus, _passage(entry, score, v, s)))
-        ranked.sort(key=lambda item: (-item[0], item[1].id))
-        passages = [p for _, p in ranked[:k]]
+            if missing:
+                for key, stored in self.store.embeddings(brand, missing).items():
+                    sims = vectors @ stored
+                    for row in range(len(texts)):
+                        cos[row].setdefault(key, float(sims[row]))
+        rows = [index.keys[key] for key in keys]
+        # scores[t, c]: text t (0 = the whole comment) against candidate c.
+        vec = np.array([[row.get(key, 0.0) for key in keys] for row in cos], dtype=np.float32)
+        kw = keyword[:, rows] if keyword is not None else np.zeros_like(vec)
+        if mode == "vector":
+            scores = vec
+        elif mode == "keyword":
+            scores = kw
+        else:
+            # Keyword evidence only adds: an entry in another language (no shared words) keeps its
+            # full cosine, so cross-lingual answers are not pushed down.
+            scores = vec + self.keyword_weight * kw
+        fused = scores[0]
+        if multi and len(keys):
+            fused = (1 - self.claim_weight) * scores[0] + self.claim_weight * scores[1:].max(axis=0)
+        bonus = np.array([LANG_BONUS if lang and index.entries[r].lang == lang else 0.0 for r in rows])
+        order = sorted(range(len(keys)), key=lambda c: (-(fused[c] + bonus[c]), keys[c][1]))
+        chosen = order[:k]
+        best_of: dict[int, list[int]] = {}  # candidate → the claims it settles best
+        if multi and len(keys):
+            for claim, claim_scores in enumerate(scores[1:]):
+                winner = int(np.argmax(claim_scores + bonus))
+                if claim_scores[winner] >= threshold:
+                    best_of.setdefault(winner, []).append(claim)
+            # Each claim's best entry gets a place among the k, in place of the weakest others.
+            for winner in sorted(set(best_of) - set(chosen), key=lambda c: -fused[c]):
+                spare = [c for c in reversed(chosen) if c not in best_of]
+                if spare:
+                    chosen.remove(spare[0])
+                    chosen.append(winner)
+            chosen.sort(key=lambda c: (-(fused[c] + bonus[c]), keys[c][1]))
+        elif len(claims) == 1 and chosen and fused[chosen[0]] >= threshold:
+            best_of[chosen[0]] = [0]
+        passages = []
+        for c in chosen:
+            entry = index.entries[rows[c]]
+            v = float(vec[0, c]) if vectors is not None and keys[c] in cos[0] else None
+            s = float(kw[0, c]) if keyword is not None else None
+            passage = _passage(entry, float(fused[c]), v, s)
+            passage.claims = tuple(best_of.get(c, ()))
+            passages.append(passage)
         best = max((p.score for p in passages), default=0.0)
-        return SearchResult(passages=passages, no_answer=best < threshold, threshold=threshold, mode=mode)
+        return SearchResult(
+            passages=passages, no_answer=best < threshold, threshold=threshold, mode=mode, claims=claims
+        )
