@@ -191,6 +191,9 @@ class _BrandIndex:
     entries: list[Entry]
     keys: dict[tuple[str, str], int]
     bm25: BM25
+    # The entries' stored vectors, row for row: a candidate's cosine to the comment and to each
+    # claim is one product, never a second read from Chroma.
+    vectors: np.ndarray
 
 
 def _passage(entry: Entry, score: float, vec: float | None, kw: float | None) -> Passage:
@@ -231,11 +234,17 @@ class Retriever:
             if cached is not None and cached.revision == revision:
                 return cached
             entries = self.store.list(brand)
+            stored = self.store.vectors(brand)
+            dim = self.store.embedder.dim
+            zero = np.zeros(dim, dtype=np.float32)
             index = _BrandIndex(
                 revision=revision,
                 entries=entries,
                 keys={(e.kind, e.id): i for i, e in enumerate(entries)},
                 bm25=BM25([e.text for e in entries], keyword_terms),
+                vectors=np.stack([stored.get((e.kind, e.id), zero) for e in entries])
+                if entries
+                else np.zeros((0, dim), dtype=np.float32),
             )
             self._indexes[brand] = index
             return index
@@ -270,15 +279,10 @@ class Retriever:
             if e.kind in kinds and (not strict_lang or lang is None or e.lang == lang)
         ]
         candidates: set[tuple[str, str]] = set()
-        # Cosines per text (the comment, then each claim) for the candidates found so far.
-        cos: list[dict[tuple[str, str], float]] = [{} for _ in texts]
         vectors = self.store.embedder.embed(texts) if mode != "keyword" and query.strip() else None
         if vectors is not None:
             found = self.store.query_many(brand, vectors, pool, kinds, lang if strict_lang else None)
-            for row, hits in enumerate(found):
-                for entry, sim in hits:
-                    cos[row][(entry.kind, entry.id)] = sim
-                    candidates.add((entry.kind, entry.id))
+            candidates.update((entry.kind, entry.id) for hits in found for entry, _ in hits)
         keyword: np.ndarray | None = None
         if mode in ("keyword", "hybrid") and allowed:
             keyword = np.stack([index.bm25.scores(text) for text in texts])
@@ -288,20 +292,12 @@ class Retriever:
                     if scores[i] > 0:
                         candidates.add((index.entries[i].kind, index.entries[i].id))
         keys = sorted(key for key in candidates if key in index.keys)  # others: written after our index
-        if vectors is not None:
-            # Candidates some text did not reach by vector need their cosine: read their stored vectors.
-            missing: dict[str, list[str]] = {}
-            for kind, entry_id in keys:
-                if any((kind, entry_id) not in row for row in cos):
-                    missing.setdefault(kind, []).append(entry_id)
-            if missing:
-                for key, stored in self.store.embeddings(brand, missing).items():
-                    sims = vectors @ stored
-                    for row in range(len(texts)):
-                        cos[row].setdefault(key, float(sims[row]))
         rows = [index.keys[key] for key in keys]
-        # scores[t, c]: text t (0 = the whole comment) against candidate c.
-        vec = np.array([[row.get(key, 0.0) for key in keys] for row in cos], dtype=np.float32)
+        # [t, c]: text t (0 = the whole comment, then each claim) against candidate c.
+        if vectors is not None:
+            vec = vectors @ index.vectors[rows].T
+        else:
+            vec = np.zeros((len(texts), len(rows)), dtype=np.float32)
         kw = keyword[:, rows] if keyword is not None else np.zeros_like(vec)
         if mode == "vector":
             scores = vec
@@ -335,7 +331,7 @@ class Retriever:
         passages = []
         for c in chosen:
             entry = index.entries[rows[c]]
-            v = float(vec[0, c]) if vectors is not None and keys[c] in cos[0] else None
+            v = float(vec[0, c]) if vectors is not None else None
             s = float(kw[0, c]) if keyword is not None else None
             passage = _passage(entry, float(fused[c]), v, s)
             passage.claims = tuple(best_of.get(c, ()))

@@ -410,6 +410,21 @@ class KnowledgeStore:
                 out[(kind, entry_id)] = np.asarray(vec, dtype=np.float32)
         return out
 
+    @_retry_stale
+    def vectors(self, brand: str) -> dict[tuple[str, str], np.ndarray]:
+        """Every stored vector of the brand, keyed by (kind, id) (the retriever keeps them in memory)."""
+        out: dict[tuple[str, str], np.ndarray] = {}
+        for kind in KINDS:
+            collection = self._existing(brand, kind)
+            if collection is None:
+                continue
+            got = collection.get(include=["embeddings"])
+            for entry_id, vec in zip(
+                got["ids"], got["embeddings"] if got["embeddings"] is not None else [], strict=True
+            ):
+                out[(kind, entry_id)] = np.asarray(vec, dtype=np.float32)
+        return out
+
     # -- maintenance -----------------------------------------------------------------------------
 
     def reindex(self, brand: str) -> int:
