@@ -27,8 +27,8 @@ from knowledge.eval.retrieval import evaluate_modes  # noqa: E402
 from knowledge.retrieval import MODES, Mode  # noqa: E402
 
 REAL_KB = Path(__file__).resolve().parent / "real" / "kb"
-KEYS = ("hit@1", "hit@3", "mrr", "no_answer_precision", "no_answer_recall")
-SHORT = {"no_answer_precision": "noP", "no_answer_recall": "noR"}
+KEYS = ("hit@1", "hit@3", "mrr", "multi_coverage@5", "no_answer_precision", "no_answer_recall")
+SHORT = {"no_answer_precision": "noP", "no_answer_recall": "noR", "multi_coverage@5": "cov5"}
 
 
 def kb_sources(part: str) -> list[tuple[str, str]]:

@@ -149,6 +149,7 @@ def test_score_rankings_definitions() -> None:
     metrics = score_rankings(rankings, {"c1": False, "c2": True, "c3": True, "c4": False}, labels)
     assert metrics["hit@1"] == 0.5 and metrics["hit@3"] == 1.0
     assert metrics["mrr"] == pytest.approx((1 + 1 / 3) / 2)
+    assert metrics["multi_coverage@5"] == 0.5  # c2 has two problems; one of its entries is in the top 5
     assert metrics["no_answer_precision"] == 0.5 and metrics["no_answer_flagged"] == 2
     # Nothing flagged: nothing was wrongly flagged, precision 1.0 with a count of 0.
     none_flagged = score_rankings(rankings, {}, labels)
