@@ -166,8 +166,8 @@ class Passage:
     vector_score: float | None = None
     keyword_score: float | None = None
     source: dict[str, MetaValue] = field(default_factory=dict)
-    # Indexes into SearchResult.claims of the claims this entry is the best good-enough match for;
-    # empty when it was found on the whole comment only.
+    # Indexes into SearchResult.claims of the claims this entry is the best good-enough match for
+    # (among the entries of its collection); empty when it was found on the whole comment only.
     claims: tuple[int, ...] = ()
 
     @property
@@ -313,21 +313,25 @@ class Retriever:
         bonus = np.array([LANG_BONUS if lang and index.entries[r].lang == lang else 0.0 for r in rows])
         order = sorted(range(len(keys)), key=lambda c: (-(fused[c] + bonus[c]), keys[c][1]))
         chosen = order[:k]
-        best_of: dict[int, list[int]] = {}  # candidate → the claims it settles best
-        if multi and len(keys):
-            for claim, claim_scores in enumerate(scores[1:]):
-                winner = int(np.argmax(claim_scores + bonus))
-                if claim_scores[winner] >= threshold:
+        # candidate → the claims it settles best: per claim, the best good-enough entry of each
+        # collection (drafting answers from the FAQ and draws on viral answers apart).
+        best_of: dict[int, list[int]] = {}
+        claim_scores = scores[1:] if multi else scores[:1] if len(claims) == 1 else scores[:0]
+        for claim, row_scores in enumerate(claim_scores):
+            ranked_claim = row_scores + bonus
+            for kind in {keys[c][0] for c in range(len(keys))}:
+                of_kind = [c for c in range(len(keys)) if keys[c][0] == kind]
+                winner = max(of_kind, key=lambda c: (ranked_claim[c], -c))
+                if row_scores[winner] >= threshold and (multi or winner in chosen):
                     best_of.setdefault(winner, []).append(claim)
-            # Each claim's best entry gets a place among the k, in place of the weakest others.
+        if multi:
+            # Each claim's best entries get a place among the k, in place of the weakest others.
             for winner in sorted(set(best_of) - set(chosen), key=lambda c: -fused[c]):
                 spare = [c for c in reversed(chosen) if c not in best_of]
                 if spare:
                     chosen.remove(spare[0])
                     chosen.append(winner)
             chosen.sort(key=lambda c: (-(fused[c] + bonus[c]), keys[c][1]))
-        elif len(claims) == 1 and chosen and fused[chosen[0]] >= threshold:
-            best_of[chosen[0]] = [0]
         passages = []
         for c in chosen:
             entry = index.entries[rows[c]]

@@ -298,3 +298,24 @@ def test_a_one_claim_comment_credits_its_best_entry_only(parcel: Retriever) -> N
 def test_a_comment_the_faq_cannot_answer_settles_no_claim(parcel: Retriever) -> None:
     found = parcel.search("parcel", "Who won the football game last night? What a match.", k=3, lang="en")
     assert found.no_answer and all(p.claims == () for p in found.passages)
+
+
+def test_each_collection_names_its_own_best_entry_for_a_claim(tmp_path: Path, embedder: Embedder) -> None:
+    store = open_store(str(tmp_path), None, embedder)
+    viral = Entry(
+        id="viral-vegetables",
+        question="Your delivery is so slow I could have grown the vegetables myself",
+        answer="Our drivers are fast, not gardeners: 2 business days on average, tracked from the warehouse.",
+        lang="en",
+        kind="viral",
+    )
+    store.upsert("parcel", [*PARCEL_FAQ, viral])
+    comment = (
+        "My order is a week late, so slow I could have grown the vegetables myself. And also my refund never came."
+    )
+    found = Retriever(store).search("parcel", comment, k=5, lang="en")
+    marked = {(p.collection, p.id): p.claims for p in found.passages if p.claims}
+    # The first claim has its viral answer to draw on and its FAQ entry to cite; the second its own entry.
+    assert marked[("viral", "viral-vegetables")] == (0,)
+    faq = {claim: pid for (kind, pid), claims in marked.items() if kind == "faq" for claim in claims}
+    assert faq.get(0) in {"late-delivery", "retard-livraison"} and faq.get(1) == "refund-timing"
