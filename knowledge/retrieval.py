@@ -7,8 +7,13 @@ customer-service concepts of knowledge/concepts.py let it match "écrasées" wit
 and one calibrated threshold says "nothing good enough" (drafting then offers a private
 follow-up instead of inventing).
 
-Weights come from bench/fit_retrieval.py on the training sets of bench/retrieval_train/; the
-dev set and bench/heldout/ only measure them.
+Real comments carry several grievances: the comment is split into its claims
+(knowledge/claims.py), each claim is matched as well, and each passage says which claims it
+settles, so drafting can answer every one.
+
+Weights come from bench/fit_retrieval.py on the training sets of bench/retrieval_train/ and
+the real training sources; the dev set, bench/heldout/ and the real held-out sources only
+measure them (bench/real_retrieval.py).
 """
 
 from __future__ import annotations
@@ -262,7 +267,9 @@ class Retriever:
         """The `k` best passages; `no_answer` is set when the best one scores under the threshold.
 
         `lang` ranks entries in that language a little higher; with `strict_lang` the others
-        are left out.
+        are left out. The result lists the comment's claims; a comment of several claims is also
+        matched claim by claim (vector and hybrid modes), and each passage names the claims it is
+        the best good-enough match for in its collection (a one-claim comment: the top passages).
         """
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
