@@ -359,34 +359,43 @@ class KnowledgeStore:
         self._sizes[key] = (now, size)
         return size
 
-    @_retry_stale
     def query(
         self, brand: str, vector: np.ndarray, n: int, kinds: Iterable[str] = KINDS, lang: str | None = None
     ) -> builtins.list[tuple[Entry, float]]:
         """Nearest entries by cosine similarity, best first, across the brand's collections."""
-        hits: builtins.list[tuple[Entry, float]] = []
+        return self.query_many(brand, np.atleast_2d(vector), n, kinds, lang)[0]
+
+    @_retry_stale
+    def query_many(
+        self, brand: str, vectors: np.ndarray, n: int, kinds: Iterable[str] = KINDS, lang: str | None = None
+    ) -> builtins.list[builtins.list[tuple[Entry, float]]]:
+        """`query` for several vectors in one call per collection (a comment and its claims)."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        hits: builtins.list[builtins.list[tuple[Entry, float]]] = [[] for _ in range(len(vectors))]
         where = {"lang": lang} if lang else None
         for kind in kinds:
             collection = self._existing(brand, kind)
-            if collection is None:
+            if collection is None or not len(vectors):
                 continue
             size = self._size(brand, kind)
             if size == 0:
                 continue
             result = collection.query(
-                query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                query_embeddings=list(vectors),
                 n_results=min(n, size),
                 where=where,
                 include=["metadatas", "distances"],
             )
-            metas = (result["metadatas"] or [[]])[0]
-            dists = (result["distances"] or [[]])[0]
-            for entry_id, meta, dist in zip(result["ids"][0], metas, dists, strict=True):
-                entry = entry_from_record(entry_id, meta)
-                entry.brand = brand
-                hits.append((entry, 1.0 - float(dist)))
-        hits.sort(key=lambda h: -h[1])
-        return hits[:n]
+            for row, ids in enumerate(result["ids"]):
+                metas = (result["metadatas"] or [])[row] if result["metadatas"] else []
+                dists = (result["distances"] or [])[row] if result["distances"] else []
+                for entry_id, meta, dist in zip(ids, metas, dists, strict=True):
+                    entry = entry_from_record(entry_id, meta)
+                    entry.brand = brand
+                    hits[row].append((entry, 1.0 - float(dist)))
+        for found in hits:
+            found.sort(key=lambda h: -h[1])
+        return [found[:n] for found in hits]
 
     @_retry_stale
     def embeddings(self, brand: str, ids_by_kind: dict[str, builtins.list[str]]) -> dict[tuple[str, str], np.ndarray]:
@@ -398,6 +407,21 @@ class KnowledgeStore:
                 continue
             got = collection.get(ids=ids, include=["embeddings"])
             for entry_id, vec in zip(got["ids"], got["embeddings"], strict=True):
+                out[(kind, entry_id)] = np.asarray(vec, dtype=np.float32)
+        return out
+
+    @_retry_stale
+    def vectors(self, brand: str) -> dict[tuple[str, str], np.ndarray]:
+        """Every stored vector of the brand, keyed by (kind, id) (the retriever keeps them in memory)."""
+        out: dict[tuple[str, str], np.ndarray] = {}
+        for kind in KINDS:
+            collection = self._existing(brand, kind)
+            if collection is None:
+                continue
+            got = collection.get(include=["embeddings"])
+            for entry_id, vec in zip(
+                got["ids"], got["embeddings"] if got["embeddings"] is not None else [], strict=True
+            ):
                 out[(kind, entry_id)] = np.asarray(vec, dtype=np.float32)
         return out
 

@@ -4,7 +4,8 @@ hit@1 / hit@3 / MRR are measured on the comments whose labels name `kb_ids` (a h
 labelled id among the top k). `no_answer_precision` is measured on the comments the
 retriever flags "nothing good enough": the fraction whose labels name no kb_ids. When no
 comment is flagged, nothing was wrongly flagged, so the precision is 1.0 by convention (the
-`no_answer_flagged` count, 0, tells the reader it is vacuous).
+`no_answer_flagged` count, 0, tells the reader it is vacuous). `multi_coverage@5`: over the comments
+labelled with several entries (several problems), the share of their entries found in the top 5.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def score_rankings(
             h3 += rank <= 3
             rr += 1.0 / rank
     n = len(answerable)
+    multi = [cid for cid in answerable if len(set(labels[cid])) > 1]
+    coverage = [len(set(labels[cid]) & set(rankings[cid][:5])) / len(set(labels[cid])) for cid in multi]
     flagged_ids = [cid for cid, f in flagged.items() if f and cid in labels]
     correct_flags = sum(1 for cid in flagged_ids if not labels[cid])
     unanswerable = sum(1 for cid in labels if not labels[cid] and cid in rankings)
@@ -55,6 +58,7 @@ def score_rankings(
         "hit@1": h1 / n if n else 0.0,
         "hit@3": h3 / n if n else 0.0,
         "mrr": rr / n if n else 0.0,
+        "multi_coverage@5": sum(coverage) / len(coverage) if coverage else 1.0,
         "no_answer_precision": correct_flags / len(flagged_ids) if flagged_ids else 1.0,
         "no_answer_recall": correct_flags / unanswerable if unanswerable else 1.0,
         "answerable": n,

@@ -149,6 +149,7 @@ def test_score_rankings_definitions() -> None:
     metrics = score_rankings(rankings, {"c1": False, "c2": True, "c3": True, "c4": False}, labels)
     assert metrics["hit@1"] == 0.5 and metrics["hit@3"] == 1.0
     assert metrics["mrr"] == pytest.approx((1 + 1 / 3) / 2)
+    assert metrics["multi_coverage@5"] == 0.5  # c2 has two problems; one of its entries is in the top 5
     assert metrics["no_answer_precision"] == 0.5 and metrics["no_answer_flagged"] == 2
     # Nothing flagged: nothing was wrongly flagged, precision 1.0 with a count of 0.
     none_flagged = score_rankings(rankings, {}, labels)
@@ -185,3 +186,136 @@ def test_evaluate_retrieval_on_a_small_labelled_set(tmp_path: Path) -> None:
     assert metrics["hit@1"] == 1.0 and metrics["mrr"] == 1.0 and metrics["answerable"] == 2
     assert metrics["no_answer_precision"] == 1.0 and metrics["no_answer_flagged"] == 1
     assert list(tmp_path.iterdir()) and not any(p.is_dir() for p in tmp_path.iterdir())  # store removed
+
+
+# A parcel carrier's FAQ in our own words: some entries exist in one language only.
+PARCEL_FAQ = [
+    Entry(
+        id="late-delivery",
+        question="My order is late. Where is it?",
+        answer="Follow it with the tracking link in your confirmation email. If it arrives more than 3 days after "
+        "the promised date, we refund the delivery fee automatically.",
+        lang="en",
+    ),
+    Entry(
+        id="retard-livraison",
+        question="Ma commande est en retard, où est-elle ?",
+        answer="Suivez-la avec le lien de suivi de votre courriel de confirmation. Au-delà de 3 jours de retard, "
+        "les frais de livraison vous sont remboursés automatiquement.",
+        lang="fr",
+    ),
+    Entry(
+        id="delivered-not-received",
+        question="Tracking says delivered but I never got the parcel",
+        answer="Check your mailbox, your neighbours and any safe place, then wait 24 hours: some parcels are scanned "
+        "early. Still nothing? Tell us and we open an investigation with the driver, then reship or refund.",
+        lang="en",
+    ),
+    Entry(
+        id="colis-abime",
+        question="Mon colis est arrivé abîmé, que faire ?",
+        answer="Envoyez-nous une photo du carton et des articles dans les 48 heures ; nous remplaçons ou remboursons "
+        "les articles abîmés sans retour.",
+        lang="fr",
+    ),
+    Entry(
+        id="refund-timing",
+        question="When will I get my refund?",
+        answer="Refunds go back to your card within 5 business days after we receive the return or approve your claim.",
+        lang="en",
+    ),
+    Entry(
+        id="horaires",
+        question="Quels sont les horaires du service client ?",
+        answer="Du lundi au samedi, de 8 h à 20 h, par chat et par téléphone.",
+        lang="fr",
+    ),
+    Entry(id="gift-cards", question="Do you sell gift cards?", answer="Yes, from $10 to $200, online.", lang="en"),
+    Entry(
+        id="adresse",
+        question="Puis-je changer l'adresse de livraison ?",
+        answer="Oui, tant que le colis n'est pas expédié, depuis votre compte.",
+        lang="fr",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def parcel(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Retriever:
+    store = open_store(str(tmp_path_factory.mktemp("parcel")), None, embedder)
+    store.upsert("parcel", PARCEL_FAQ)
+    return Retriever(store)
+
+
+@pytest.mark.parametrize(
+    ("comment", "lang", "first", "second"),
+    [
+        (
+            "@QuickParcel my order is already a week late!! And also the refund for the last one never came.",
+            "en",
+            {"late-delivery", "retard-livraison"},
+            {"refund-timing"},
+        ),
+        (
+            "Ma commande a une semaine de retard et en plus le carton est arrivé complètement écrasé 😡",
+            "fr",
+            {"retard-livraison", "late-delivery"},
+            {"colis-abime"},
+        ),
+    ],
+)
+def test_two_problems_in_one_comment_find_both_entries_with_distinct_claims(
+    parcel: Retriever, comment: str, lang: str, first: set[str], second: set[str]
+) -> None:
+    found = parcel.search("parcel", comment, k=3, lang=lang)
+    assert len(found.claims) == 2 and not found.no_answer
+    by_claim = {claim: p.id for p in found.passages for claim in p.claims}
+    assert by_claim.get(0) in first and by_claim.get(1) in second  # each grievance has its own entry
+    assert {p.id for p in found.passages[:3]} & first and {p.id for p in found.passages[:3]} & second
+
+
+@pytest.mark.parametrize(
+    ("comment", "lang"),
+    [
+        ("Third time the parcel says delivered and nothing on my doorstep. Seriously?", "en"),
+        # The entry exists only in English: a French comment still finds it.
+        ("Pour la troisième fois le suivi dit livré et rien devant ma porte", "fr"),
+    ],
+)
+def test_a_grievance_phrased_unlike_the_faq_finds_its_entry(parcel: Retriever, comment: str, lang: str) -> None:
+    found = parcel.search("parcel", comment, k=3, lang=lang)
+    assert found.passages[0].id == "delivered-not-received" and not found.no_answer
+    assert found.passages[0].claims  # it settles the comment's grievance
+
+
+def test_a_one_claim_comment_credits_its_best_entry_only(parcel: Retriever) -> None:
+    found = parcel.search("parcel", "Can I still change the delivery address?", k=3, lang="en")
+    assert found.claims == ["Can I still change the delivery address?"]
+    assert found.passages[0].id == "adresse" and found.passages[0].claims == (0,)
+    assert all(p.claims == () for p in found.passages[1:])
+
+
+def test_a_comment_the_faq_cannot_answer_settles_no_claim(parcel: Retriever) -> None:
+    found = parcel.search("parcel", "Who won the football game last night? What a match.", k=3, lang="en")
+    assert found.no_answer and all(p.claims == () for p in found.passages)
+
+
+def test_each_collection_names_its_own_best_entry_for_a_claim(tmp_path: Path, embedder: Embedder) -> None:
+    store = open_store(str(tmp_path), None, embedder)
+    viral = Entry(
+        id="viral-vegetables",
+        question="Your delivery is so slow I could have grown the vegetables myself",
+        answer="Our drivers are fast, not gardeners: 2 business days on average, tracked from the warehouse.",
+        lang="en",
+        kind="viral",
+    )
+    store.upsert("parcel", [*PARCEL_FAQ, viral])
+    comment = (
+        "My order is a week late, so slow I could have grown the vegetables myself. And also my refund never came."
+    )
+    found = Retriever(store).search("parcel", comment, k=5, lang="en")
+    marked = {(p.collection, p.id): p.claims for p in found.passages if p.claims}
+    # The first claim has its viral answer to draw on and its FAQ entry to cite; the second its own entry.
+    assert marked[("viral", "viral-vegetables")] == (0,)
+    faq = {claim: pid for (kind, pid), claims in marked.items() if kind == "faq" for claim in claims}
+    assert faq.get(0) in {"late-delivery", "retard-livraison"} and faq.get(1) == "refund-timing"
