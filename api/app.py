@@ -68,6 +68,7 @@ def create_app(
             outbox=w.outbox,
             sender=w.sender,
             cases=w.keeper,
+            loops=w.loops(),
         ),
     )
     app.add_middleware(BodySizeLimit, on_refused=w.metrics.count_refused)

@@ -28,6 +28,7 @@ from bot.insights.buzz import BuzzParams, BuzzWatch
 from bot.insights.engagement import EngagementTracker, StoreSink, ViralRule
 from bot.insights.scheduler import InsightsLoop, dashboard_link, schedules
 from bot.models import Comment, SlackOutgoing, State, utcnow
+from bot.runtime.loop import PollingLoop
 from bot.sac.cards import CaseSlack, ReviewAndCases
 from bot.sac.keeper import CaseKeeper
 from bot.settings import Settings, reveal
@@ -193,6 +194,17 @@ class Wiring:
             self.insights.stop()
         self.close_insights()
         self.close_publishers()
+
+    def loops(self) -> list[PollingLoop]:
+        """The background loops this process runs, for readiness to watch."""
+        running: list[PollingLoop] = []
+        if self.run_worker:
+            running += [self.worker, self.outbox, self.keeper]
+            if self.sender is not None:
+                running.append(self.sender)
+        if self.insights is not None:
+            running.append(self.insights)
+        return running
 
     def bot_services(self) -> BotServices | None:
         """What the Slack listeners use, when Slack is configured."""

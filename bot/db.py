@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -130,8 +131,9 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+@lru_cache(maxsize=1)
 def head_revision() -> str:
-    """The newest migration this release ships."""
+    """The newest migration this release ships (read once: it is part of the release)."""
     from alembic.script import ScriptDirectory  # deferred: alembic loads only to migrate
 
     head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

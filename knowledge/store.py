@@ -174,6 +174,10 @@ class KnowledgeStore:
 
     # -- collections -----------------------------------------------------------------------------
 
+    def ping(self) -> None:
+        """Raises when the Chroma client (embedded or server) does not answer."""
+        self.client.heartbeat()
+
     @property
     def vector_recipe(self) -> str:
         """What a stored vector means: the model and how an entry's views are blended."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,8 +46,9 @@ def clock() -> MovableClock:
     return MovableClock(local(23, 10).astimezone(UTC))  # Monday 10:00 in Montréal
 
 
-@pytest.fixture
-def sla_flow(database_url: str, engine: Any, clock: MovableClock) -> Iterator[Flow]:
+@contextmanager
+def montreal_office(database_url: str, engine: Any, clock: MovableClock, **settings: Any) -> Iterator[Flow]:
+    """A brand open mon-fri 09:00-18:00 in Montréal, one hour to a first response, four to resolve."""
     brain = Brain(drafter=simple_drafter, personas=lambda: PERSONAS)
     with run_flow(
         database_url,
@@ -58,7 +60,14 @@ def sla_flow(database_url: str, engine: Any, clock: MovableClock) -> Iterator[Fl
         business_hours="mon-fri 09:00-18:00",
         timezone="America/Montreal",
         sla_lead=LEAD,
+        **settings,
     ) as running:
+        yield running
+
+
+@pytest.fixture
+def sla_flow(database_url: str, engine: Any, clock: MovableClock) -> Iterator[Flow]:
+    with montreal_office(database_url, engine, clock) as running:
         yield running
 
 
@@ -150,17 +159,7 @@ def test_a_case_escalated_on_a_quebec_holiday_says_closed_today_and_is_due_the_n
     database_url: str, engine: Any
 ):
     clock = MovableClock(datetime(2026, 6, 24, 11, tzinfo=MONTREAL).astimezone(UTC))  # la Fête nationale
-    brain = Brain(drafter=simple_drafter, personas=lambda: PERSONAS)
-    with run_flow(
-        database_url,
-        engine,
-        clock=clock,
-        brain=brain,
-        sla_first_response_minutes=60,
-        business_hours="mon-fri 09:00-18:00",
-        timezone="America/Montreal",
-        holidays="CA-QC",
-    ) as flow:
+    with montreal_office(database_url, engine, clock, holidays="CA-QC") as flow:
         _cid, _review, card = escalate(flow, "My order 5521 arrived crushed, I want a replacement")
         text = str(card["blocks"])
         assert "Fermé aujourd'hui (Fête nationale du Québec)" in text and "Closed today" in text

@@ -96,18 +96,25 @@ def test_the_cm_can_send_one_holding_reply_while_customer_service_works(cases_fl
     assert [a["action"] for a in case["decisions"]] == ["escalate", "approve"]
 
 
-def test_follow_ups_publish_once_each_and_close_the_case(cases_flow: Flow):
-    cid = cases_flow.comment("Ma commande 3321 est arrivée incomplète", author="Julie Tremblay")
-    cases_flow.wait_state(cid, "escalated")
-    resolve(cases_flow, cid, "il manquait le pain : remboursé 6,50 $", followup="both")
-    review = next(m for m in cases_flow.ws.messages(REVIEW) if f"cas #{cid}" in str(m.get("blocks")))
-    followups = cases_flow.ws.wait_for(
+def resolve_with_both_followups(flow: Flow, cid: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Customer service resolves the case asking for a public and a private follow-up: the review
+    message, and the thread message that offers both."""
+    resolve(flow, cid, "il manquait le pain : remboursé 6,50 $", followup="both")
+    review = next(m for m in flow.ws.messages(REVIEW) if f"cas #{cid}" in str(m.get("blocks")))
+    followups = flow.ws.wait_for(
         lambda: next(
-            (m for m in cases_flow.ws.thread(REVIEW, review["ts"])[1:] if action_ids(m).count("approve_reply") == 2),
+            (m for m in flow.ws.thread(REVIEW, review["ts"])[1:] if action_ids(m).count("approve_reply") == 2),
             None,
         ),
         what="follow-ups",
     )
+    return review, followups
+
+
+def test_follow_ups_publish_once_each_and_close_the_case(cases_flow: Flow):
+    cid = cases_flow.comment("Ma commande 3321 est arrivée incomplète", author="Julie Tremblay")
+    cases_flow.wait_state(cid, "escalated")
+    review, followups = resolve_with_both_followups(cases_flow, cid)
     public_id, private_id = (button_value(followups, "approve_reply", i) for i in range(2))
     # The private one is edited; the public one is approved twice (two people at once): one publication.
     cases_flow.ws.click(CM, REVIEW, followups["ts"], "edit_reply", value=private_id)
@@ -181,15 +188,7 @@ def test_with_a_chat_model_configured_the_follow_ups_are_written_by_it(database_
     with run_flow(database_url, engine, brain=brain) as flow:
         cid = flow.comment("Ma commande 3321 est arrivée incomplète", author="Julie Tremblay")
         flow.wait_state(cid, "escalated")
-        resolve(flow, cid, "il manquait le pain : remboursé 6,50 $", followup="both")
-        review = next(m for m in flow.ws.messages(REVIEW) if f"cas #{cid}" in str(m.get("blocks")))
-        followups = flow.ws.wait_for(
-            lambda: next(
-                (m for m in flow.ws.thread(REVIEW, review["ts"])[1:] if action_ids(m).count("approve_reply") == 2),
-                None,
-            ),
-            what="follow-ups",
-        )
+        _review, followups = resolve_with_both_followups(flow, cid)
         shown = str(followups["blocks"])
         assert "c'est réglé, merci de votre patience" in shown and "remboursé (6,50 $)" in shown
         assert len(llm.seen) == 1  # the model was asked once; a retry would post the same proposals

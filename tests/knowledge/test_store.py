@@ -1,15 +1,10 @@
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 
@@ -25,6 +20,7 @@ from knowledge.store import (
     collection_name,
     open_store,
 )
+from tests.servers import chroma_server_process
 
 from .conftest import SAMPLES, add_old_release_entry
 
@@ -138,43 +134,10 @@ def test_an_empty_entry_is_refused_with_its_id(tmp_path: Path, embedder: Embedde
         store.upsert("b", [Entry(id="ok", question="Bio?", answer="Oui."), Entry(id="blank", question=" ", answer="")])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    exe = shutil.which("chroma", path=str(Path(sys.executable).parent))
-    if exe is None:
-        pytest.skip("SKIPPED LOUDLY: the `chroma` executable is not in the venv; server mode untested")
-    port = _free_port()
-    data = tmp_path_factory.mktemp("chroma-server")
-    log = (data / "server.log").open("w")
-    proc = subprocess.Popen(
-        [exe, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.skip(f"SKIPPED LOUDLY: `chroma run` did not start: {(data / 'server.log').read_text()[-500:]}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
+    with chroma_server_process(tmp_path_factory.mktemp("chroma-server")) as server:
+        yield server.url
 
 
 def test_server_mode_against_chroma_run(chroma_server: str, embedder: Embedder) -> None:
