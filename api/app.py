@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from api import accesslog, errors
 from api.deps import AppContext, install
 from api.limits import BodySizeLimit
+from api.requestid import RequestId
 from api.routes import comments, dashboard, health, knowledge, personas, webhooks
 from api.wiring import wire
 from bot.brain import Brain
@@ -72,6 +73,7 @@ def create_app(
         ),
     )
     app.add_middleware(BodySizeLimit, on_refused=w.metrics.count_refused)
+    app.add_middleware(RequestId)  # outermost: even a refused body's answer and log lines carry the id
     errors.install(app)  # a 422 never echoes the input (nor fails to encode it)
     app.include_router(health.router)
     app.include_router(comments.router)

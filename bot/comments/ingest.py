@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime
 from functools import cache
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from bot.db import connection_scope, session_scope
+from bot.logs import current_request_id
 from bot.models import AuditLog, Comment, Platform, State, utcnow
 
 # Characters that occupy no space: a text made only of these and whitespace is empty to a reader.
@@ -24,6 +26,8 @@ MAX_TEXT_CHARS = 20_000
 # What no database keeps: NUL (PostgreSQL refuses it in text) and lone UTF-16 surrogates (`"\ud800"` in
 # JSON; they cannot be encoded to UTF-8). Shown as U+FFFD in what people wrote, refused in ids.
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+log = logging.getLogger(__name__)
 
 
 def storable_text(value: str) -> str:
@@ -154,6 +158,7 @@ def ingest(engine: Engine, data: CommentIn, *, actor: str = "api") -> tuple[Comm
         "attempts": 0,
         "lease_owner": None,
         "lease_until": None,
+        "request_id": current_request_id(),  # its later log lines (worker, outbox) carry it again
     }
     store, audit_row, stored = _statements(engine.dialect.name)
     with connection_scope(engine, write=True) as conn:
@@ -173,6 +178,7 @@ def ingest(engine: Engine, data: CommentIn, *, actor: str = "api") -> tuple[Comm
                 },
             )
     if new_id is not None:
+        log.info("comment %d stored (%s, %s)", new_id, data.brand, data.platform.value)  # ids only, never text
         return Comment(**values, id=new_id), True  # just written: no need to read it back
     with session_scope(engine) as session:
         key = {"brand": data.brand, "platform": data.platform.value, "external_id": data.external_id}

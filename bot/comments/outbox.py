@@ -21,6 +21,7 @@ from bot.comments.casefile import FOLLOWUP
 from bot.comments.lifecycle import transition_in
 from bot.comments.publisher import CommentRef, Published, Publisher, PublishError
 from bot.db import session_scope
+from bot.logs import request_context
 from bot.models import Comment, Publication, State, utcnow
 from bot.runtime.leases import LeaseHeartbeat, claim_rows, default_owner
 from bot.runtime.loop import PollingLoop
@@ -113,6 +114,11 @@ class Outbox(PollingLoop):
         if pub is None or comment is None or pub.lease_owner != self.owner or pub.status != "pending":
             return
         assert comment.id is not None
+        with request_context(comment.request_id):  # the webhook's id, in every line about this comment
+            self._publish(pub_id, pub, comment)
+
+    def _publish(self, pub_id: int, pub: Publication, comment: Comment) -> None:
+        assert comment.id is not None
         comment_id = comment.id
         ref = comment_ref(comment)
         try:
@@ -140,6 +146,7 @@ class Outbox(PollingLoop):
         # It is out on the platform: record it even if the database blinks now, or the lease would
         # expire and the reply go out a second time.
         retry_while_unavailable(lambda: self._record(pub_id, pub, comment_id, result), self.lease_seconds / 2)
+        log.info("comment %s: %s published on %s (publication %s)", comment_id, pub.target, comment.platform, pub_id)
         self._notify(self.notifier.refresh, comment_id)
 
     def _record(self, pub_id: int, pub: Publication, comment_id: int, result: Published | None) -> None:

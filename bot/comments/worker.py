@@ -19,6 +19,7 @@ from sqlmodel import col
 
 from bot.comments.lifecycle import transition
 from bot.db import session_scope
+from bot.logs import request_context
 from bot.models import Comment, State, utcnow
 from bot.runtime.leases import LeaseHeartbeat, claim_rows, default_owner
 from bot.runtime.loop import PollingLoop
@@ -95,6 +96,12 @@ class Worker(PollingLoop):
 
     def process(self, comment_id: int) -> None:
         """Run steps for one leased comment until it reaches a state with no step (or fails)."""
+        with session_scope(self.engine) as session:
+            first = session.get(Comment, comment_id)
+        with request_context(first.request_id if first is not None else None):  # the webhook's id, in every line
+            self._steps(comment_id)
+
+    def _steps(self, comment_id: int) -> None:
         while True:
             with session_scope(self.engine) as session:
                 comment = session.get(Comment, comment_id)
@@ -135,6 +142,7 @@ class Worker(PollingLoop):
                 # The step did not move the comment: wait for the next poll rather than spin.
                 self._release(comment_id, delay=self.poll_seconds)
                 return
+            log.info("comment %s: %s → %s", comment_id, before, after.state)
             # Progress made: the attempt counter belongs to the next state's step.
             with session_scope(self.engine) as session:
                 session.execute(update(Comment).where(col(Comment.id) == comment_id).values(attempts=1))
