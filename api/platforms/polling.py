@@ -25,6 +25,7 @@ from api.platforms.x import explain
 from api.platforms.x_events import parse_x_mentions
 from bot.comments.publisher import PublishError
 from bot.db import session_scope
+from bot.logs import new_request_id, request_context
 from bot.models import PlatformCursor, utcnow
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,11 @@ class MentionsPoller:
         return json_or_empty(response)
 
     def poll_account(self, brand: str, user_id: str) -> PollResult:
+        # A poll is a delivery like a webhook's: its mentions share one request id, in every later log line.
+        with request_context(new_request_id()):
+            return self._poll_account(brand, user_id)
+
+    def _poll_account(self, brand: str, user_id: str) -> PollResult:
         result = PollResult(brand, user_id)
         since = load_cursor(self.engine, brand, user_id)
         events: list[Event] = []
