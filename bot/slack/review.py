@@ -7,7 +7,9 @@ this. Both render with the same pure functions in bot/blocks.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from slack_sdk import WebClient
@@ -24,6 +26,17 @@ from bot.slack.queue import Cancelled
 from bot.storm.bulk import summary_content
 
 log = logging.getLogger(__name__)
+# Updates of one review message are rendered and sent one at a time (striped locks by comment id): a
+# listener's refresh that read the case just before a redraft landed must not reach Slack after the
+# redraft's own update and leave the message showing the old state. Whoever goes second renders the
+# latest rows. (Within a process; several processes are issue #22's.)
+_STRIPES = 64
+
+
+@contextmanager
+def _one_update_at_a_time(locks: list[threading.Lock], comment_id: int) -> Iterator[None]:
+    with locks[comment_id % len(locks)]:
+        yield
 
 
 def make_web_client(token: str | None, base_url: str) -> WebClient:
@@ -40,12 +53,17 @@ class SlackReview:
         self.client = client
         self.engine = engine
         self.personas = personas
+        self._update_locks = [threading.Lock() for _ in range(_STRIPES)]
 
     def render(self, case: Case) -> tuple[SlackText, list[dict[str, Any]]]:
         return review_message(case, self.personas())
 
     def publish_review(self, comment_id: int, channel: str) -> str:
         """Post the review message, or update it when it exists (a redraft); returns its ts."""
+        with _one_update_at_a_time(self._update_locks, comment_id):
+            return self._publish_review(comment_id, channel)
+
+    def _publish_review(self, comment_id: int, channel: str) -> str:
         case = load_case(self.engine, comment_id)
         assert case is not None
         text, blocks = self.render(case)
@@ -71,6 +89,10 @@ class SlackReview:
 
     def refresh(self, comment_id: int) -> None:
         """Re-render a comment's review message after anything changed."""
+        with _one_update_at_a_time(self._update_locks, comment_id):
+            self._refresh(comment_id)
+
+    def _refresh(self, comment_id: int) -> None:
         case = load_case(self.engine, comment_id)
         if case is None or case.review_post is None or not case.review_post.ts:
             return
