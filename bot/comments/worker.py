@@ -96,56 +96,59 @@ class Worker(PollingLoop):
 
     def process(self, comment_id: int) -> None:
         """Run steps for one leased comment until it reaches a state with no step (or fails)."""
-        with session_scope(self.engine) as session:
-            first = session.get(Comment, comment_id)
-        with request_context(first.request_id if first is not None else None):  # the webhook's id, in every line
-            self._steps(comment_id)
-
-    def _steps(self, comment_id: int) -> None:
         while True:
             with session_scope(self.engine) as session:
                 comment = session.get(Comment, comment_id)
             if comment is None or comment.lease_owner != self.owner:
                 return
-            step = self.steps.get(State(comment.state))
-            if step is None:
-                self._release(comment_id, reset_attempts=True)
-                return
-            before = comment.state
-            try:
-                step(self.engine, comment)
-            except PermanentError as exc:
-                log.warning("comment %s failed in %s: %s", comment_id, before, exc)
-                self._fail(comment, str(exc))
-                return
-            except Exception as exc:  # a step may fail for reasons that heal; retry with backoff
-                outage = is_outage(exc)
-                log.warning(
-                    "comment %s: step %s raised %s (attempt %s%s)",
-                    comment_id,
-                    before,
-                    type(exc).__name__,
-                    comment.attempts,
-                    ", a dependency is away" if outage else "",
-                    exc_info=log.isEnabledFor(logging.DEBUG),
-                )
-                # An outage (database, Slack answering 5xx) is nobody's fault in this comment: it waits
-                # for the service to return, however long, instead of failing after a few attempts.
-                if comment.attempts >= self.retry.max_attempts and not outage:
-                    self._fail(comment, f"{before}: {type(exc).__name__}: {exc}")
-                else:
-                    self._release(comment_id, delay=self.retry.delay(comment.attempts))
-                return
-            with session_scope(self.engine) as session:
-                after = session.get(Comment, comment_id)
-            if after is None or after.state == before:
-                # The step did not move the comment: wait for the next poll rather than spin.
-                self._release(comment_id, delay=self.poll_seconds)
-                return
-            log.info("comment %s: %s → %s", comment_id, before, after.state)
-            # Progress made: the attempt counter belongs to the next state's step.
-            with session_scope(self.engine) as session:
-                session.execute(update(Comment).where(col(Comment.id) == comment_id).values(attempts=1))
+            with request_context(comment.request_id):  # the webhook's id, in every line about this comment
+                if not self._step(comment):
+                    return
+
+    def _step(self, comment: Comment) -> bool:
+        """Run the step of the comment's state; True when it moved on and the next step may follow."""
+        assert comment.id is not None
+        comment_id = comment.id
+        step = self.steps.get(State(comment.state))
+        if step is None:
+            self._release(comment_id, reset_attempts=True)
+            return False
+        before = comment.state
+        try:
+            step(self.engine, comment)
+        except PermanentError as exc:
+            log.warning("comment %s failed in %s: %s", comment_id, before, exc)
+            self._fail(comment, str(exc))
+            return False
+        except Exception as exc:  # a step may fail for reasons that heal; retry with backoff
+            outage = is_outage(exc)
+            log.warning(
+                "comment %s: step %s raised %s (attempt %s%s)",
+                comment_id,
+                before,
+                type(exc).__name__,
+                comment.attempts,
+                ", a dependency is away" if outage else "",
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
+            # An outage (database, Slack answering 5xx) is nobody's fault in this comment: it waits
+            # for the service to return, however long, instead of failing after a few attempts.
+            if comment.attempts >= self.retry.max_attempts and not outage:
+                self._fail(comment, f"{before}: {type(exc).__name__}: {exc}")
+            else:
+                self._release(comment_id, delay=self.retry.delay(comment.attempts))
+            return False
+        with session_scope(self.engine) as session:
+            after = session.get(Comment, comment_id)
+        if after is None or after.state == before:
+            # The step did not move the comment: wait for the next poll rather than spin.
+            self._release(comment_id, delay=self.poll_seconds)
+            return False
+        log.info("comment %s: %s → %s", comment_id, before, after.state)
+        # Progress made: the attempt counter belongs to the next state's step.
+        with session_scope(self.engine) as session:
+            session.execute(update(Comment).where(col(Comment.id) == comment_id).values(attempts=1))
+        return True
 
     def _fail(self, comment: Comment, reason: str) -> None:
         assert comment.id is not None
