@@ -402,19 +402,6 @@ class KnowledgeStore:
         return [found[:n] for found in hits]
 
     @_retry_stale
-    def embeddings(self, brand: str, ids_by_kind: dict[str, builtins.list[str]]) -> dict[tuple[str, str], np.ndarray]:
-        """Stored vectors for some entries, keyed by (kind, id)."""
-        out: dict[tuple[str, str], np.ndarray] = {}
-        for kind, ids in ids_by_kind.items():
-            collection = self._existing(brand, kind)
-            if collection is None or not ids:
-                continue
-            got = collection.get(ids=ids, include=["embeddings"])
-            for entry_id, vec in zip(got["ids"], got["embeddings"], strict=True):
-                out[(kind, entry_id)] = np.asarray(vec, dtype=np.float32)
-        return out
-
-    @_retry_stale
     def vectors(self, brand: str) -> dict[tuple[str, str], np.ndarray]:
         """Every stored vector of the brand, keyed by (kind, id) (the retriever keeps them in memory)."""
         out: dict[tuple[str, str], np.ndarray] = {}

@@ -122,7 +122,7 @@ def test_an_entry_vector_blends_its_answer_and_its_question(tmp_path: Path, embe
     store = open_store(str(tmp_path), None, embedder)
     entry = Entry(id="pause", question="Puis-je suspendre mes livraisons?", answer="Oui, jusqu'à 8 semaines.")
     store.upsert("b", [entry])
-    stored = store.embeddings("b", {"faq": ["pause"]})[("faq", "pause")]
+    stored = store.vectors("b")[("faq", "pause")]
     answer, question = embedder.embed([entry.answer, entry.question])
     expected = answer + QUESTION_WEIGHT * question
     assert np.allclose(stored, expected / np.linalg.norm(expected), atol=1e-5)
