@@ -24,8 +24,7 @@ class RequestId:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (HEADER, request_id.encode())]
+                message["headers"] = [*message.get("headers", []), (HEADER, request_id.encode())]
             await send(message)
 
         with request_context(request_id):

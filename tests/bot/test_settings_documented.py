@@ -4,6 +4,7 @@ settings the code reads. A setting added to `Settings` without a line in both fa
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
 from pydantic import AliasChoices
@@ -14,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 _NAME = re.compile(r"\b((?:SOWANA|SLACK|META|X)_[A-Z0-9_]+)\b")
 
 
-def _variables() -> set[str]:
+@cache
+def _variables() -> frozenset[str]:
     names = {SECRETS_DIR_VARIABLE}
     for field in Settings.model_fields.values():
         alias = field.validation_alias
@@ -22,7 +24,7 @@ def _variables() -> set[str]:
             names.add(alias)
         elif isinstance(alias, AliasChoices):
             names.update(str(choice) for choice in alias.choices)
-    return names
+    return frozenset(names)
 
 
 def _unfile(name: str) -> str:
