@@ -13,7 +13,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from api.commands import drafts, kb, triage
 from api.commands.ingest import count_records, ingest_file
-from bot.db import current_revision, downgrade, head_revision, make_engine, schema_differences, upgrade
+from bot.db import (
+    current_revision,
+    downgrade,
+    head_revision,
+    make_engine,
+    schema_behind,
+    schema_differences,
+    upgrade,
+)
 from bot.logs import configure as configure_logs
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -86,9 +94,9 @@ def db_check() -> None:
     settings = settings_or_exit()
     engine = make_engine(settings.database_url)
     try:
-        current, head = current_revision(engine), head_revision()
-        if current != head:
-            console.print(f"database at {current or 'empty'}, head is {head}: run `sowana db upgrade`")
+        behind = schema_behind(engine)
+        if behind:
+            console.print(behind, markup=False)
             raise typer.Exit(1)
         differences = schema_differences(engine)
     finally:
@@ -98,7 +106,7 @@ def db_check() -> None:
         for line in differences:
             console.print(f"  {line}", markup=False)
         raise typer.Exit(1)
-    typer.echo(f"models and migrations agree at {head}")
+    typer.echo(f"models and migrations agree at {head_revision()}")
 
 
 @db_app.command("downgrade")

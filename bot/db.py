@@ -141,6 +141,14 @@ def head_revision() -> str:
     return head
 
 
+def schema_behind(engine: Engine) -> str | None:
+    """Why this database cannot serve this release (its schema is not at head), None when it can."""
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return None
+    return f"schema at {current or 'empty'}, this release needs {head}: run `sowana db upgrade`"
+
+
 def schema_differences(engine: Engine, metadata: Any = None) -> list[str]:
     """What the models declare that the database (migrated to head) does not have, or the reverse, one
     line each; empty when they agree. A model changed without a migration shows up here."""
