@@ -64,7 +64,7 @@ def import_sample_knowledge(settings: Settings) -> int:
     from knowledge.loaders import load_path
     from knowledge.store import ModelMismatchError, open_store
 
-    store = open_store(settings.chroma_path, settings.chroma_url)
+    store = open_store(settings.chroma_path, settings.chroma_url, **settings.chroma_client())
     try:
         store.count("default")
     except ModelMismatchError as exc:

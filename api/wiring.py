@@ -32,6 +32,7 @@ from bot.runtime.loop import PollingLoop
 from bot.sac.cards import CaseSlack, ReviewAndCases
 from bot.sac.keeper import CaseKeeper
 from bot.settings import Settings, reveal
+from bot.slack.pace import DatabaseClock
 from bot.slack.review import SlackReview, make_web_client
 from bot.slack.sender import Renderer, SenderConfig, SlackSender, make_sender_client
 from bot.slack.services import Approvers, BotServices
@@ -81,6 +82,7 @@ def build_sender(settings: Settings, engine: Engine, render: Renderer) -> SlackS
             burst=settings.slack_post_burst,
             poll_seconds=min(0.2, settings.worker_poll_seconds),
         ),
+        clock=DatabaseClock(engine),  # the shared pace runs on the database's time, whatever this host says
     )
     sender.before_round = StormKeeper(engine, settings.storm_threshold, wake=sender.wake)
     return sender
@@ -99,6 +101,7 @@ def make_poller(
         bearer_token=reveal(settings.x_bearer_token),
         accounts=accounts,
         interval=settings.x_poll_seconds,
+        lease_seconds=settings.lease_seconds,
         on_created=lambda _ids: wake(),
     )
 

@@ -10,6 +10,8 @@ triages or drafts (the CLI's database commands, a test of the listeners) should 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,16 +67,67 @@ def parent_text(engine: Engine, comment: Comment) -> str | None:
         return parent.text if parent else None
 
 
+CORRECTIONS_CHECK_SECONDS = 1.0  # how often a process looks for corrections made through the others
+RECENT_IDS = 100  # corrections looked at again each time (see Corrections.learn_now)
+
+
+class Corrections:
+    """The team's triage corrections, shared by every process through the database (`TriageCorrection`):
+    the triager learns each new row once, whichever process recorded it. Looking costs one indexed
+    query for ids past the last one learnt, at most once per CORRECTIONS_CHECK_SECONDS while triaging;
+    a correction made here is learnt at once (`learn_now`)."""
+
+    def __init__(self, engine: Engine, learn: Callable[[list[TriageCorrection]], None]) -> None:
+        self.engine, self._learn = engine, learn
+        self._learnt: set[int] = set()
+        self._checked = float("-inf")
+        self._lock = threading.Lock()
+
+    def learn_now(self) -> int:
+        """Learn every correction recorded since the last look; returns how many."""
+        with self._lock:
+            # Ids are handed out at insert but rows appear at commit: two corrections recorded at the
+            # same moment may appear out of order, so the last RECENT_IDS ids are looked at again (ids
+            # only; a row is read once, when first seen).
+            since = max(self._learnt, default=0) - RECENT_IDS
+            with session_scope(self.engine) as s:
+                ids = s.exec(select(TriageCorrection.id).where(col(TriageCorrection.id) > since)).all()
+                new = sorted({i for i in ids if i is not None} - self._learnt)
+                found = s.exec(select(TriageCorrection).where(col(TriageCorrection.id).in_(new))) if new else ()
+                rows = list(found)
+                for row in rows:
+                    s.expunge(row)
+            self._checked = time.monotonic()
+            if rows:
+                self._learn(sorted(rows, key=lambda r: r.id or 0))
+                self._learnt.update(new)
+            return len(rows)
+
+    def refresh(self) -> None:
+        """`learn_now`, unless this process looked less than CORRECTIONS_CHECK_SECONDS ago."""
+        if time.monotonic() - self._checked >= CORRECTIONS_CHECK_SECONDS:
+            self.learn_now()
+
+
 def build_triage(engine: Engine, llm: Any | None) -> tuple[Classify, Callable[[str, dict[str, Any]], None]]:
     from knowledge.triage import TriageInput, Triager  # deferred: see the module's docstring
 
-    with session_scope(engine) as s:  # corrections the team made before this start
-        corrections = [{"text": c.text, "labels": c.labels} for c in s.exec(select(TriageCorrection)).all()]
-    triager = Triager(extra_examples=corrections)
+    triager = Triager()
     if llm is not None:
         triager = triager.with_llm(llm)
 
+    def add(rows: list[TriageCorrection]) -> None:
+        for row in rows:
+            triager.add_correction(row.text, row.labels)
+
+    corrections = Corrections(engine, add)
+    corrections.learn_now()  # corrections the team made before this start
+
     def classify(comment: Comment) -> tuple[dict[str, Any], str]:
+        try:
+            corrections.refresh()
+        except Exception as exc:  # the database is away: triage with what is learnt, look next time
+            log.warning("triage corrections not refreshed: %s", type(exc).__name__)
         result = triager.triage(
             TriageInput(
                 text=comment.text,
@@ -86,7 +139,9 @@ def build_triage(engine: Engine, llm: Any | None) -> tuple[Classify, Callable[[s
         return result.model_dump(mode="json"), result.source
 
     def learn(text: str, labels: dict[str, Any]) -> None:
-        triager.add_correction(text, labels)
+        # The correction is already recorded (decisions.correct_triage): learn it from its row, like the
+        # other processes do, so it is never learnt twice here.
+        corrections.learn_now()
 
     return classify, learn
 
@@ -160,7 +215,7 @@ def build_brain(settings: Settings, engine: Engine) -> Brain:
     llm = chat_model(settings)
     classify, learn = build_triage(engine, llm)
     personas = load_personas()
-    store = open_store(settings.chroma_path, settings.chroma_url)
+    store = open_store(settings.chroma_path, settings.chroma_url, **settings.chroma_client())
     retriever = Retriever(store)
     default = "informatif" if "informatif" in personas else next(iter(personas))
     return Brain(

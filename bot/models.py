@@ -415,6 +415,15 @@ class SlackOutgoing(SQLModel, table=True):
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
 
 
+class NamedLease(SQLModel, table=True):
+    """A job only one process may do at a time (the X mentions poller), held until `lease_until`
+    (database time) and renewed by its holder; a dead holder's lease expires and another takes it."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    owner: str | None = Field(default=None, max_length=128)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+
+
 class SlackChannelRate(SQLModel, table=True):
     """A channel's posting pace, shared by every process: GCRA's theoretical arrival time (epoch
     seconds) and the end of a 429's Retry-After. Updated under a row lock in the send's transaction."""

@@ -87,6 +87,7 @@ SECRET_FIELDS = (
     "meta_page_token",
     "x_consumer_secret",
     "x_bearer_token",
+    "chroma_token",
 )
 FILE_FIELDS = (*SECRET_FIELDS, "database_url", "chroma_url")
 SECRETS_DIR_VARIABLE = "SOWANA_SECRETS_DIR"
@@ -151,6 +152,12 @@ class Settings(BaseSettings):
     database_url: str = Field(default="sqlite:///./sowana.db", validation_alias="SOWANA_DATABASE_URL", repr=False)
     chroma_path: str = Field(default="./chroma", validation_alias="SOWANA_CHROMA_PATH")
     chroma_url: str | None = Field(default=None, validation_alias="SOWANA_CHROMA_URL")
+    chroma_token: SecretStr | None = Field(default=None, validation_alias="SOWANA_CHROMA_TOKEN", repr=False)
+    chroma_token_header: Literal["Authorization", "X-Chroma-Token"] = Field(
+        default="Authorization", validation_alias="SOWANA_CHROMA_TOKEN_HEADER"
+    )
+    chroma_tenant: str = Field(default="default_tenant", min_length=1, validation_alias="SOWANA_CHROMA_TENANT")
+    chroma_database: str = Field(default="default_database", min_length=1, validation_alias="SOWANA_CHROMA_DATABASE")
     llm: str = Field(default="offline", validation_alias="SOWANA_LLM")
     api_token: SecretStr | None = Field(default=None, validation_alias="SOWANA_API_TOKEN", repr=False)
     approvers: CsvList = Field(default_factory=list, validation_alias="SOWANA_APPROVERS")
@@ -325,6 +332,17 @@ class Settings(BaseSettings):
             at_risk=self.sla_at_risk,
             lead=self.sla_lead or None,
         )
+
+    def chroma_client(self) -> dict[str, Any]:
+        """What `knowledge.store.open_store` needs beyond the URL to reach a Chroma server: the token in
+        the header Chroma's token auth reads (`Authorization: Bearer …` or `X-Chroma-Token: …`), the
+        tenant and the database."""
+        token = reveal(self.chroma_token)
+        headers: dict[str, str] = {}
+        if token:
+            bearer = self.chroma_token_header == "Authorization"
+            headers[self.chroma_token_header] = f"Bearer {token}" if bearer else token
+        return {"headers": headers, "tenant": self.chroma_tenant, "database": self.chroma_database}
 
     @property
     def is_sqlite(self) -> bool:

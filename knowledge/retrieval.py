@@ -192,7 +192,7 @@ class SearchResult:
 
 @dataclass
 class _BrandIndex:
-    revision: tuple[int, int]
+    revision: str  # the store's shared revision it was built at (KnowledgeStore.revision)
     entries: list[Entry]
     keys: dict[tuple[str, str], int]
     bm25: BM25
@@ -216,7 +216,8 @@ def _passage(entry: Entry, score: float, vec: float | None, kw: float | None) ->
 
 
 class Retriever:
-    """Searches a brand's knowledge. The keyword index is kept in memory and rebuilt on change."""
+    """Searches a brand's knowledge. The keyword index and the vectors are kept in memory and rebuilt
+    when the brand's shared revision moves: a write by any process is searched within a second or so."""
 
     def __init__(
         self,

@@ -14,6 +14,7 @@ import functools
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -24,6 +25,11 @@ from knowledge.embeddings import Embedder, get_embedder
 
 KINDS = ("faq", "viral", "replies")
 COUNT_TTL = 2.0  # seconds a collection size is trusted (see KnowledgeStore._size)
+REVISION_TTL = 1.0  # seconds a brand's shared revision is trusted (see KnowledgeStore.revision)
+# The brands' revisions live in Chroma itself, in this small collection (one record per brand):
+# every process that reads the knowledge reaches the same Chroma, and `knowledge` stays free of the
+# bot's database. Its name has no "__", so it is never taken for a brand's collection.
+REVISIONS = "sowana-revisions"
 MetaValue = str | int | float | bool
 # Keys the store writes itself; everything else in `Entry.meta` is the source's (platform, url, likes…).
 _RESERVED = {"question", "answer", "lang", "kind", "brand"}
@@ -66,6 +72,45 @@ class KnowledgeError(Exception):
 
 class ModelMismatchError(KnowledgeError):
     """A collection was built with another embedding model than the current one."""
+
+
+class StoreInUseError(KnowledgeError):
+    """The embedded store is open in another process: Chroma's embedded mode is one process only."""
+
+
+# Embedded stores this process holds, by folder: the lock file stays open (and locked) for the
+# process's life. A POSIX record lock (fcntl.lockf) belongs to the process, so a process may open one
+# folder several times (the API and the brain do) while any other process is refused; the kernel drops
+# it when the process dies, even by SIGKILL, so no stale lock file ever needs cleaning. Own code rather
+# than a library: no locking library is a direct dependency, and this is a dozen lines.
+_HELD: dict[str, int] = {}
+_HELD_LOCK = threading.Lock()
+LOCK_FILE = ".sowana.lock"
+
+
+def lock_embedded(chroma_path: str) -> None:
+    """Take the embedded store at `chroma_path` for this process, or raise StoreInUseError."""
+    import fcntl
+    import os
+
+    folder = os.path.realpath(chroma_path)
+    with _HELD_LOCK:
+        if folder in _HELD:
+            return
+        os.makedirs(folder, exist_ok=True)
+        fd = os.open(os.path.join(folder, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise StoreInUseError(
+                f"la base de connaissances intégrée {chroma_path} est ouverte par un autre processus "
+                "(sowana serve ?) : arrêtez-le, ou utilisez un serveur Chroma (SOWANA_CHROMA_URL) ou "
+                "l'API /api/knowledge · the embedded knowledge store at "
+                f"{chroma_path} is open in another process (sowana serve?): stop it, or use a Chroma "
+                "server (SOWANA_CHROMA_URL) or the /api/knowledge API"
+            ) from None
+        _HELD[folder] = fd
 
 
 @dataclass
@@ -167,7 +212,8 @@ class KnowledgeStore:
         self.client = client
         self.embedder = embedder
         self._lock = threading.Lock()
-        self._revision: dict[str, int] = {}
+        # brand -> (monotonic time read, revision token): the shared revision, trusted REVISION_TTL seconds.
+        self._revisions: dict[str, tuple[float, str]] = {}
         self._sizes: dict[tuple[str, str], tuple[float, int]] = {}
         # Checked collection handles: one lookup per collection instead of one per call.
         self._handles: dict[str, Any] = {}
@@ -252,15 +298,48 @@ class KnowledgeStore:
                 found.add(name.rsplit(_SEP, 1)[0])
         return sorted(found)
 
-    def revision(self, brand: str) -> tuple[int, int]:
-        """Changes this process made plus the brand's entry count: caches rebuild when either moves."""
-        return self._revision.get(brand, 0), self.count(brand)
+    def _revisions_collection(self) -> Any:
+        cached = self._handles.get(REVISIONS)
+        if cached is None:
+            # Records carry a constant 1-d vector: Chroma needs one, nothing ever searches them.
+            cached = self.client.get_or_create_collection(REVISIONS, embedding_function=None)
+            self._handles[REVISIONS] = cached
+        return cached
+
+    def revision(self, brand: str) -> str:
+        """The brand's shared revision: a token every write of any process replaces (caches rebuild when
+        it moves). Read from Chroma at most once per REVISION_TTL seconds, so a search costs no extra
+        round trip; another process's change is seen within that time."""
+        now = time.monotonic()
+        cached = self._revisions.get(brand)
+        if cached is not None and now - cached[0] < REVISION_TTL:
+            return cached[1]
+        got = self._revisions_collection().get(ids=[sanitize_brand(brand)], include=["metadatas"])
+        metas = got["metadatas"] or []
+        token = str((metas[0] or {}).get("token", "")) if got["ids"] and metas else ""
+        with self._lock:
+            if cached is not None and cached[1] != token:  # another process wrote: forget what it changed
+                self._forget(brand)
+            self._revisions[brand] = (now, token)
+        return token
+
+    def _forget(self, brand: str) -> None:
+        for key in [k for k in self._sizes if k[0] == brand]:
+            del self._sizes[key]
+        for kind in KINDS:  # a reindex elsewhere replaced the collections
+            self._handles.pop(collection_name(brand, kind), None)
 
     def _bump(self, brand: str) -> None:
+        """Publish a new revision of the brand, after its write: a process that sees the new token
+        reads the new entries."""
+        token = uuid.uuid4().hex
+        self._revisions_collection().upsert(
+            ids=[sanitize_brand(brand)], embeddings=[[1.0]], metadatas=[{"token": token, "brand": brand}]
+        )
         with self._lock:
-            self._revision[brand] = self._revision.get(brand, 0) + 1
             for key in [k for k in self._sizes if k[0] == brand]:
                 del self._sizes[key]
+            self._revisions[brand] = (time.monotonic(), token)
 
     # -- writes ----------------------------------------------------------------------------------
 
@@ -448,8 +527,19 @@ class KnowledgeStore:
         return total
 
 
-def open_store(chroma_path: str, chroma_url: str | None = None, embedder: Embedder | None = None) -> KnowledgeStore:
-    """Embedded Chroma at `chroma_path`, or the Chroma server at `chroma_url` when given."""
+def open_store(
+    chroma_path: str,
+    chroma_url: str | None = None,
+    embedder: Embedder | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    tenant: str | None = None,
+    database: str | None = None,
+) -> KnowledgeStore:
+    """Embedded Chroma at `chroma_path`, or the Chroma server at `chroma_url` when given.
+
+    Server mode: the URL may carry a path (a server behind a proxy at https://host/chroma); `headers`
+    go with every request (auth), `tenant` and `database` pick where the collections live."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -458,12 +548,19 @@ def open_store(chroma_path: str, chroma_url: str | None = None, embedder: Embedd
         from urllib.parse import urlparse
 
         url = urlparse(chroma_url)
+        port = url.port or (443 if url.scheme == "https" else 8000)
+        # A full URL keeps its path: Chroma's client appends its own /api/v2 to it.
+        host = f"{url.scheme}://{url.hostname}:{port}{url.path.rstrip('/')}" if url.path.strip("/") else url.hostname
         client = chromadb.HttpClient(
-            host=url.hostname or "localhost",
-            port=url.port or (443 if url.scheme == "https" else 8000),
+            host=host or "localhost",
+            port=port,
             ssl=url.scheme == "https",
+            headers=headers or None,
             settings=chroma_settings,
+            tenant=tenant or chromadb.DEFAULT_TENANT,
+            database=database or chromadb.DEFAULT_DATABASE,
         )
     else:
+        lock_embedded(chroma_path)  # before Chroma opens anything: two processes would corrupt it
         client = chromadb.PersistentClient(path=chroma_path, settings=chroma_settings)
     return KnowledgeStore(client, embedder or get_embedder())

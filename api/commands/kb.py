@@ -23,7 +23,7 @@ err_console = Console(stderr=True)
 
 def _store() -> KnowledgeStore:
     settings = get_settings()
-    return open_store(settings.chroma_path, settings.chroma_url)
+    return open_store(settings.chroma_path, settings.chroma_url, **settings.chroma_client())
 
 
 def _fail(message: str) -> None:

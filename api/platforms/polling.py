@@ -2,6 +2,9 @@
 Activity webhooks (an enterprise product). The newest id seen is kept in `PlatformCursor`, written
 only after the mentions are stored, so a restart resumes where it stopped and a crash re-reads
 (ingest is idempotent) rather than skips.
+
+Several processes run a poller each, but only the holder of the `x-mentions` lease polls (one X quota,
+one `since_id`); the others ask for the lease every round and take it over when its holder dies.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,11 +31,13 @@ from bot.comments.publisher import PublishError
 from bot.db import session_scope
 from bot.logs import new_request_id, request_context
 from bot.models import PlatformCursor, utcnow
+from bot.runtime.leases import default_owner, hold_lease, release_lease
 
 log = logging.getLogger(__name__)
 
 TWEET_FIELDS = "conversation_id,in_reply_to_user_id,created_at,referenced_tweets,author_id"
 MAX_PAGES = 10  # a burst larger than 1,000 mentions is read over the next rounds
+LEASE = "x-mentions"
 
 
 @dataclass
@@ -75,7 +81,11 @@ def save_cursor(engine: Engine, brand: str, user_id: str, since_id: str) -> None
 
 class MentionsPoller:
     """Polls each (brand, X user id) in turn. `poll_once()` does one round; `start()` runs rounds
-    every `interval` seconds in a daemon thread until `stop()`."""
+    every `interval` seconds in a daemon thread until `stop()`, while this process holds the lease.
+
+    The lease lasts `interval + lease_seconds` and is renewed each round: its holder keeps it from one
+    round to the next, and when the holder dies another process takes over at least one interval
+    after the last poll (never two polls in one interval)."""
 
     def __init__(
         self,
@@ -89,8 +99,11 @@ class MentionsPoller:
         policy: RetryPolicy | None = None,
         on_created: Callable[[list[int]], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        lease_seconds: float = 60.0,
     ) -> None:
         self.engine = engine
+        self.lease_seconds = interval + lease_seconds
+        self.owner = f"{default_owner()}:{uuid.uuid4().hex[:8]}"
         self.bearer_token = bearer_token
         self.accounts = list(accounts)
         self.interval = interval
@@ -168,13 +181,23 @@ class MentionsPoller:
             return []
         return [self.poll_account(brand, user_id) for brand, user_id in self.accounts]
 
+    def poll_if_leader(self) -> list[PollResult] | None:
+        """One round when this process holds (or takes) the lease; None when another process does."""
+        if not hold_lease(self.engine, LEASE, owner=self.owner, lease_seconds=self.lease_seconds):
+            return None
+        return self.poll_once()
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.poll_once()
+                self.poll_if_leader()
             except Exception:  # noqa: BLE001 - a bad round must not end polling (database down, ...)
                 log.exception("X mentions polling round failed")
             self._stop.wait(self.interval)
+        try:
+            release_lease(self.engine, LEASE, owner=self.owner)
+        except Exception as exc:  # the database is away: the lease expires instead
+            log.warning("X mentions lease not released: %s", type(exc).__name__)
 
     def start(self) -> None:
         if self._thread is None or not self._thread.is_alive():

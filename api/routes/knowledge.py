@@ -38,7 +38,7 @@ def get_knowledge_store(context: Context) -> KnowledgeStore:
             store = context.knowledge
             if store is None:
                 settings = context.settings
-                store = open_store(settings.chroma_path, settings.chroma_url)
+                store = open_store(settings.chroma_path, settings.chroma_url, **settings.chroma_client())
                 context.knowledge = store
     return store
 

@@ -1,5 +1,9 @@
 """Leases on work rows (comments, publications, Slack jobs, cases): claim with one atomic UPDATE,
-renew while the work lasts, and let a dead process's rows come back when its lease expires."""
+renew while the work lasts, and let a dead process's rows come back when its lease expires. Named
+leases (`hold_lease`) give one process at a time a job of its own (the X mentions poller).
+
+Every lease is dated by the database's clock (`db_now`), never the host's: a host whose clock runs
+ahead would see live leases as expired and steal their work."""
 
 from __future__ import annotations
 
@@ -12,17 +16,26 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from bot.db import session_scope
-from bot.models import utcnow
+from bot.models import NamedLease, utcnow
 
 log = logging.getLogger(__name__)
 
 
 def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def db_now(engine: Engine) -> Any:
+    """The current time by the database's clock, to compare and date leases with in SQL. PostgreSQL:
+    `now()`, one clock for every process whatever their hosts say. SQLite is a file on this host (and
+    one host only, since processes cannot share it): its time is this host's, taken here because
+    SQLite's CURRENT_TIMESTAMP is text that compares wrongly with the stored timestamps."""
+    return func.now() if engine.dialect.name == "postgresql" else utcnow()
 
 
 def claim_rows(
@@ -40,7 +53,7 @@ def claim_rows(
 
     PostgreSQL: `FOR UPDATE SKIP LOCKED` lets processes claim side by side. SQLite ignores
     FOR UPDATE but runs one write at a time, so the UPDATE … WHERE id IN (…) is atomic there."""
-    now = utcnow()
+    now = db_now(engine)
     candidates = (
         select(model.id)
         .where(*conditions, or_(model.lease_until.is_(None), model.lease_until < now))
@@ -61,7 +74,7 @@ def renew_leases(engine: Engine, model: Any, ids: Collection[int], *, owner: str
     """Push back the expiry of the live leases `owner` holds on these rows; returns how many."""
     if not ids:
         return 0
-    now = utcnow()
+    now = db_now(engine)
     stmt = (
         update(model)
         .where(model.id.in_(list(ids)), model.lease_owner == owner, model.lease_until > now)
@@ -69,6 +82,43 @@ def renew_leases(engine: Engine, model: Any, ids: Collection[int], *, owner: str
     )
     with session_scope(engine, write=True) as session:
         return int(getattr(session.execute(stmt), "rowcount", 0))
+
+
+def hold_lease(engine: Engine, name: str, *, owner: str, lease_seconds: float) -> bool:
+    """Take the named lease, or keep it when `owner` holds it already: True while `owner` holds it for
+    the next `lease_seconds`, False while another owner's lease is live. One atomic UPDATE decides, so
+    two processes asking at once never both get it; a dead holder's lease is taken once it expires."""
+    now = db_now(engine)
+    with session_scope(engine, write=True) as session:
+        if session.get(NamedLease, name) is None:
+            try:
+                with session.begin_nested():
+                    session.add(NamedLease(name=name))
+            except IntegrityError:
+                pass  # another process made it first
+        taken = session.execute(
+            update(NamedLease)
+            .where(
+                NamedLease.name == name,  # type: ignore[arg-type]
+                or_(
+                    NamedLease.owner == owner,  # type: ignore[arg-type]
+                    NamedLease.lease_until.is_(None),  # type: ignore[union-attr]
+                    NamedLease.lease_until < now,  # type: ignore[arg-type,operator]
+                ),
+            )
+            .values(owner=owner, lease_until=now + timedelta(seconds=lease_seconds))
+        )
+        return bool(getattr(taken, "rowcount", 0))
+
+
+def release_lease(engine: Engine, name: str, *, owner: str) -> None:
+    """Give the named lease up (a clean stop), so another process takes it at once."""
+    with session_scope(engine, write=True) as session:
+        session.execute(
+            update(NamedLease)
+            .where(NamedLease.name == name, NamedLease.owner == owner)  # type: ignore[arg-type]
+            .values(owner=None, lease_until=None)
+        )
 
 
 class LeaseHeartbeat:

@@ -1,16 +1,59 @@
 """Each channel's pace, shared by every process through the database (`SlackChannelRate`): about
-one message a second with short bursts (GCRA), and a channel blocked for Slack's `Retry-After`."""
+one message a second with short bursts (GCRA), and a channel blocked for Slack's `Retry-After`.
+
+The pace's times are the database's (`DatabaseClock`): a host whose clock runs ahead would otherwise
+see every slot as free and post past the pace, one running behind would wait for nothing."""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.db import session_scope
 from bot.models import SlackChannelRate, SlackOutgoing
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseClock:
+    """Epoch seconds by the database's clock: this host's clock plus its offset to the database's,
+    measured every `refresh` seconds (one query; a clock call costs nothing). SQLite lives on this
+    host: its offset is 0. While the database is away the last offset is kept."""
+
+    def __init__(self, engine: Engine, refresh: float = 10.0, host: Any = time.time) -> None:
+        self.engine, self.refresh, self.host = engine, refresh, host
+        self.offset = 0.0
+        self._measured = float("-inf")
+        self._lock = threading.Lock()
+
+    def measure(self) -> float:
+        """The database's clock minus this host's, in seconds (half the round trip is allowed for)."""
+        if self.engine.dialect.name != "postgresql":
+            return 0.0
+        with self.engine.connect() as conn:
+            before = self.host()
+            db = float(conn.execute(text("SELECT extract(epoch from clock_timestamp())")).scalar_one())
+            after = self.host()
+        return db - (before + after) / 2
+
+    def __call__(self) -> float:
+        now = time.monotonic()
+        if now - self._measured >= self.refresh:
+            with self._lock:
+                if now - self._measured >= self.refresh:
+                    try:
+                        self.offset = self.measure()
+                    except Exception as exc:  # the database is away: keep the last offset
+                        log.warning("database clock not measured: %s", type(exc).__name__)
+                    self._measured = now
+        return float(self.host()) + self.offset
 
 
 class ChannelBusy(Exception):
