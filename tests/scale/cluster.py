@@ -1,5 +1,6 @@
-"""Several real `sowana serve` processes on one PostgreSQL database, with the local Slack workspace and
-the Graph API emulator served by the test on loopback — the product as an operator scales it out.
+"""Several real `sowana serve` processes on one PostgreSQL database and one Chroma server (`chroma run`),
+with the local Slack workspace and the Graph API (and X API) emulators served by the test on loopback —
+the product as an operator scales it out.
 
 Comments arrive as signed Meta webhooks fired by the emulator at one process or another (as a load
 balancer would spread them); a delivery that fails is sent again to another process, as Meta retries.
@@ -33,11 +34,14 @@ from api.emulators.graph import create_graph_emulator
 from api.emulators.slack import RateLimit, WorkspaceConfig
 from api.emulators.slack.client import WorkspaceClient, WorkspaceClientError, run_workspace, wait_for
 from api.emulators.slack.serving import free_port, serve_in_thread
+from api.emulators.x import create_x_emulator
 from bot.db import make_engine, upgrade
 from bot.models import Comment
+from tests.servers import chroma_server_process
 
 API_TOKEN = "scale-token-11"
 REVIEW, SAC, CM = "C0REVIEW", "C0SAC", "U0CM"
+X_USER = "4400"  # the brand's X account, whose mentions are polled
 SOWANA = Path(sys.executable).with_name("sowana")
 T = TypeVar("T")
 
@@ -90,6 +94,7 @@ class Cluster:
     ws_admin: httpx.Client  # the workspace's control routes (faults)
     graph: httpx.Client
     tmp: Path
+    x: httpx.Client | None = None  # the X emulator (with `x_poll_seconds`)
     fired: list[str] = field(default_factory=list)  # external ids of the comments sent
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _next: int = 0
@@ -105,9 +110,9 @@ class Cluster:
 
     # -- comments in ------------------------------------------------------------------------
 
-    def fire(self, external_id: str, text: str, *, patience: float = 60.0) -> None:
-        """One Facebook comment as a signed webhook to a live process (round robin); a failed delivery
-        goes to the next process, again and again, as Meta retries until a 200."""
+    def fire(self, external_id: str, text: str, *, patience: float = 60.0, to: int | None = None) -> None:
+        """One Facebook comment as a signed webhook to a live process (round robin, or process `to` while
+        it lives); a failed delivery goes to the next process, again and again, as Meta retries until a 200."""
         body = {
             "platform": "facebook",
             "page_id": DEV_PAGE_ID,
@@ -122,6 +127,8 @@ class Cluster:
                 self._next += 1
                 turn = self._next
             live = self.live()
+            if to is not None and self.processes[to].alive:
+                live = [self.processes[to]]
             if live:
                 target = live[turn % len(live)]
                 try:
@@ -188,6 +195,16 @@ class Cluster:
                 raise AssertionError(f"{len(comment_ids)} comments {state}: {stuck}\n{self.logs()}")
             time.sleep(0.5)
 
+    def stepped(self, index: int, comment_id: int, step: str) -> bool:
+        """Whether process `index` ran this step of the comment (its log: "comment 12: triaged → proposed")."""
+        return f"comment {comment_id}: {step}" in self.processes[index].log.read_text(errors="replace")
+
+    def api(self, index: int) -> httpx.Client:
+        """The HTTP API of process `index`, signed in with the API token."""
+        return httpx.Client(
+            base_url=self.processes[index].base, headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=60
+        )
+
     def logs(self) -> str:
         return "\n".join(f"--- sowana serve #{p.index} (alive={p.alive}) ---\n{p.tail()}" for p in self.processes)
 
@@ -224,44 +241,79 @@ class Cluster:
             list(pool.map(click, messages.values()))
 
 
-def _env(cluster_db: str, ws_url: str, ws_config: WorkspaceConfig, graph: str, tmp: Path, i: int) -> dict[str, str]:
+def _env(
+    cluster_db: str, ws_url: str, ws_config: WorkspaceConfig, graph: str, chroma_url: str, extra: dict[str, str]
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOWANA_", "SLACK_", "META_", "X_"))}
-    return env | {
-        "SOWANA_DATABASE_URL": cluster_db,
-        "SOWANA_CHROMA_PATH": str(tmp / f"chroma-{i}"),
-        "SOWANA_API_TOKEN": API_TOKEN,
-        "SLACK_BOT_TOKEN": ws_config.bot_token,
-        "SLACK_SIGNING_SECRET": ws_config.signing_secret,
-        "SLACK_API_URL": f"{ws_url}/api/",
-        "SOWANA_REVIEW_CHANNEL": REVIEW,
-        "SOWANA_SAC_CHANNEL": SAC,
-        "SOWANA_APPROVERS": "S0APPROVERS",
-        "META_APP_SECRET": DEV_SECRETS["meta_app_secret"],
-        "META_VERIFY_TOKEN": DEV_SECRETS["meta_verify_token"],
-        "META_PAGE_TOKEN": DEV_SECRETS["meta_page_token"],
-        "META_GRAPH_URL": f"{graph}/v21.0",
-        "META_PAGE_IDS": f"{DEV_PAGE_ID},{DEV_IG_ID}",
-        "SOWANA_WORKER_POLL_SECONDS": "0.1",
-        "SOWANA_LEASE_SECONDS": "6",
-        # Slack's pace and storm grouping have their own tests (tests/flows/test_storm.py): here every
-        # comment gets its own message, as fast as the workspace (rate limit off) takes them.
-        "SOWANA_SLACK_POSTS_PER_SECOND": "1000",
-        "SOWANA_SLACK_POST_BURST": "1000",
-        "SOWANA_STORM_THRESHOLD": "0",
-        "PYTHONUNBUFFERED": "1",
-    }
+    return (
+        env
+        | extra
+        | {
+            "SOWANA_DATABASE_URL": cluster_db,
+            "SOWANA_CHROMA_URL": chroma_url,
+            "SOWANA_API_TOKEN": API_TOKEN,
+            "SLACK_BOT_TOKEN": ws_config.bot_token,
+            "SLACK_SIGNING_SECRET": ws_config.signing_secret,
+            "SLACK_API_URL": f"{ws_url}/api/",
+            "SOWANA_REVIEW_CHANNEL": REVIEW,
+            "SOWANA_SAC_CHANNEL": SAC,
+            "SOWANA_APPROVERS": "S0APPROVERS",
+            "META_APP_SECRET": DEV_SECRETS["meta_app_secret"],
+            "META_VERIFY_TOKEN": DEV_SECRETS["meta_verify_token"],
+            "META_PAGE_TOKEN": DEV_SECRETS["meta_page_token"],
+            "META_GRAPH_URL": f"{graph}/v21.0",
+            "META_PAGE_IDS": f"{DEV_PAGE_ID},{DEV_IG_ID}",
+            "SOWANA_WORKER_POLL_SECONDS": "0.1",
+            "SOWANA_LEASE_SECONDS": "6",
+            # Slack's pace and storm grouping have their own tests (tests/flows/test_storm.py): here every
+            # comment gets its own message, as fast as the workspace (rate limit off) takes them.
+            "SOWANA_SLACK_POSTS_PER_SECOND": "1000",
+            "SOWANA_SLACK_POST_BURST": "1000",
+            "SOWANA_STORM_THRESHOLD": "0",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
 
 
 @contextmanager
 def run_cluster(
-    database_url: str, tmp: Path, processes: int = 3, *, serve_database_url: str | None = None
+    database_url: str,
+    tmp: Path,
+    processes: int = 3,
+    *,
+    serve_database_url: str | None = None,
+    x_poll_seconds: float | None = None,
 ) -> Iterator[Cluster]:
     """`processes` × `sowana serve` sharing `database_url` (reached at `serve_database_url` if given, e.g.
-    through a proxy the test can cut), one local Slack workspace, one Graph API emulator."""
+    through a proxy the test can cut) and one Chroma server, one local Slack workspace, one Graph API
+    emulator; with `x_poll_seconds`, an X API emulator whose mentions every process is set to poll."""
     upgrade(database_url)
     ports = [free_port() for _ in range(processes)]
     first = f"http://127.0.0.1:{ports[0]}"
     with ExitStack() as stack:
+        (tmp / "chroma").mkdir(exist_ok=True)
+        chroma = stack.enter_context(chroma_server_process(tmp / "chroma"))
+        extra: dict[str, str] = {}
+        x_url: str | None = None
+        if x_poll_seconds is not None:
+            x_url = stack.enter_context(
+                serve_in_thread(
+                    create_x_emulator(
+                        consumer_secret=DEV_SECRETS["x_consumer_secret"],
+                        bearer_token=DEV_SECRETS["x_bearer_token"],
+                        user_id=X_USER,
+                        username="panierboreal",
+                    ),
+                    port=free_port(),
+                )
+            )
+            extra = {
+                "X_BEARER_TOKEN": DEV_SECRETS["x_bearer_token"],
+                "X_CONSUMER_SECRET": DEV_SECRETS["x_consumer_secret"],
+                "X_API_URL": f"{x_url}/2",
+                "X_USER_ID": X_USER,
+                "SOWANA_X_POLL_SECONDS": str(x_poll_seconds),
+            }
         graph = stack.enter_context(
             serve_in_thread(
                 create_graph_emulator(
@@ -286,7 +338,7 @@ def run_cluster(
             proc = subprocess.Popen(
                 [str(SOWANA), "serve", "--host", "127.0.0.1", "--port", str(port)],
                 cwd=tmp,
-                env=_env(serve_database_url or database_url, ws_url, ws_config, graph, tmp, i),
+                env=_env(serve_database_url or database_url, ws_url, ws_config, graph, chroma.url, extra),
                 stdout=handle,
                 stderr=subprocess.STDOUT,
             )
@@ -304,6 +356,7 @@ def run_cluster(
             ws_admin=stack.enter_context(httpx.Client(base_url=ws_url, timeout=30)),
             graph=stack.enter_context(httpx.Client(base_url=graph, timeout=60)),
             tmp=tmp,
+            x=stack.enter_context(httpx.Client(base_url=x_url, timeout=30)) if x_url else None,
         )
 
 
