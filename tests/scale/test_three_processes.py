@@ -7,6 +7,7 @@ used by the other within seconds, and only one polls X, the other taking over wh
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -83,10 +84,14 @@ def _handled_by(cluster: Cluster, index: int, step: str, prefix: str, text: str)
         external = f"777_{prefix}{n}"
         cluster.fire(external, f"{text} (#{n})", to=index)
         cid = cluster.comment_ids([external])[external]
-        wait_for(lambda c=cid: set(cluster.states([c])) & SETTLED, timeout=120, what=f"comment {cid} settled")
+        wait_for(functools.partial(_settled, cluster, cid), timeout=120, what=f"comment {cid} settled")
         if cluster.stepped(index, cid, step):
             return cid
     raise AssertionError(f"process {index} never ran {step} on 12 comments sent to it\n{cluster.logs()}")
+
+
+def _settled(cluster: Cluster, comment_id: int) -> bool:
+    return bool(set(cluster.states([comment_id])) & SETTLED)
 
 
 def _proposals(cluster: Cluster, comment_id: int) -> str:
