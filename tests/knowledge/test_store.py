@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from knowledge.embeddings import Embedder
+from knowledge.embeddings import Embedder, get_embedder
 from knowledge.loaders import load_path
 from knowledge.retrieval import Retriever
 from knowledge.store import (
@@ -152,3 +153,55 @@ def test_server_mode_against_chroma_run(chroma_server: str, embedder: Embedder) 
     other = open_store("unused", chroma_server, RenamedEmbedder(embedder, "other-model"))
     with pytest.raises(ModelMismatchError):
         other.list("panier_boreal")
+
+
+SHARED_WITHIN = 5.0  # seconds: every process searches a change made through another one within this
+
+
+def _answer(retriever: Retriever, brand: str, query: str) -> str | None:
+    found = retriever.search(brand, query, lang="fr")
+    return found.passages[0].answer if found.passages and not found.no_answer else None
+
+
+def _within(check: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + SHARED_WITHIN
+    while not check():
+        assert time.monotonic() < deadline, f"{what} not seen by the other process within {SHARED_WITHIN}s"
+        time.sleep(0.1)
+
+
+def test_an_edit_a_delete_and_a_reindex_through_one_process_are_searched_by_another(
+    chroma_server: str, embedder: Embedder
+) -> None:
+    """Two `sowana serve` processes on one Chroma server: B's retriever keeps the brand in memory, and
+    still answers from what A wrote (same id, same number of entries) within seconds."""
+    brand = "shared_truth"
+    a = open_store("unused", chroma_server, embedder)
+    b = Retriever(open_store("unused", chroma_server, embedder))
+    hours = Entry("pickup", "À quelle heure passer chercher mon panier ?", "Le jeudi de 16 h à 19 h.", "fr")
+    a.upsert(brand, [hours, Entry("bio", "Vos légumes sont-ils bios ?", "Oui, certifiés bio.", "fr")])
+    ask = "Quand puis-je passer chercher mon panier ?"
+    _within(lambda: _answer(b, brand, ask) == "Le jeudi de 16 h à 19 h.", "the first import")
+
+    a.upsert(brand, [Entry("pickup", hours.question, "Le jeudi de 15 h à 18 h 30.", "fr")])
+    _within(lambda: _answer(b, brand, ask) == "Le jeudi de 15 h à 18 h 30.", "an edited answer")
+
+    a.reindex(brand)  # every collection replaced by a new one
+    _within(lambda: _answer(b, brand, ask) == "Le jeudi de 15 h à 18 h 30.", "a reindex")
+
+    assert a.delete(brand, "pickup")
+    _within(lambda: _answer(b, brand, ask) is None, "a deletion")
+
+
+def test_a_second_process_cannot_open_an_embedded_store_in_use(tmp_path: Path) -> None:
+    """Chroma's embedded mode is one process only: the second one is refused, in French and English."""
+    path = tmp_path / "chroma"
+    open_store(str(path), None, RenamedEmbedder(get_embedder(), "any"))  # this process holds it now
+    open_store(str(path), None, RenamedEmbedder(get_embedder(), "any"))  # and may open it again
+    script = (
+        "import sys; from knowledge.store import open_store, StoreInUseError\n"
+        "try:\n    open_store(sys.argv[1])\nexcept StoreInUseError as e:\n    print(e); sys.exit(3)\n"
+    )
+    other = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120)
+    assert other.returncode == 3, other.stderr
+    assert "ouverte par un autre processus" in other.stdout and "open in another process" in other.stdout
