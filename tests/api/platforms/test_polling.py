@@ -100,3 +100,40 @@ def test_background_loop_picks_up_new_mentions(engine: Engine, x_only: str, xapi
     finally:
         p.close()
     assert len(seen) == 1 and texts(engine) == ["@panierboreal are you open on Monday?"]
+
+
+def mention_calls(xapi: httpx.Client) -> int:
+    return sum(1 for c in xapi.get("/_emulator/calls").json() if c["path"] == f"/2/users/{X_BRAND}/mentions")
+
+
+def test_one_poller_at_a_time_taken_over_when_its_process_stops_renewing(
+    engine: Engine, x_only: str, xapi: httpx.Client
+) -> None:
+    """Every process runs a poller; only the lease holder calls X (one quota, one since_id)."""
+    first, second = poller(engine, x_only, interval=0.2, lease_seconds=0.3), poller(engine, x_only)
+    assert first.poll_if_leader() is not None
+    assert second.poll_if_leader() is None
+    assert first.poll_if_leader() is not None  # the holder keeps it from round to round
+    assert mention_calls(xapi) == 2
+    # The holder's process dies (no release): its lease runs out and the other poller takes over, from
+    # the stored since_id.
+    mention(xapi, CHLOE, "@panierboreal livrez-vous à Magog?")
+    deadline = time.monotonic() + 30
+    while (taken := second.poll_if_leader()) is None:
+        assert time.monotonic() < deadline, "the lease of a dead poller was never taken over"
+        time.sleep(0.1)
+    assert [r.fetched for r in taken] == [1] and texts(engine) == ["@panierboreal livrez-vous à Magog?"]
+    assert first.poll_if_leader() is None
+
+
+def test_a_poller_stopping_cleanly_hands_over_at_once(engine: Engine, x_only: str, xapi: httpx.Client) -> None:
+    first, second = poller(engine, x_only, interval=3600), poller(engine, x_only)
+    first.start()
+    # Its first round runs at once; then it waits an hour, holding the lease.
+    deadline = time.monotonic() + 30
+    while mention_calls(xapi) == 0:
+        assert time.monotonic() < deadline, "the poller never polled"
+        time.sleep(0.05)
+    assert second.poll_if_leader() is None
+    first.close()  # a clean stop gives the lease up
+    assert second.poll_if_leader() is not None
