@@ -6,9 +6,16 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
+from pydantic import SecretStr
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
+from bot.settings import load_settings
 from knowledge.embeddings import Embedder, get_embedder
 from knowledge.loaders import load_path
 from knowledge.retrieval import Retriever
@@ -21,7 +28,7 @@ from knowledge.store import (
     collection_name,
     open_store,
 )
-from tests.servers import chroma_server_process
+from tests.servers import chroma_server_process, serve
 
 from .conftest import SAMPLES, add_old_release_entry
 
@@ -205,3 +212,51 @@ def test_a_second_process_cannot_open_an_embedded_store_in_use(tmp_path: Path) -
     other = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120)
     assert other.returncode == 3, other.stderr
     assert "ouverte par un autre processus" in other.stdout and "open in another process" in other.stdout
+
+
+def _token_proxy(upstream: str, token: str, seen: list[str]) -> Starlette:
+    """Chroma behind a reverse proxy at /chroma that wants `Authorization: Bearer <token>`, as an operator
+    puts it behind nginx or a gateway."""
+
+    async def forward(request: Request) -> Response:
+        seen.append(request.url.path)
+        if request.headers.get("authorization") != f"Bearer {token}":
+            return Response("missing token", status_code=401)
+        async with httpx.AsyncClient(base_url=upstream) as client:
+            answer = await client.request(
+                request.method,
+                request.url.path.removeprefix("/chroma"),
+                params=request.query_params,
+                content=await request.body(),
+                headers={"content-type": request.headers.get("content-type", "application/json")},
+            )
+        return Response(answer.content, answer.status_code, media_type=answer.headers.get("content-type"))
+
+    return Starlette(routes=[Route("/chroma/{path:path}", forward, methods=["GET", "POST", "PUT", "DELETE"])])
+
+
+def test_server_mode_behind_a_proxy_path_with_a_token_in_a_tenant_and_database(
+    chroma_server: str, embedder: Embedder
+) -> None:
+    """SOWANA_CHROMA_URL with a path, SOWANA_CHROMA_TOKEN and SOWANA_CHROMA_TENANT / _DATABASE reach the
+    server as Chroma's client sends them."""
+    httpx.post(f"{chroma_server}/api/v2/tenants", json={"name": "acme"}).raise_for_status()
+    httpx.post(f"{chroma_server}/api/v2/tenants/acme/databases", json={"name": "sowana_kb"}).raise_for_status()
+    seen: list[str] = []
+    with serve(_token_proxy(chroma_server, "s3cret", seen)) as proxy:
+        settings = load_settings(
+            chroma_url=f"{proxy}/chroma/",
+            chroma_token=SecretStr("s3cret"),
+            chroma_tenant="acme",
+            chroma_database="sowana_kb",
+        )
+        store = open_store("unused", settings.chroma_url, embedder, **settings.chroma_client())
+        store.upsert("panier_boreal", [Entry("bio", "Bio ?", "Oui, certifié bio.", "fr")])
+        assert [e.answer for e in store.list("panier_boreal")] == ["Oui, certifié bio."]
+        assert seen and all(path.startswith("/chroma/api/v2/") for path in seen)
+        listed = httpx.get(f"{chroma_server}/api/v2/tenants/acme/databases/sowana_kb/collections").json()
+        assert "panier_boreal__faq" in {c["name"] for c in listed}
+        # Without the token the proxy refuses, and the store says so instead of answering from nowhere.
+        refused = load_settings(chroma_url=f"{proxy}/chroma", chroma_tenant="acme", chroma_database="sowana_kb")
+        with pytest.raises(Exception, match="401|missing token|Unauthorized"):
+            open_store("unused", refused.chroma_url, embedder, **refused.chroma_client()).list("panier_boreal")
