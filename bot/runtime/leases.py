@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import session_scope
@@ -30,7 +30,7 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def db_now(engine: Engine) -> Any:
+def db_now(engine: Engine | Connection) -> Any:
     """The current time by the database's clock, to compare and date leases with in SQL. PostgreSQL:
     `now()`, one clock for every process whatever their hosts say. SQLite is a file on this host (and
     one host only, since processes cannot share it): its time is this host's, taken here because

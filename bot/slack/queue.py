@@ -18,6 +18,7 @@ from bot.blocks.text import as_text
 from bot.comments.lifecycle import IllegalTransition, transition_in
 from bot.db import session_scope
 from bot.models import Comment, SlackOutgoing, SlackPost, State, StormGroup, TriageRecord, utcnow
+from bot.runtime.leases import db_now
 from bot.runtime.retry import backoff
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ def park_comment(session: Session, comment_id: int) -> None:
     session.execute(
         update(Comment)
         .where(col(Comment.id) == comment_id)
-        .values(lease_owner=PARKED, lease_until=utcnow() + timedelta(seconds=PARK_SECONDS))
+        .values(lease_owner=PARKED, lease_until=db_now(session.get_bind()) + timedelta(seconds=PARK_SECONDS))
     )
 
 
@@ -168,7 +169,7 @@ def waiting_count(engine: Engine, channel: str | None = None) -> int:
 
 def due_channels(engine: Engine) -> list[str]:
     """Channels with a message due and free of a live lease."""
-    now = utcnow()
+    now = db_now(engine)
     with session_scope(engine) as s:
         rows = s.execute(
             select(col(SlackOutgoing.channel))
@@ -183,7 +184,7 @@ def due_channels(engine: Engine) -> list[str]:
 
 def claim_next(engine: Engine, channel: str, owner: str, lease_seconds: float) -> int | None:
     """Lease the channel's most urgent due message (oldest first within a priority)."""
-    now = utcnow()
+    now = db_now(engine)
     candidate = (
         select(col(SlackOutgoing.id))
         .where(

@@ -33,6 +33,7 @@ from bot.models import (
     TriageRecord,
     utcnow,
 )
+from bot.runtime.leases import db_now
 from bot.slack.queue import enqueue_in
 from bot.storm.plan import Candidate, OpenGroup, plan_groups, storm_switch, tokens
 
@@ -129,7 +130,7 @@ class StormKeeper:
 
 def group_waiting(s: Session, channel: str, brand: str, limit: int) -> int:
     """Group the channel's waiting review messages that storm mode does not send one by one."""
-    now = utcnow()
+    now = db_now(s.get_bind())
     rows = s.execute(
         select(col(SlackOutgoing.id), col(SlackOutgoing.priority), col(Comment.text), col(TriageRecord.result))
         .join(Comment, col(Comment.id) == col(SlackOutgoing.comment_id))
