@@ -1,5 +1,5 @@
 """Real servers on loopback for tests: an ASGI app in a thread (one helper, shared with `sowana dev`),
-and a Chroma server (`chroma run` from this venv) in a process of its own."""
+a Chroma server (`chroma run` from this venv) and `sowana serve` in processes of their own."""
 
 from __future__ import annotations
 
@@ -19,7 +19,46 @@ import pytest
 from api.emulators.slack.serving import free_port
 from api.emulators.slack.serving import serve_in_thread as serve
 
-__all__ = ["ChromaServer", "chroma_server_process", "free_port", "serve"]
+__all__ = ["ChromaServer", "chroma_server_process", "free_port", "serve", "sowana_serve", "sowana_env"]
+
+SOWANA = Path(sys.executable).with_name("sowana")
+
+
+def sowana_env(**values: str) -> dict[str, str]:
+    """This environment without any Sowana, Slack, Meta or X setting of the machine's, plus `values`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOWANA_", "SLACK_", "META_", "X_"))}
+    return env | {"PYTHONUNBUFFERED": "1"} | values
+
+
+@contextmanager
+def sowana_serve(env: dict[str, str], cwd: Path, log: Path) -> Iterator[str]:
+    """A real `sowana serve` on a free port, its output in `log`; its base URL once `/healthz` answers 200.
+    Terminated on exit."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(SOWANA), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline, "sowana serve did not come up"
+                time.sleep(0.2)
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 @dataclass

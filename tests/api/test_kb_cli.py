@@ -1,22 +1,18 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import typer
 from typer.testing import CliRunner
 
 from api.commands import kb
-from api.emulators.slack.client import wait_for
-from api.emulators.slack.serving import free_port
 from bot.settings import get_settings
+from tests.servers import SOWANA, sowana_env, sowana_serve
 
 SAMPLES = Path(__file__).resolve().parents[2] / "knowledge/samples/panier_boreal"
 runner = CliRunner()
@@ -114,44 +110,17 @@ def test_make_dev_rebuilds_a_store_left_by_an_older_release(env: Path) -> None:
     assert Retriever(fresh).search("default", "Livrez-vous à Laval?", k=3).passages
 
 
-def test_import_is_refused_while_sowana_serve_holds_the_embedded_store(env: Path) -> None:
+def test_import_is_refused_while_sowana_serve_holds_the_embedded_store(tmp_path: Path) -> None:
     """Chroma's embedded mode is one process only: `sowana kb import` beside a running `sowana serve` on
     the same folder says so (in French and English) and changes nothing; once serve stops, it imports."""
-    sowana = Path(sys.executable).with_name("sowana")
-    port = free_port()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SOWANA_", "SLACK_", "META_", "X_"))}
-    clean |= {
-        "SOWANA_DATABASE_URL": f"sqlite:///{env}/sowana.db",
-        "SOWANA_CHROMA_PATH": str(env / "chroma"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    importing = [str(sowana), "kb", "import", str(SAMPLES)]
-    log = env / "serve.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [str(sowana), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=env,
-            env=clean,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-
-            def up() -> bool:
-                assert server.poll() is None, log.read_text(errors="replace")[-3000:]
-                try:
-                    return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
-                except httpx.HTTPError:
-                    return False
-
-            wait_for(up, 120, "sowana serve healthy", 0.2)
-            refused = subprocess.run(importing, cwd=env, env=clean, capture_output=True, text=True)
-            assert refused.returncode == 1, refused.stdout + refused.stderr
-            said = " ".join((refused.stdout + refused.stderr).split())
-            assert "ouverte par un autre processus" in said and "open in another process" in said, said
-            assert "SOWANA_CHROMA_URL" in said
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-    after = subprocess.run(importing, cwd=env, env=clean, capture_output=True, text=True)
+    database, chroma = f"sqlite:///{tmp_path}/sowana.db", str(tmp_path / "chroma")
+    served = sowana_env(SOWANA_DATABASE_URL=database, SOWANA_CHROMA_PATH=chroma)
+    importing = [str(SOWANA), "kb", "import", str(SAMPLES)]
+    with sowana_serve(served, tmp_path, tmp_path / "serve.log"):
+        refused = subprocess.run(importing, cwd=tmp_path, env=served, capture_output=True, text=True)
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        said = " ".join((refused.stdout + refused.stderr).split())
+        assert "ouverte par un autre processus" in said and "open in another process" in said, said
+        assert "SOWANA_CHROMA_URL" in said
+    after = subprocess.run(importing, cwd=tmp_path, env=served, capture_output=True, text=True)
     assert after.returncode == 0 and "imported 32 entries" in after.stdout, after.stdout + after.stderr

@@ -4,10 +4,7 @@ is sent an old `?token=` link and Meta's verification handshake; then its whole 
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from html import unescape
@@ -18,58 +15,33 @@ import pytest
 
 from api.accesslog import redact
 from api.emulators.slack import WorkspaceConfig, create_workspace_app
-from tests.servers import free_port, serve
+from tests.servers import serve, sowana_env, sowana_serve
 
 TOKEN = "api-token-must-never-be-logged-7f3a"
 VERIFY = "meta-verify-token-never-logged-91c2"
 APP_SECRET = "meta-app-secret-never-logged-55d0"
 HTML = {"Accept": "text/html"}
-SOWANA = Path(sys.executable).with_name("sowana")
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, str, WorkspaceConfig, Path]]:
     config = WorkspaceConfig(request_url=None)
     log = tmp_path / "serve.log"
-    with serve(create_workspace_app(config)) as ws, log.open("wb") as out:
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SOWANA_", "SLACK_", "META_", "X_"))}
-        env |= {
-            "SOWANA_DATABASE_URL": f"sqlite:///{tmp_path}/sowana.db",
-            "SOWANA_CHROMA_PATH": str(tmp_path / "chroma"),
-            "SOWANA_API_TOKEN": TOKEN,
-            "SLACK_BOT_TOKEN": config.bot_token,
-            "SLACK_SIGNING_SECRET": config.signing_secret,
-            "SLACK_API_URL": f"{ws}/api/",
-            "SLACK_CLIENT_ID": config.client_id,
-            "SLACK_CLIENT_SECRET": config.client_secret,
-            "META_VERIFY_TOKEN": VERIFY,
-            "META_APP_SECRET": APP_SECRET,
-            "PYTHONUNBUFFERED": "1",
-        }
-        proc = subprocess.Popen(
-            [str(SOWANA), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=tmp_path,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
+    with serve(create_workspace_app(config)) as ws:
+        env = sowana_env(
+            SOWANA_DATABASE_URL=f"sqlite:///{tmp_path}/sowana.db",
+            SOWANA_CHROMA_PATH=str(tmp_path / "chroma"),
+            SOWANA_API_TOKEN=TOKEN,
+            SLACK_BOT_TOKEN=config.bot_token,
+            SLACK_SIGNING_SECRET=config.signing_secret,
+            SLACK_API_URL=f"{ws}/api/",
+            SLACK_CLIENT_ID=config.client_id,
+            SLACK_CLIENT_SECRET=config.client_secret,
+            META_VERIFY_TOKEN=VERIFY,
+            META_APP_SECRET=APP_SECRET,
         )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, "sowana serve did not come up"
-                time.sleep(0.2)
+        with sowana_serve(env, tmp_path, log) as base:
             yield base, ws, config, log
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
 
 
 def test_no_token_code_or_state_ever_reaches_the_log(served: tuple[str, str, WorkspaceConfig, Path]) -> None:

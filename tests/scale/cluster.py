@@ -13,7 +13,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -37,12 +36,11 @@ from api.emulators.slack.serving import free_port, serve_in_thread
 from api.emulators.x import create_x_emulator
 from bot.db import make_engine, upgrade
 from bot.models import Comment
-from tests.servers import chroma_server_process
+from tests.servers import SOWANA, chroma_server_process, sowana_env
 
 API_TOKEN = "scale-token-11"
 REVIEW, SAC, CM = "C0REVIEW", "C0SAC", "U0CM"
 X_USER = "4400"  # the brand's X account, whose mentions are polled
-SOWANA = Path(sys.executable).with_name("sowana")
 T = TypeVar("T")
 
 # Distinct, ordinary questions: nothing a triage would hide, escalate or group as near-identical.
@@ -244,9 +242,8 @@ class Cluster:
 def _env(
     cluster_db: str, ws_url: str, ws_config: WorkspaceConfig, graph: str, chroma_url: str, extra: dict[str, str]
 ) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOWANA_", "SLACK_", "META_", "X_"))}
     return (
-        env
+        sowana_env()
         | extra
         | {
             "SOWANA_DATABASE_URL": cluster_db,
@@ -270,7 +267,6 @@ def _env(
             "SOWANA_SLACK_POSTS_PER_SECOND": "1000",
             "SOWANA_SLACK_POST_BURST": "1000",
             "SOWANA_STORM_THRESHOLD": "0",
-            "PYTHONUNBUFFERED": "1",
         }
     )
 
