@@ -117,8 +117,7 @@ def build_triage(engine: Engine, llm: Any | None) -> tuple[Classify, Callable[[s
         triager = triager.with_llm(llm)
 
     def add(rows: list[TriageCorrection]) -> None:
-        for row in rows:
-            triager.add_correction(row.text, row.labels)
+        triager.add_corrections({"text": row.text, "labels": row.labels} for row in rows)
 
     corrections = Corrections(engine, add)
     corrections.learn_now()  # corrections the team made before this start

@@ -314,7 +314,13 @@ class KnowledgeStore:
         cached = self._revisions.get(brand)
         if cached is not None and now - cached[0] < REVISION_TTL:
             return cached[1]
-        got = self._revisions_collection().get(ids=[sanitize_brand(brand)], include=["metadatas"])
+        try:
+            got = self._revisions_collection().get(ids=[sanitize_brand(brand)], include=["metadatas"])
+        except Exception as exc:
+            if not _is_missing(exc):
+                raise
+            self._handles.pop(REVISIONS, None)  # dropped with the whole store (a test, a reset): made again
+            got = self._revisions_collection().get(ids=[sanitize_brand(brand)], include=["metadatas"])
         metas = got["metadatas"] or []
         token = str((metas[0] or {}).get("token", "")) if got["ids"] and metas else ""
         with self._lock:

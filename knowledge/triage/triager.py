@@ -139,6 +139,10 @@ class Triager:
         """A reviewer's correction becomes an example now: the next similar comment follows it."""
         self._classifier.add_corrections([correction_example(text, labels)])
 
+    def add_corrections(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Several corrections ({"text", "labels"} rows) at once, embedded in one batch."""
+        self._classifier.add_corrections([_example_from_row(r) for r in rows])
+
     def triage(self, inp: TriageInput | str) -> TriageResult:
         return self.triage_many([inp])[0]
 
