@@ -10,7 +10,7 @@ triages or drafts (the CLI's database commands, a test of the listeners) should 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +33,8 @@ class Brain:
     drafter: Drafter | None = None
     kb_search: Callable[[str, str], Sequence[KbHit]] | None = None
     on_correction: Callable[[str, dict[str, Any]], None] | None = None
+    # Privacy (#23): drops the corrections made on these texts from the live model (their author was erased).
+    forget_corrections: Callable[[Collection[str]], int] | None = None
     personas: Callable[[], Sequence[PersonaInfo]] = field(default=tuple)
     default_persona: str = "informatif"
     store: Any | None = None  # the knowledge store, shared with /api/knowledge
@@ -65,7 +67,9 @@ def parent_text(engine: Engine, comment: Comment) -> str | None:
         return parent.text if parent else None
 
 
-def build_triage(engine: Engine, llm: Any | None) -> tuple[Classify, Callable[[str, dict[str, Any]], None]]:
+def build_triage(
+    engine: Engine, llm: Any | None
+) -> tuple[Classify, Callable[[str, dict[str, Any]], None], Callable[[Collection[str]], int]]:
     from knowledge.triage import TriageInput, Triager  # deferred: see the module's docstring
 
     with session_scope(engine) as s:  # corrections the team made before this start
@@ -88,7 +92,7 @@ def build_triage(engine: Engine, llm: Any | None) -> tuple[Classify, Callable[[s
     def learn(text: str, labels: dict[str, Any]) -> None:
         triager.add_correction(text, labels)
 
-    return classify, learn
+    return classify, learn, triager.forget_corrections
 
 
 def build_personas(loaded: dict[str, Any]) -> Callable[[], Sequence[PersonaInfo]]:
@@ -158,7 +162,7 @@ def build_brain(settings: Settings, engine: Engine) -> Brain:
     from knowledge.store import open_store
 
     llm = chat_model(settings)
-    classify, learn = build_triage(engine, llm)
+    classify, learn, forget = build_triage(engine, llm)
     personas = load_personas()
     store = open_store(settings.chroma_path, settings.chroma_url)
     retriever = Retriever(store)
@@ -168,6 +172,7 @@ def build_brain(settings: Settings, engine: Engine) -> Brain:
         drafter=build_drafter(engine, retriever, personas, default, llm),
         kb_search=build_kb_search(retriever),
         on_correction=learn,
+        forget_corrections=forget,
         personas=build_personas(personas),
         default_persona=default,
         store=store,

@@ -131,7 +131,8 @@ def _apply_edit(engine: Engine, ev: EditedComment, actor: str, report: ApplyRepo
             actor=actor,
             action="edited_by_author",
             comment_id=comment.id,
-            detail={"platform": comment.platform, "previous_text": previous},
+            # The audit log holds no personal data (#23): how long the old text was, never the text.
+            detail={"platform": comment.platform, "previous_chars": len(previous)},
         )
         assert comment.id is not None
         report.edited.append(comment.id)

@@ -138,7 +138,7 @@ def test_edit_updates_text_and_keeps_the_previous_one_in_the_audit(stack: Stack)
     [c] = comments(stack)
     assert c.text == "Commande reçue finalement, merci!" and c.edited_at is not None
     [row] = audits(stack, "edited_by_author")
-    assert row.detail is not None and row.detail["previous_text"] == "Commande pas reçue"
+    assert row.detail is not None and row.detail["previous_chars"] == len("Commande pas reçue")
     assert stack.changed == [(c.id, "edited")]
     # Meta retries the same edit: applied once.
     again = post_signed(stack, edited["payload"])
