@@ -39,6 +39,18 @@ from bot.models import (
 
 log = logging.getLogger(__name__)
 
+# What an erasure counts, always all of them (zero the second time).
+KINDS = (
+    "comments",
+    "proposals",
+    "edits",
+    "replies",
+    "case_notes",
+    "thread_notes",
+    "triage_corrections",
+    "knowledge_entries",
+    "slack_messages",
+)
 # Triage keys that are labels (kept for the statistics); free text the classifier wrote is dropped.
 _TRIAGE_FREE_TEXT = ("moderation_reason",)
 
@@ -61,7 +73,7 @@ class Redaction:
     slack_messages: list[tuple[str, str, int]] = field(default_factory=list)  # (channel, ts, comment id)
 
     def summary(self) -> dict[str, int]:
-        return {kind: self.counts[kind] for kind in sorted(self.counts)}
+        return {kind: self.counts[kind] for kind in KINDS}
 
 
 def comments_of(s: Session, person: Person) -> list[int]:

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
@@ -38,7 +38,7 @@ def expired(engine: Engine, brand: str, cutoff: datetime, limit: int = BATCH) ->
 def retention_pass(eraser: Eraser, days_for: Callable[[str], int | None], now: datetime) -> dict[str, int]:
     """Redact every comment past its brand's limit; how many comments, by brand."""
     with session_scope(eraser.engine) as s:
-        brands = [str(b) for b in s.execute(select(distinct(col(Comment.brand)))).scalars()]
+        brands = [str(b) for b in s.execute(select(col(Comment.brand)).distinct()).scalars()]
     done: dict[str, int] = {}
     for brand in brands:
         days = days_for(brand)
