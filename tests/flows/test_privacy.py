@@ -1,44 +1,92 @@
 """Privacy (#23): a person's data erased everywhere Sowana keeps it — the API, the dashboard, the Slack
-messages (as the local workspace holds them), the live model's corrections, the SQLite file's bytes —
-while the other person's data stays and the statistics still count the erased comments; export of
-exactly one person's data, refused without the token. On SQLite and PostgreSQL."""
+messages (as the local workspace holds them), Chroma (a Chroma server), the live triage model's
+corrections, the SQLite file's bytes, the logs — while the other person's data stays and the statistics
+still count the erased comments; export of exactly one person's data, refused without the token. Both
+people write through the signed Meta webhook. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import io
+import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.engine import make_url
 from sqlmodel import select
 
+from api.platforms.signatures import meta_signature
 from bot.brain import Brain
 from bot.comments.decisions import correct_triage
 from bot.db import session_scope
-from bot.models import AuditLog, Comment, TriageCorrection
+from bot.insights.engagement import StoreSink, viral_entry_id
+from bot.models import AuditLog, Comment, Engagement, Publication, TriageCorrection
 from tests.flows.conftest import CM, PERSONAS, REVIEW, SAC, Flow, button_value, run_flow, simple_drafter
 from tests.flows.test_cases import classify, resolve
+from tests.flows.test_log_lines import json_lines  # noqa: F401  (fixture: the log lines as JSON)
+from tests.servers import chroma_server_process
 
 JULIE_TEXT = "Ma commande 3321 est arrivée incomplète"
 JULIE = "Julie Tremblay"
 MARC_TEXT = "Livrez-vous à Lévis ? Do you deliver there?"
 MARC = "Marc Gagnon"
+APP_SECRET, PAGE = "privacy-meta-secret", "1234567890"
 
 
-class Corrections:
-    """The live model's corrections, as bot.brain hands them to the triager (learn / forget)."""
+@pytest.fixture(scope="module")
+def triager() -> Any:
+    """The real offline triage model, whose live corrections an erasure must drop."""
+    from knowledge.triage import Triager  # deferred: loads the shipped model (seconds)
 
-    def __init__(self) -> None:
-        self.texts: list[str] = []
+    return Triager()
 
-    def learn(self, text: str, _labels: dict[str, Any]) -> None:
-        self.texts.append(text)
 
-    def forget(self, texts: Collection[str]) -> int:
-        before = len(self.texts)
-        self.texts = [t for t in self.texts if t not in texts]
-        return before - len(self.texts)
+@pytest.fixture(scope="module")
+def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from knowledge.store import open_store  # deferred: loads the embedder
+
+    with chroma_server_process(tmp_path_factory.mktemp("chroma-server")) as server:
+        yield open_store("", server.url)
+
+
+def _webhook(flow: Flow, n: int, author_id: str, name: str, text: str) -> int:
+    """A signed Meta feed event, as Facebook sends it; the stored comment's id."""
+    change = {
+        "item": "comment",
+        "verb": "add",
+        "comment_id": f"{PAGE}_5_{n}",
+        "post_id": f"{PAGE}_5",
+        "parent_id": f"{PAGE}_5",
+        "from": {"id": author_id, "name": name},
+        "message": text,
+        "created_time": 1764806400 + n,
+    }
+    body = json.dumps(
+        {"object": "page", "entry": [{"id": PAGE, "time": 1764806401, "changes": [{"field": "feed", "value": change}]}]}
+    ).encode()
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": meta_signature(APP_SECRET, body)}
+    assert flow.api.post("/webhooks/meta", content=body, headers=headers).status_code == 200
+    with session_scope(flow.engine) as s:
+        return int(s.exec(select(Comment.id).where(Comment.external_id == change["comment_id"])).one())
+
+
+def _viral(flow: Flow, store: Any, comment_id: int) -> str:
+    """What the engagement tracker does when a reply to this comment goes viral: its Chroma entry."""
+    with session_scope(flow.engine, write=True) as s:
+        pub = s.exec(select(Publication).where(Publication.comment_id == comment_id)).first()
+        comment = s.get(Comment, comment_id)
+        assert pub is not None and pub.id is not None and comment is not None
+        entry = viral_entry_id(pub.id)
+        s.add(
+            Engagement(
+                publication_id=pub.id, brand=pub.brand, platform="facebook", platform_id="p", viral_entry_id=entry
+            )
+        )
+        question, answer = comment.text, pub.text
+    StoreSink(store).add_viral("default", entry, question, answer, "fr", {"source": "engagement"})
+    return entry
 
 
 def _all_slack_text(flow: Flow) -> str:
@@ -56,25 +104,53 @@ def _db_bytes(database_url: str) -> bytes:
     return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
 
 
+def _where(database_url: str, engine: Any) -> str:
+    """Diagnosis of a failure: which file, and which rows still hold her text."""
+    from sqlalchemy import text
+
+    path = Path(str(make_url(database_url).database))
+    found = {p.name: p.read_bytes().find(b"3321") for p in (path, Path(f"{path}-wal")) if p.exists()}
+    rows = []
+    with engine.connect() as conn:
+        for (table,) in conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'")):
+            for col_row in conn.execute(text(f"PRAGMA table_info({table})")):
+                hits = conn.execute(
+                    text(f'SELECT count(*) FROM "{table}" WHERE CAST("{col_row[1]}" AS TEXT) LIKE :q'), {"q": "%3321%"}
+                ).scalar()
+                if hits:
+                    rows.append(f"{table}.{col_row[1]}")
+        checkpoint = conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)")).all()
+    raw = path.read_bytes()
+    i = raw.find(b"3321")
+    context = raw[max(0, i - 300) : i + 60]
+    return f"offsets {found}, rows {rows}, checkpoint now {checkpoint}, in the file after it: {i >= 0} {context!r}"
+
+
 def test_erasing_a_person_leaves_nothing_of_them_and_keeps_the_other_and_the_figures(
-    database_url: str, engine: Any
+    database_url: str,
+    engine: Any,
+    triager: Any,
+    chroma: Any,
+    json_lines: io.StringIO,  # noqa: F811
 ) -> None:
-    model = Corrections()
     brain = Brain(
         classify=classify,
         drafter=simple_drafter,
         personas=lambda: PERSONAS,
-        on_correction=model.learn,
-        forget_corrections=model.forget,
+        on_correction=triager.add_correction,
+        forget_corrections=triager.forget_corrections,
+        store=chroma,
     )
-    with run_flow(database_url, engine, brain=brain) as flow:
-        julie = flow.comment(JULIE_TEXT, author=JULIE)  # a complaint that needs her file: escalated
-        marc = flow.comment(MARC_TEXT, author=MARC)
+    with run_flow(database_url, engine, brain=brain, meta_app_secret=APP_SECRET, meta_page_ids=PAGE) as flow:
+        julie = _webhook(flow, 1, "9001", JULIE, JULIE_TEXT)  # a complaint that needs her file: escalated
+        marc = _webhook(flow, 2, "9002", MARC, MARC_TEXT)
         flow.wait_state(julie, "escalated")
-        flow.review_message(marc)
-        # The team corrects the triage of her comment: the model learns from her text.
+        msg = flow.review_message(marc)
+        flow.ws.click(CM, REVIEW, msg["ts"], "approve_reply", value=button_value(msg, "approve_reply"))
+        flow.wait_state(marc, "published")
+        # The team corrects the triage of her comment: the model learns from her text at once.
         assert correct_triage(engine, julie, CM, "intent", "complaint").ok
-        model.learn(JULIE_TEXT, {"intent": "complaint"})
+        triager.add_correction(JULIE_TEXT, {"intent": "complaint"})
         # Customer service resolves with a note; the follow-up (which names her) is approved and published.
         resolve(flow, julie, "Julie Tremblay remboursée pour la commande 3321", followup="public")
         review = next(m for m in flow.ws.messages(REVIEW) if f"cas #{julie}" in str(m.get("blocks")))
@@ -84,51 +160,57 @@ def test_erasing_a_person_leaves_nothing_of_them_and_keeps_the_other_and_the_fig
         )
         flow.ws.click(CM, REVIEW, followup["ts"], "approve_reply", value=button_value(followup, "approve_reply"))
         flow.wait_state(julie, "published")
-        assert JULIE in _all_slack_text(flow) or "3321" in _all_slack_text(flow)
-        before = flow.api.get("/api/authors/facebook/a1/export").json()
+        her_entry, his_entry = _viral(flow, chroma, julie), _viral(flow, chroma, marc)
+        assert "3321" in _all_slack_text(flow) and chroma.get("default", her_entry) is not None
+        before = flow.api.get("/api/authors/facebook/9001/export").json()
         assert [c["text"] for c in before["comments"]] == [JULIE_TEXT]
 
-        answer = flow.api.delete("/api/authors/facebook/a1", params={"brand": "default"})
+        answer = flow.api.delete("/api/authors/facebook/9001", params={"brand": "default"})
         assert answer.status_code == 200, answer.text
         erased = answer.json()["erased"]
-        assert erased["comments"] == 1 and erased["triage_corrections"] == 1
+        assert erased["comments"] == 1 and erased["triage_corrections"] == 1 and erased["knowledge_entries"] == 1
         assert erased["replies"] >= 1 and erased["case_notes"] == 1 and erased["slack_messages"] >= 2
 
         # The API and the dashboard.
         record = flow.case(julie)
-        assert JULIE not in str(record) and "3321" not in str(record) and "Julie" not in str(record)
+        assert "3321" not in str(record) and "Julie" not in str(record) and "9001" not in str(record)
         assert record["state"] == "published"  # the figures keep it
         dashboard = flow.api.get("/dashboard/data", params={"brand": "default"}).json()
-        assert "3321" not in str(dashboard) and JULIE not in str(dashboard)
-        assert dashboard["kpis"]["received"] == 2
+        assert "3321" not in str(dashboard) and "Julie" not in str(dashboard)
+        assert dashboard["kpis"]["received"] == 2 and dashboard["kpis"]["replies"] == 2
         # Slack, as the workspace holds it: her messages say they were erased; Marc's are intact.
         slack = _all_slack_text(flow)
         assert "3321" not in slack and "Julie" not in slack
         assert "Erased at the person's request" in slack and "effacé à la demande" in slack
         assert "Lévis" in slack and MARC in slack
-        # The model's corrections, the database rows and the audit log.
-        assert JULIE_TEXT not in model.texts
+        # Chroma and the live model.
+        assert chroma.get("default", her_entry) is None and chroma.get("default", his_entry) is not None
+        assert not any("3321" in e.question + e.answer for e in chroma.list("default"))
+        assert JULIE_TEXT not in triager.corrections
+        # The database rows and the audit log (which refers to comments by id only).
         with session_scope(engine) as s:
             assert s.exec(select(TriageCorrection)).all() == []
             kept = s.get(Comment, marc)
             assert kept is not None and kept.text == MARC_TEXT and kept.author_name == MARC
             audit = [(a.action, a.actor, str(a.detail)) for a in s.exec(select(AuditLog)).all()]
-        assert not any("3321" in detail or "Julie" in detail for _action, _actor, detail in audit)
+        assert not any("3321" in detail or "Julie" in detail or "9001" in detail for _a, _w, detail in audit)
         erasures = [(actor, detail) for action, actor, detail in audit if action == "privacy_erase"]
         assert len(erasures) == 1 and erasures[0][0] == "api" and f"[{julie}]" in erasures[0][1]
         # Metrics still count both comments, and the erasure.
         metrics = httpx.get(f"{flow.api.base_url}/metrics").text
         assert 'sowana_privacy_redacted_comments_total{reason="erase"} 1.0' in metrics
+        assert 'sowana_comments{state="published"} 2.0' in metrics
         # Nothing of her left in the SQLite file (secure_delete, the log checkpointed).
         if database_url.startswith("sqlite"):
             raw = _db_bytes(database_url)
-            i = raw.find(b"3321")
-            assert i < 0 and JULIE.encode() not in raw, raw[max(0, i - 200) : i + 100]
+            assert b"3321" not in raw and JULIE.encode() not in raw, _where(database_url, engine)
             assert MARC_TEXT.encode() in raw
         # Erasing twice is not an error; her export is now empty, Marc's is exactly his.
-        again = flow.api.delete("/api/authors/facebook/a1", params={"brand": "default"})
+        again = flow.api.delete("/api/authors/facebook/9001", params={"brand": "default"})
         assert again.status_code == 200 and again.json()["erased"]["comments"] == 0
-        assert flow.api.get("/api/authors/facebook/a1/export").json()["comments"] == []
+        assert flow.api.get("/api/authors/facebook/9001/export").json()["comments"] == []
+    logs = json_lines.getvalue()  # no log line of the whole flow holds what she wrote, nor her name
+    assert "3321" not in logs and JULIE not in logs and "Lévis" not in logs
 
 
 def test_export_returns_exactly_that_persons_data_and_needs_the_token(database_url: str, engine: Any) -> None:
