@@ -11,7 +11,7 @@ from bot.db import make_engine, upgrade
 from bot.models import Platform
 from bot.privacy.erase import Eraser, Person
 from bot.privacy.export import export_person
-from bot.settings import Settings, reveal
+from bot.settings import Settings, SettingsError, get_settings, reveal
 from bot.slack.review import make_web_client
 
 app = typer.Typer(help="A person's data: export it, erase it.", no_args_is_help=True)
@@ -22,9 +22,11 @@ AuthorOpt = Annotated[str, typer.Option("--author-id", help="The person's id on 
 
 
 def _settings() -> Settings:
-    from api.cli import settings_or_exit  # deferred: the CLI module imports this one
-
-    return settings_or_exit()
+    try:
+        return get_settings()
+    except SettingsError as exc:  # one plain line naming the variable, as `sowana` says it elsewhere
+        typer.echo(f"sowana: configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _eraser(settings: Settings) -> Eraser:

@@ -28,7 +28,7 @@ from tests.flows.test_cases import classify, resolve
 from tests.flows.test_log_lines import json_lines  # noqa: F401  (fixture: the log lines as JSON)
 from tests.servers import chroma_server_process
 
-JULIE_TEXT = "Ma commande 3321 est arrivée incomplète"
+JULIE_TEXT = "Ma commande BX-3321 est arrivée incomplète"
 JULIE = "Julie Tremblay"
 MARC_TEXT = "Livrez-vous à Lévis ? Do you deliver there?"
 MARC = "Marc Gagnon"
@@ -109,19 +109,20 @@ def _where(database_url: str, engine: Any) -> str:
     from sqlalchemy import text
 
     path = Path(str(make_url(database_url).database))
-    found = {p.name: p.read_bytes().find(b"3321") for p in (path, Path(f"{path}-wal")) if p.exists()}
+    found = {p.name: p.read_bytes().find(b"BX-3321") for p in (path, Path(f"{path}-wal")) if p.exists()}
     rows = []
     with engine.connect() as conn:
         for (table,) in conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'")):
             for col_row in conn.execute(text(f"PRAGMA table_info({table})")):
                 hits = conn.execute(
-                    text(f'SELECT count(*) FROM "{table}" WHERE CAST("{col_row[1]}" AS TEXT) LIKE :q'), {"q": "%3321%"}
+                    text(f'SELECT count(*) FROM "{table}" WHERE CAST("{col_row[1]}" AS TEXT) LIKE :q'),
+                    {"q": "%BX-3321%"},
                 ).scalar()
                 if hits:
                     rows.append(f"{table}.{col_row[1]}")
         checkpoint = conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)")).all()
     raw = path.read_bytes()
-    i = raw.find(b"3321")
+    i = raw.find(b"BX-3321")
     context = raw[max(0, i - 300) : i + 60]
     return f"offsets {found}, rows {rows}, checkpoint now {checkpoint}, in the file after it: {i >= 0} {context!r}"
 
@@ -142,8 +143,8 @@ def test_erasing_a_person_leaves_nothing_of_them_and_keeps_the_other_and_the_fig
         store=chroma,
     )
     with run_flow(database_url, engine, brain=brain, meta_app_secret=APP_SECRET, meta_page_ids=PAGE) as flow:
-        julie = _webhook(flow, 1, "9001", JULIE, JULIE_TEXT)  # a complaint that needs her file: escalated
-        marc = _webhook(flow, 2, "9002", MARC, MARC_TEXT)
+        julie = _webhook(flow, 1, "8800417723", JULIE, JULIE_TEXT)  # a complaint that needs her file: escalated
+        marc = _webhook(flow, 2, "8800417724", MARC, MARC_TEXT)
         flow.wait_state(julie, "escalated")
         msg = flow.review_message(marc)
         flow.ws.click(CM, REVIEW, msg["ts"], "approve_reply", value=button_value(msg, "approve_reply"))
@@ -152,7 +153,7 @@ def test_erasing_a_person_leaves_nothing_of_them_and_keeps_the_other_and_the_fig
         assert correct_triage(engine, julie, CM, "intent", "complaint").ok
         triager.add_correction(JULIE_TEXT, {"intent": "complaint"})
         # Customer service resolves with a note; the follow-up (which names her) is approved and published.
-        resolve(flow, julie, "Julie Tremblay remboursée pour la commande 3321", followup="public")
+        resolve(flow, julie, "Julie Tremblay remboursée pour la commande BX-3321", followup="public")
         review = next(m for m in flow.ws.messages(REVIEW) if f"cas #{julie}" in str(m.get("blocks")))
         followup = flow.ws.wait_for(
             lambda: next((m for m in flow.ws.thread(REVIEW, review["ts"])[1:] if "approve_reply" in str(m)), None),
@@ -161,11 +162,11 @@ def test_erasing_a_person_leaves_nothing_of_them_and_keeps_the_other_and_the_fig
         flow.ws.click(CM, REVIEW, followup["ts"], "approve_reply", value=button_value(followup, "approve_reply"))
         flow.wait_state(julie, "published")
         her_entry, his_entry = _viral(flow, chroma, julie), _viral(flow, chroma, marc)
-        assert "3321" in _all_slack_text(flow) and chroma.get("default", her_entry) is not None
-        before = flow.api.get("/api/authors/facebook/9001/export").json()
+        assert "BX-3321" in _all_slack_text(flow) and chroma.get("default", her_entry) is not None
+        before = flow.api.get("/api/authors/facebook/8800417723/export").json()
         assert [c["text"] for c in before["comments"]] == [JULIE_TEXT]
 
-        answer = flow.api.delete("/api/authors/facebook/9001", params={"brand": "default"})
+        answer = flow.api.delete("/api/authors/facebook/8800417723", params={"brand": "default"})
         assert answer.status_code == 200, answer.text
         erased = answer.json()["erased"]
         assert erased["comments"] == 1 and erased["triage_corrections"] == 1 and erased["knowledge_entries"] == 1
@@ -173,19 +174,19 @@ def test_erasing_a_person_leaves_nothing_of_them_and_keeps_the_other_and_the_fig
 
         # The API and the dashboard.
         record = flow.case(julie)
-        assert "3321" not in str(record) and "Julie" not in str(record) and "9001" not in str(record)
+        assert "BX-3321" not in str(record) and "Julie" not in str(record) and "8800417723" not in str(record)
         assert record["state"] == "published"  # the figures keep it
         dashboard = flow.api.get("/dashboard/data", params={"brand": "default"}).json()
-        assert "3321" not in str(dashboard) and "Julie" not in str(dashboard)
+        assert "BX-3321" not in str(dashboard) and "Julie" not in str(dashboard)
         assert dashboard["kpis"]["received"] == 2 and dashboard["kpis"]["replies"] == 2
         # Slack, as the workspace holds it: her messages say they were erased; Marc's are intact.
         slack = _all_slack_text(flow)
-        assert "3321" not in slack and "Julie" not in slack
+        assert "BX-3321" not in slack and "Julie" not in slack
         assert "Erased at the person's request" in slack and "effacé à la demande" in slack
         assert "Lévis" in slack and MARC in slack
         # Chroma and the live model.
         assert chroma.get("default", her_entry) is None and chroma.get("default", his_entry) is not None
-        assert not any("3321" in e.question + e.answer for e in chroma.list("default"))
+        assert not any("BX-3321" in e.question + e.answer for e in chroma.list("default"))
         assert JULIE_TEXT not in triager.corrections
         # The database rows and the audit log (which refers to comments by id only).
         with session_scope(engine) as s:
@@ -193,7 +194,7 @@ def test_erasing_a_person_leaves_nothing_of_them_and_keeps_the_other_and_the_fig
             kept = s.get(Comment, marc)
             assert kept is not None and kept.text == MARC_TEXT and kept.author_name == MARC
             audit = [(a.action, a.actor, str(a.detail)) for a in s.exec(select(AuditLog)).all()]
-        assert not any("3321" in detail or "Julie" in detail or "9001" in detail for _a, _w, detail in audit)
+        assert not any("BX-3321" in detail or "Julie" in detail or "8800417723" in detail for _a, _w, detail in audit)
         erasures = [(actor, detail) for action, actor, detail in audit if action == "privacy_erase"]
         assert len(erasures) == 1 and erasures[0][0] == "api" and f"[{julie}]" in erasures[0][1]
         # Metrics still count both comments, and the erasure.
@@ -203,14 +204,15 @@ def test_erasing_a_person_leaves_nothing_of_them_and_keeps_the_other_and_the_fig
         # Nothing of her left in the SQLite file (secure_delete, the log checkpointed).
         if database_url.startswith("sqlite"):
             raw = _db_bytes(database_url)
-            assert b"3321" not in raw and JULIE.encode() not in raw, _where(database_url, engine)
+            assert b"BX-3321" not in raw and b"Julie" not in raw, _where(database_url, engine)
+            assert b"8800417723" not in raw
             assert MARC_TEXT.encode() in raw
         # Erasing twice is not an error; her export is now empty, Marc's is exactly his.
-        again = flow.api.delete("/api/authors/facebook/9001", params={"brand": "default"})
+        again = flow.api.delete("/api/authors/facebook/8800417723", params={"brand": "default"})
         assert again.status_code == 200 and again.json()["erased"]["comments"] == 0
-        assert flow.api.get("/api/authors/facebook/9001/export").json()["comments"] == []
+        assert flow.api.get("/api/authors/facebook/8800417723/export").json()["comments"] == []
     logs = json_lines.getvalue()  # no log line of the whole flow holds what she wrote, nor her name
-    assert "3321" not in logs and JULIE not in logs and "Lévis" not in logs
+    assert "BX-3321" not in logs and JULIE not in logs and "Lévis" not in logs
 
 
 def test_export_returns_exactly_that_persons_data_and_needs_the_token(database_url: str, engine: Any) -> None:
@@ -222,7 +224,7 @@ def test_export_returns_exactly_that_persons_data_and_needs_the_token(database_u
         doc = flow.api.get("/api/authors/facebook/a2/export", params={"brand": "default"}).json()
         assert doc["author_id"] == "a2" and [c["id"] for c in doc["comments"]] == [marc]
         assert doc["comments"][0]["text"] == MARC_TEXT and doc["comments"][0]["author_name"] == MARC
-        assert "3321" not in str(doc) and JULIE not in str(doc)
+        assert "BX-3321" not in str(doc) and JULIE not in str(doc)
         assert "Données" in doc["about"] and "The data" in doc["about"]
         base = str(flow.api.base_url)
         assert httpx.get(f"{base}/api/authors/facebook/a2/export").status_code == 401
