@@ -36,6 +36,7 @@ from bot.models import (
     TriageRecord,
     utcnow,
 )
+from bot.storm.bulk import group_place, summary_content
 
 log = logging.getLogger(__name__)
 
@@ -71,22 +72,31 @@ class Redaction:
     knowledge_ids: list[tuple[str, str]] = field(default_factory=list)  # (brand, Chroma entry id)
     correction_texts: set[str] = field(default_factory=set)  # the live model forgets these
     slack_messages: list[tuple[str, str, int]] = field(default_factory=list)  # (channel, ts, comment id)
+    storm_groups: set[int] = field(default_factory=set)  # storm summaries that list these comments
 
     def summary(self) -> dict[str, int]:
         return {kind: self.counts[kind] for kind in KINDS}
 
 
+def written_by(person: Person) -> list[Any]:
+    """Where-clauses of the person's comments with this brand on this platform, not yet erased."""
+    return [
+        col(Comment.brand) == person.brand,
+        col(Comment.platform) == person.platform,
+        col(Comment.author_id) == person.author_id,
+        col(Comment.erased_at).is_(None),
+    ]
+
+
 def comments_of(s: Session, person: Person) -> list[int]:
-    """The person's comments with this brand on this platform not yet erased."""
-    rows = s.execute(
-        select(col(Comment.id)).where(
-            col(Comment.brand) == person.brand,
-            col(Comment.platform) == person.platform,
-            col(Comment.author_id) == person.author_id,
-            col(Comment.erased_at).is_(None),
-        )
-    )
-    return [int(r) for r in rows.scalars()]
+    return [int(r) for r in s.execute(select(col(Comment.id)).where(*written_by(person))).scalars()]
+
+
+def _empty(s: Session, table: Any, ids: list[int], *columns: str, **also: Any) -> int:
+    """NULL these text columns of the rows of these comments (counting the rows that had any)."""
+    holds = or_(*(getattr(table, c).is_not(None) for c in columns))
+    statement = update(table).where(table.comment_id.in_(ids), holds).values({**dict.fromkeys(columns), **also})
+    return _count(s.execute(statement))
 
 
 def _count(result: Any) -> int:
@@ -115,32 +125,14 @@ def redact_in(s: Session, comment_ids: Sequence[int]) -> Redaction:
     out.counts["proposals"] = _count(
         s.execute(update(Proposal).where(col(Proposal.comment_id).in_(ids)).values(text=ERASED, note=None))
     )
-    out.counts["edits"] = _count(
-        s.execute(
-            update(Decision)
-            .where(
-                col(Decision.comment_id).in_(ids),
-                or_(col(Decision.original_text).is_not(None), col(Decision.edited_text).is_not(None)),
-            )
-            .values(original_text=None, edited_text=None)
-        )
-    )
+    out.counts["edits"] = _empty(s, Decision, ids, "original_text", "edited_text")
     pubs = list(
         s.execute(select(col(Publication.id), col(Publication.brand)).where(col(Publication.comment_id).in_(ids)))
     )
     out.counts["replies"] = _count(
         s.execute(update(Publication).where(col(Publication.comment_id).in_(ids)).values(text=ERASED, last_error=None))
     )
-    out.counts["case_notes"] = _count(
-        s.execute(
-            update(Escalation)
-            .where(
-                col(Escalation.comment_id).in_(ids),
-                or_(col(Escalation.note).is_not(None), col(Escalation.resolution_note).is_not(None)),
-            )
-            .values(note=None, resolution_note=None, updated_at=now)
-        )
-    )
+    out.counts["case_notes"] = _empty(s, Escalation, ids, "note", "resolution_note", updated_at=now)
     out.counts["thread_notes"] = _count(
         s.execute(update(ThreadMessage).where(col(ThreadMessage.comment_id).in_(ids)).values(text=ERASED))
     )
@@ -180,11 +172,22 @@ def redact_in(s: Session, comment_ids: Sequence[int]) -> Redaction:
         .where(col(SlackOutgoing.comment_id).in_(ids), col(SlackOutgoing.text).is_not(None))
         .values(text=erased_text, blocks=None)
     )
+    # Thread lines not sent yet go no more; cards, follow-ups and reviews waiting render as erased.
     s.execute(
         update(SlackOutgoing)
-        .where(col(SlackOutgoing.comment_id).in_(ids), col(SlackOutgoing.status).in_(["pending", "grouped"]))
+        .where(
+            col(SlackOutgoing.comment_id).in_(ids),
+            col(SlackOutgoing.kind) == "message",
+            col(SlackOutgoing.status).in_(["pending", "grouped"]),
+        )
         .values(status="cancelled", last_error="erased")
     )
+    grouped = s.execute(
+        select(col(SlackOutgoing.group_id)).where(
+            col(SlackOutgoing.comment_id).in_(ids), col(SlackOutgoing.group_id).is_not(None)
+        )
+    )
+    out.storm_groups = {int(g) for g in grouped.scalars() if g is not None}
     for group in s.execute(select(StormGroup)).scalars():
         if any(t and t in group.label for t in texts):
             group.label = ERASED
@@ -249,10 +252,23 @@ class Eraser:
                     self.slack.chat_update(channel=channel, ts=ts, text=as_text(fallback), blocks=blocks)
                 except Exception:
                     log.exception("privacy: Slack message %s in %s could not be updated", ts, channel)
+            for group_id in sorted(done.storm_groups):  # re-rendered from the emptied rows
+                self._refresh_storm(group_id)
         compact(self.engine)
         if done.comment_ids:
             log.info("privacy: %d comments erased (%s)", len(done.comment_ids), done.summary())
         return done.summary()
+
+    def _refresh_storm(self, group_id: int) -> None:
+        assert self.slack is not None
+        channel, ts, _members = group_place(self.engine, group_id)
+        if not ts:
+            return  # not in Slack yet: it renders from the emptied rows when it leaves
+        fallback, blocks = summary_content(self.engine, group_id)
+        try:
+            self.slack.chat_update(channel=channel, ts=ts, text=as_text(fallback), blocks=blocks)
+        except Exception:
+            log.exception("privacy: storm summary %s in %s could not be updated", ts, channel)
 
 
 def compact(engine: Engine) -> None:

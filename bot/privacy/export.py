@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from bot.db import session_scope
 from bot.models import Comment, Decision, Escalation, Publication, ThreadMessage, TriageRecord, utcnow
-from bot.privacy.erase import Person
+from bot.privacy.erase import Person, written_by
 
 ABOUT = (
     "Données que Sowana conserve sur vous pour cette marque · "
@@ -26,18 +26,7 @@ def _when(value: datetime | None) -> str | None:
 def export_person(engine: Engine, person: Person) -> dict[str, Any]:
     """The document (`comments` empty when nothing is held, or everything was erased)."""
     with session_scope(engine) as s:
-        comments = list(
-            s.exec(
-                select(Comment)
-                .where(
-                    col(Comment.brand) == person.brand,
-                    col(Comment.platform) == person.platform,
-                    col(Comment.author_id) == person.author_id,
-                    col(Comment.erased_at).is_(None),
-                )
-                .order_by(col(Comment.id))
-            ).all()
-        )
+        comments = list(s.exec(select(Comment).where(*written_by(person)).order_by(col(Comment.id))).all())
         items = []
         for c in comments:
             triage = s.exec(select(TriageRecord).where(col(TriageRecord.comment_id) == c.id)).first()
