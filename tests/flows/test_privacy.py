@@ -232,3 +232,27 @@ def test_export_returns_exactly_that_persons_data_and_needs_the_token(database_u
         wrong = {"Authorization": "Bearer nope"}
         assert httpx.get(f"{base}/api/authors/facebook/a2/export", headers=wrong).status_code == 401
         assert flow.api.get("/api/authors/myspace/a2/export").status_code == 422
+
+
+def test_erasing_someone_grouped_in_a_storm_summary_updates_that_summary(
+    database_url: str, engine: Any, tmp_path: Path
+) -> None:
+    from bot.blocks.storm import HIDE_ALL
+    from bot.models import StormGroup
+    from tests.flows.test_storm import SPAM, run_storm, summaries
+
+    with run_storm(database_url, engine, tmp_path) as storm:
+        storm.fire([SPAM.format(i=i) for i in range(40)])
+        storm.ws.wait_for(lambda: storm.states().get("posted") == 40, timeout=120, interval=0.5, what="40 posted")
+        summary = summaries(storm, HIDE_ALL)[0]
+        with session_scope(engine) as s:
+            group = s.exec(select(StormGroup).where(StormGroup.ts == summary["ts"])).one()
+            shown = s.exec(select(Comment).where(Comment.text == group.label)).first()
+            assert shown is not None
+            author, text = shown.author_id, shown.text
+        assert text in str(summary["blocks"])  # the summary quotes that person's comment
+        answer = storm.api.delete(f"/api/authors/facebook/{author}", params={"brand": "default"})
+        assert answer.status_code == 200 and answer.json()["erased"]["comments"] == 1
+        after = next(m for m in storm.ws.messages(REVIEW) if m["ts"] == summary["ts"])
+        assert text not in str(after["blocks"]) and text not in str(after.get("text"))
+        assert HIDE_ALL in str(after["blocks"])  # the other members' bulk action is still there
