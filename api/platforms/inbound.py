@@ -118,8 +118,8 @@ def _apply_edit(engine: Engine, ev: EditedComment, actor: str, report: ApplyRepo
             report.duplicates += 1
             return
         comment = _find(session, c.brand, c.platform.value, c.external_id)
-        if comment is None or comment.text == c.text:
-            return
+        if comment is None or comment.text == c.text or comment.erased_at is not None:
+            return  # an erased person's edit is not stored again (#23)
         previous = comment.text
         comment.text = c.text
         comment.edited_at = ev.edited_at
