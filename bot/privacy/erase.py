@@ -188,8 +188,8 @@ def redact_in(s: Session, comment_ids: Sequence[int]) -> Redaction:
         )
     )
     out.storm_groups = {int(g) for g in grouped.scalars() if g is not None}
-    for group in s.execute(select(StormGroup)).scalars():
-        if any(t and t in group.label for t in texts):
+    for group in s.execute(select(StormGroup).where(col(StormGroup.id).in_(out.storm_groups))).scalars():
+        if any(t in group.label for t in texts):  # the summary's sample is a member's text
             group.label = ERASED
             s.add(group)
     return out
