@@ -51,6 +51,7 @@ KINDS = (
     "triage_corrections",
     "knowledge_entries",
     "slack_messages",
+    "not_done",  # Chroma entries or Slack messages that could not be removed or updated (the log names them)
 )
 # Triage keys that are labels (kept for the statistics); free text the classifier wrote is dropped.
 _TRIAGE_FREE_TEXT = ("moderation_reason",)
@@ -240,8 +241,9 @@ class Eraser:
             for brand, entry_id in done.knowledge_ids:
                 try:
                     removed += bool(self.store.delete(brand, entry_id))
-                except Exception:  # the store is down: said in the log, the next erasure of it retries
+                except Exception:  # the store is down: counted and logged (DELETE /api/knowledge/{id} removes it)
                     log.exception("privacy: knowledge entry %s could not be deleted", entry_id)
+                    done.counts["not_done"] += 1
             done.counts["knowledge_entries"] = removed
         if self.forget_corrections is not None and done.correction_texts:
             self.forget_corrections(done.correction_texts)
@@ -250,8 +252,10 @@ class Eraser:
                 fallback, blocks = erased_message(comment_id)
                 try:
                     self.slack.chat_update(channel=channel, ts=ts, text=as_text(fallback), blocks=blocks)
-                except Exception:
+                except Exception:  # Slack refused or stayed away past the client's retries: counted and logged
                     log.exception("privacy: Slack message %s in %s could not be updated", ts, channel)
+                    done.counts["not_done"] += 1
+                    done.counts["slack_messages"] -= 1
             for group_id in sorted(done.storm_groups):  # re-rendered from the emptied rows
                 self._refresh_storm(group_id)
         compact(self.engine)
