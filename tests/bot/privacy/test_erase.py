@@ -29,3 +29,33 @@ def test_a_message_slack_no_longer_has_is_counted_as_not_done(engine: Any):
     with session_scope(engine) as s:
         row = s.get(Comment, comment.id)
         assert row is not None and row.text == "" and row.author_name == ""
+
+
+def test_nothing_is_published_drafted_or_escalated_about_an_erased_person(engine: Any):
+    from bot.comments.decisions import approve, redraft
+    from bot.models import Proposal, State
+    from bot.sac.decisions import escalate
+
+    data = {"platform": "instagram", "external_id": "e2", "author": {"id": "ig-8", "name": "Hugo Pelletier"}}
+    comment, _ = ingest(engine, CommentIn.model_validate({**data, "text": "Quand rouvrez-vous ? When?"}))
+    assert comment.id is not None
+    with session_scope(engine, write=True) as s:
+        row = s.get(Comment, comment.id)
+        assert row is not None
+        row.state = State.posted
+        proposal = Proposal(brand="default", comment_id=comment.id, text="Lundi, Hugo !", persona="p", kind="serious")
+        s.add(row)
+        s.add(proposal)
+        s.flush()
+        proposal_id = proposal.id
+    assert proposal_id is not None
+    Eraser(engine).erase_person(Person("default", "instagram", "ig-8"), actor="test")
+    # A ✅ left on the old review message, a redraft, an escalation: each refused, saying why.
+    for outcome in (
+        approve(engine, proposal_id, "U0CM", via="reaction"),
+        redraft(engine, comment.id, "U0CM"),
+        escalate(engine, comment.id, "U0CM"),
+    ):
+        assert not outcome.ok and "erased at the person's request" in outcome.message
+    with session_scope(engine) as s:
+        assert s.get(Comment, comment.id).state == State.posted  # type: ignore[union-attr]
