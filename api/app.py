@@ -16,7 +16,7 @@ from api import accesslog, errors
 from api.deps import AppContext, install
 from api.limits import BodySizeLimit
 from api.requestid import RequestId
-from api.routes import comments, dashboard, health, knowledge, personas, webhooks
+from api.routes import comments, dashboard, health, knowledge, personas, privacy, webhooks
 from api.wiring import wire
 from bot.brain import Brain
 from bot.comments.publisher import Publisher
@@ -70,6 +70,7 @@ def create_app(
             sender=w.sender,
             cases=w.keeper,
             loops=w.loops(),
+            eraser=w.eraser,
         ),
     )
     app.add_middleware(BodySizeLimit, on_refused=w.metrics.count_refused)
@@ -77,6 +78,7 @@ def create_app(
     errors.install(app)  # a 422 never echoes the input (nor fails to encode it)
     app.include_router(health.router)
     app.include_router(comments.router)
+    app.include_router(privacy.router)
     app.include_router(knowledge.router)
     app.include_router(personas.router)
     app.include_router(webhooks.router)

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from api.commands import drafts, kb, triage
+from api.commands import drafts, kb, privacy, triage
 from api.commands.ingest import count_records, ingest_file
 from bot.db import (
     current_revision,
@@ -201,6 +201,7 @@ def ingest_cmd(
 
 
 app.add_typer(kb.app, name="kb", help="Knowledge base: import, search, reindex.")
+app.add_typer(privacy.app, name="privacy", help="A person's data: export it, erase it.")
 eval_app.command("retrieval")(kb.eval_retrieval)
 eval_app.command("triage")(triage.eval_triage)
 eval_app.command("drafts")(drafts.eval_drafts)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # only for annotations: the routes never reach the pieces beh
     from api.metrics import Metrics
     from bot.comments.outbox import Outbox
     from bot.comments.worker import Worker
+    from bot.privacy.erase import Eraser
     from bot.runtime.loop import PollingLoop
     from bot.sac.keeper import CaseKeeper
     from bot.slack.sender import SlackSender
@@ -48,6 +49,7 @@ class AppContext:
     sender: SlackSender | None = None
     cases: CaseKeeper | None = None
     loops: list[PollingLoop] = field(default_factory=list)  # the background loops readiness watches
+    eraser: Eraser | None = None  # privacy erasures (DELETE /api/authors/…); database only when unset
 
     def require_engine(self) -> Engine:
         assert self.engine is not None, "this app has no database"

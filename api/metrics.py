@@ -13,14 +13,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from bot.db import session_scope
-from bot.models import BuzzEpisode, Comment, Escalation, Publication, State, TriageRecord
+from bot.models import AuditLog, BuzzEpisode, Comment, Escalation, Publication, State, TriageRecord
 
 # Triage classes are counted over this recent window (the JSON is read row by row: keep it bounded).
 TRIAGE_WINDOW = timedelta(hours=24)
@@ -140,6 +140,34 @@ class WorkGauges(Collector):
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class PrivacyCounts(Collector):
+    """`sowana_privacy_redacted_comments_total{reason=erase|retention}`: comments emptied by erasure
+    requests and by the retention pass, summed from the audit log (shared by every process)."""
+
+    ACTIONS = {"privacy_erase": "erase", "privacy_retention": "retention"}
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        counts = dict.fromkeys(self.ACTIONS.values(), 0)
+        try:
+            with session_scope(self.engine) as session:
+                rows = session.execute(
+                    select(col(AuditLog.action), col(AuditLog.detail)).where(col(AuditLog.action).in_(self.ACTIONS))
+                ).all()
+        except Exception:  # a scrape must not fail because the database blinked
+            return
+        for action, detail in rows:
+            counts[self.ACTIONS[action]] += int(((detail or {}).get("counts") or {}).get("comments", 0))
+        counter = CounterMetricFamily(
+            "sowana_privacy_redacted_comments", "Comments erased on request or past retention", labels=["reason"]
+        )
+        for reason, n in counts.items():
+            counter.add_metric([reason], n)
+        yield counter
+
+
 class Metrics:
     def __init__(self, engine: Engine) -> None:
         self.registry = CollectorRegistry()
@@ -173,6 +201,7 @@ class Metrics:
         self._kinds: set[tuple[str, str]] = set()
         self.registry.register(CommentStates(engine))
         self.registry.register(WorkGauges(engine))
+        self.registry.register(PrivacyCounts(engine))
 
     def count_refused(self, route: str) -> None:
         self.body_refused.labels(route).inc()

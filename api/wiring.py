@@ -28,6 +28,8 @@ from bot.insights.buzz import BuzzParams, BuzzWatch
 from bot.insights.engagement import EngagementTracker, StoreSink, ViralRule
 from bot.insights.scheduler import InsightsLoop, dashboard_link, schedules
 from bot.models import Comment, SlackOutgoing, State, utcnow
+from bot.privacy.erase import Eraser
+from bot.privacy.retention import RetentionLoop
 from bot.runtime.loop import PollingLoop
 from bot.sac.cards import CaseSlack, ReviewAndCases
 from bot.sac.keeper import CaseKeeper
@@ -164,6 +166,8 @@ class Wiring:
     close_insights: Callable[[], None]
     close_publishers: Callable[[], None]
     run_worker: bool
+    eraser: Eraser
+    retention: RetentionLoop | None = None
 
     def wake(self) -> None:
         self.worker.wake()
@@ -183,6 +187,8 @@ class Wiring:
             self.poller.start()
         if self.insights is not None:
             self.insights.start()
+        if self.retention is not None:
+            self.retention.start()
 
     def stop(self) -> None:
         if self.poller is not None:
@@ -195,6 +201,8 @@ class Wiring:
         self.keeper.stop()
         if self.insights is not None:
             self.insights.stop()
+        if self.retention is not None:
+            self.retention.stop()
         self.close_insights()
         self.close_publishers()
 
@@ -207,6 +215,8 @@ class Wiring:
                 running.append(self.sender)
         if self.insights is not None:
             running.append(self.insights)
+        if self.retention is not None:
+            running.append(self.retention)
         return running
 
     def bot_services(self) -> BotServices | None:
@@ -267,7 +277,9 @@ def wire(
 
     sender = build_sender(settings, engine, render_job) if review is not None else None  # Slack's pace
     if review is not None:
-        cases = CaseSlack(review.client, engine, brands.sla_for, clock, review.refresh, sender)
+        cases = CaseSlack(
+            review.client, engine, brands.sla_for, clock, review.refresh, sender, brands.show_author_history
+        )
     worker = Worker(
         engine,
         steps if steps is not None else build_steps(settings, brain, review, engine, brands, sender),
@@ -300,6 +312,13 @@ def wire(
     close_insights: Callable[[], None] = _nothing
     if run_worker:
         insights, close_insights = make_insights(settings, engine, brands.brands, review, brain.store)
+    eraser = Eraser(
+        engine,
+        store=brain.store,
+        forget_corrections=brain.forget_corrections,
+        slack=review.client if review is not None else None,
+    )
+    retention = RetentionLoop(eraser, brands.retention_days, clock) if run_worker else None
     return Wiring(
         settings=settings,
         engine=engine,
@@ -318,4 +337,6 @@ def wire(
         close_insights=close_insights,
         close_publishers=close_publishers,
         run_worker=run_worker,
+        eraser=eraser,
+        retention=retention,
     )

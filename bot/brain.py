@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -35,6 +36,8 @@ class Brain:
     drafter: Drafter | None = None
     kb_search: Callable[[str, str], Sequence[KbHit]] | None = None
     on_correction: Callable[[str, dict[str, Any]], None] | None = None
+    # Privacy (#23): drops the corrections made on these texts from the live model (their author was erased).
+    forget_corrections: Callable[[Collection[str]], int] | None = None
     personas: Callable[[], Sequence[PersonaInfo]] = field(default=tuple)
     default_persona: str = "informatif"
     store: Any | None = None  # the knowledge store, shared with /api/knowledge
@@ -77,9 +80,14 @@ class Corrections:
     query for ids past the last one learnt, at most once per CORRECTIONS_CHECK_SECONDS while triaging;
     a correction made here is learnt at once (`learn_now`)."""
 
-    def __init__(self, engine: Engine, learn: Callable[[list[TriageCorrection]], None]) -> None:
-        self.engine, self._learn = engine, learn
-        self._learnt: set[int] = set()
+    def __init__(
+        self,
+        engine: Engine,
+        learn: Callable[[list[TriageCorrection]], None],
+        forget: Callable[[Collection[str]], int] | None = None,
+    ) -> None:
+        self.engine, self._learn, self._forget = engine, learn, forget
+        self._learnt: dict[int, str] = {}  # id -> text: what to forget if the row is deleted
         self._checked = float("-inf")
         self._lock = threading.Lock()
 
@@ -92,15 +100,24 @@ class Corrections:
             since = max(self._learnt, default=0) - RECENT_IDS
             with session_scope(self.engine) as s:
                 ids = s.exec(select(TriageCorrection.id).where(col(TriageCorrection.id) > since)).all()
-                new = sorted({i for i in ids if i is not None} - self._learnt)
+                new = sorted({i for i in ids if i is not None} - self._learnt.keys())
                 found = s.exec(select(TriageCorrection).where(col(TriageCorrection.id).in_(new))) if new else ()
                 rows = list(found)
                 for row in rows:
                     s.expunge(row)
+                # An erasure (bot/privacy) deletes a person's corrections, in whichever process: fewer
+                # rows than learnt means some went, and only then are all ids read to find which.
+                total = s.exec(select(func.count()).select_from(TriageCorrection)).one()
+                gone: list[int] = []
+                if total < len(self._learnt) + len(rows):
+                    present = set(s.exec(select(TriageCorrection.id)).all())
+                    gone = [i for i in self._learnt if i not in present]
             self._checked = time.monotonic()
             if rows:
                 self._learn(sorted(rows, key=lambda r: r.id or 0))
-                self._learnt.update(new)
+                self._learnt.update({r.id: r.text for r in rows if r.id is not None})
+            if gone and self._forget is not None:
+                self._forget([self._learnt.pop(i) for i in gone])
             return len(rows)
 
     def refresh(self) -> None:
@@ -109,7 +126,9 @@ class Corrections:
             self.learn_now()
 
 
-def build_triage(engine: Engine, llm: Any | None) -> tuple[Classify, Callable[[str, dict[str, Any]], None]]:
+def build_triage(
+    engine: Engine, llm: Any | None
+) -> tuple[Classify, Callable[[str, dict[str, Any]], None], Callable[[Collection[str]], int]]:
     from knowledge.triage import TriageInput, Triager  # deferred: see the module's docstring
 
     triager = Triager()
@@ -119,7 +138,7 @@ def build_triage(engine: Engine, llm: Any | None) -> tuple[Classify, Callable[[s
     def add(rows: list[TriageCorrection]) -> None:
         triager.add_corrections({"text": row.text, "labels": row.labels} for row in rows)
 
-    corrections = Corrections(engine, add)
+    corrections = Corrections(engine, add, triager.forget_corrections)
     corrections.learn_now()  # corrections the team made before this start
 
     def classify(comment: Comment) -> tuple[dict[str, Any], str]:
@@ -142,7 +161,7 @@ def build_triage(engine: Engine, llm: Any | None) -> tuple[Classify, Callable[[s
         # other processes do, so it is never learnt twice here.
         corrections.learn_now()
 
-    return classify, learn
+    return classify, learn, triager.forget_corrections
 
 
 def build_personas(loaded: dict[str, Any]) -> Callable[[], Sequence[PersonaInfo]]:
@@ -212,7 +231,7 @@ def build_brain(settings: Settings, engine: Engine) -> Brain:
     from knowledge.store import open_store
 
     llm = chat_model(settings)
-    classify, learn = build_triage(engine, llm)
+    classify, learn, forget = build_triage(engine, llm)
     personas = load_personas()
     store = open_store(settings.chroma_path, settings.chroma_url, **settings.chroma_client())
     retriever = Retriever(store)
@@ -222,6 +241,7 @@ def build_brain(settings: Settings, engine: Engine) -> Brain:
         drafter=build_drafter(engine, retriever, personas, default, llm),
         kb_search=build_kb_search(retriever),
         on_correction=learn,
+        forget_corrections=forget,
         personas=build_personas(personas),
         default_persona=default,
         store=store,

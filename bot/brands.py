@@ -19,6 +19,8 @@ YAML shape:
           lead: U0LEAD                 # told when a clock is breached (a user, or a user group S…)
         digest_time: "17:30"              # daily digest, local time (default SOWANA_DIGEST_TIME)
         timezone: America/Montreal        # default SOWANA_TIMEZONE
+        retention_days: 365               # comments older are redacted (default SOWANA_RETENTION_DAYS)
+        author_history: false             # leave the author's history off the case card
 
 Without the file: one brand `default` whose pages are `META_PAGE_IDS`; when that is empty, a
 single-brand install takes every page's events (there is nobody else they could belong to), and
@@ -61,6 +63,10 @@ class BrandConfig:
     # Insights (#12): when the daily digest is posted, in the brand's own time zone (else the settings').
     digest_time: str | None = None  # "HH:MM"
     timezone: str | None = None  # IANA name, e.g. America/Montreal
+    # Privacy (#23): days after which comments are redacted (else the settings'), and whether the case
+    # card shows the author's history with the brand (else the settings').
+    retention_days: int | None = None
+    author_history: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,14 @@ def parse_brands(data: Any, source: str = "brands file") -> Brands:
         approvals = raw.get("creative_approvals")
         if approvals not in (None, 1, 2):
             raise BrandsError(f"{where}: 'creative_approvals' must be 1 or 2, got {approvals!r}")
+        retention = raw.get("retention_days")
+        if retention is not None and (isinstance(retention, bool) or not isinstance(retention, int) or retention < 1):
+            raise BrandsError(
+                f"{where}: 'retention_days' must be a whole number of days (1 or more), got {retention!r}"
+            )
+        history = raw.get("author_history")
+        if history not in (None, True, False):
+            raise BrandsError(f"{where}: 'author_history' must be true or false, got {history!r}")
         items.append(
             BrandConfig(
                 brand=key,
@@ -199,6 +213,8 @@ def parse_brands(data: Any, source: str = "brands file") -> Brands:
                 sla=_sla_overrides(raw.get("sla"), where),
                 digest_time=_digest_time(raw.get("digest_time"), where),
                 timezone=_timezone(raw.get("timezone"), where),
+                retention_days=retention,
+                author_history=history,
             )
         )
     return Brands(tuple(items))
@@ -284,6 +300,15 @@ class BrandLookups:
     def persona(self, brand: str) -> str | None:
         found = self.brands.get(brand)
         return found.persona if found else None
+
+    def retention_days(self, brand: str) -> int | None:
+        found = self.brands.get(brand)
+        return (found.retention_days if found else None) or self.settings.retention_days
+
+    def show_author_history(self, brand: str) -> bool:
+        found = self.brands.get(brand)
+        chosen = found.author_history if found else None
+        return self.settings.show_author_history if chosen is None else chosen
 
     def any_review_channel(self) -> bool:
         return bool(self.settings.review_channel or any(b.review_channel for b in self.brands.items))

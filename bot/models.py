@@ -107,6 +107,9 @@ class Comment(SQLModel, table=True):
     redraft_persona: str | None = Field(default=None, max_length=64)
     edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    # Set when the author's data was erased (a request or the retention limit, bot/privacy): the text,
+    # name and ids are gone; the row stays so the statistics still count it.
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
 
 
 class TriageRecord(SQLModel, table=True):

@@ -197,6 +197,10 @@ class Settings(BaseSettings):
     closed_days: CsvList = Field(default_factory=list, validation_alias="SOWANA_CLOSED_DAYS")
     # Distress, and complaints that need the customer's file, go to customer service by themselves.
     auto_escalate: bool = Field(default=True, validation_alias="SOWANA_AUTO_ESCALATE")
+    # Privacy (#23): comments older than this many days are redacted once a day (unset: kept); the case
+    # card's author history can be left out (the brands file may decide per brand).
+    retention_days: int | None = Field(default=None, ge=1, validation_alias="SOWANA_RETENTION_DAYS")
+    show_author_history: bool = Field(default=True, validation_alias="SOWANA_SHOW_AUTHOR_HISTORY")
     # Insights (#12): the daily digest's local time (brand time zone), the bad-buzz detector (see
     # bot/insights/buzz.py for the method), engagement polling and the rule that makes a reply "viral".
     digest_time: str = Field(

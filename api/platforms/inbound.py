@@ -118,8 +118,8 @@ def _apply_edit(engine: Engine, ev: EditedComment, actor: str, report: ApplyRepo
             report.duplicates += 1
             return
         comment = _find(session, c.brand, c.platform.value, c.external_id)
-        if comment is None or comment.text == c.text:
-            return
+        if comment is None or comment.text == c.text or comment.erased_at is not None:
+            return  # an erased person's edit is not stored again (#23)
         previous = comment.text
         comment.text = c.text
         comment.edited_at = ev.edited_at
@@ -131,7 +131,8 @@ def _apply_edit(engine: Engine, ev: EditedComment, actor: str, report: ApplyRepo
             actor=actor,
             action="edited_by_author",
             comment_id=comment.id,
-            detail={"platform": comment.platform, "previous_text": previous},
+            # The audit log holds no personal data (#23): how long the old text was, never the text.
+            detail={"platform": comment.platform, "previous_chars": len(previous)},
         )
         assert comment.id is not None
         report.edited.append(comment.id)

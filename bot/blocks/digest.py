@@ -134,6 +134,12 @@ def digest_message(d: Digest, dashboard_url: str | None = None) -> tuple[SlackTe
                 )
             )
         blocks.append(SectionBlock(block_id="best", text=mrkdwn(join("\n", lines))))
+    if d.redacted:
+        retention = fmt(
+            ":wastebasket: {} commentaires expurgés (durée de conservation) · comments redacted (retention limit)",
+            d.redacted,
+        )
+        blocks.append(ContextBlock(block_id="retention", elements=[mrkdwn(retention)]))
     footer = fmt("Chiffres de la journée locale de la marque · figures for the brand's local day")
     if dashboard_url:
         footer += fmt(" · {}", link(dashboard_url, "tableau de bord · dashboard"))

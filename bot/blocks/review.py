@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.blocks.privacy import erased_message
 from bot.blocks.text import SlackText, clip, fmt, join, link, mrkdwn, plain, quote, user
 from bot.comments.casefile import FOLLOWUP, Case
 from bot.comments.decisions import VOTE
@@ -180,6 +181,8 @@ def outcome_line(case: Case) -> SlackText | None:
 def review_message(case: Case, personas: Sequence[str] = ()) -> tuple[SlackText, list[dict[str, Any]]]:
     """(fallback text, blocks) for a comment's review message."""
     c = case.comment
+    if c.erased_at is not None:
+        return erased_message(c.id)
     platform = platform_label(c.platform)
     state = State(c.state)
     # `proposed` is rendered as it will be seen once posted (the message is posted from that state).

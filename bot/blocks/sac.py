@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.privacy import erased_message
 from bot.blocks.review import CLAIM, RESOLVE, platform_label, reply_buttons, triage_chips
 from bot.blocks.text import HERE, SlackText, clip, cut, fmt, join, link, mention, mrkdwn, plain, quote, user
 from bot.blocks.text import channel as channel_ref
@@ -73,10 +74,12 @@ def clock_line(clocks: Sequence[Clock], tz_name: str, closed_today: str | None =
 def sac_card(
     case: Case,
     review_link: str | None,
-    history: Sequence[HistoryItem] = (),
+    history: Sequence[HistoryItem] | None = (),
     clocks: SlackText | None = None,
 ) -> tuple[SlackText, list[dict[str, Any]]]:
     c, esc = case.comment, case.escalation
+    if c.erased_at is not None:
+        return erased_message(c.id)
     platform = platform_label(c.platform)
     urgent = "🚨 URGENT · " if esc and esc.urgent else ""
     blocks: list[Block] = [
@@ -91,7 +94,8 @@ def sac_card(
     note = fmt("\n*Note :* {}", esc.note) if esc and esc.note else fmt("")
     thread = fmt(" · {}", link(review_link, "fil de revue · review thread")) if review_link else fmt("")
     blocks.append(SectionBlock(text=mrkdwn(who + thread + note)))
-    blocks.append(ContextBlock(elements=[mrkdwn(history_line(history), 2000)]))
+    if history is not None:  # None: the brand keeps the author's history off the card (minimisation)
+        blocks.append(ContextBlock(elements=[mrkdwn(history_line(history), 2000)]))
     if clocks:
         blocks.append(ContextBlock(block_id="sla", elements=[mrkdwn(clocks, 2000)]))
     if esc and esc.status == "claimed":
@@ -167,6 +171,8 @@ def followup_message(case: Case) -> tuple[SlackText, list[dict[str, Any]]]:
     """The follow-up proposals in the review thread once customer service resolved the case."""
     esc = case.escalation
     assert esc is not None
+    if case.comment.erased_at is not None:
+        return erased_message(case.comment.id)
     head = clip(
         fmt(
             ":white_check_mark: {} (SAC) a résolu le cas · resolved the case : {}",

@@ -117,6 +117,7 @@ def author_history(
                 col(Comment.brand) == comment.brand,
                 col(Comment.platform) == comment.platform,
                 col(Comment.author_id) == comment.author_id,
+                col(Comment.erased_at).is_(None),
                 other,
             )
             .order_by(col(Comment.id).desc())

@@ -63,6 +63,8 @@ def busy(comment: Comment) -> Outcome:
     why = STATE_EXPLAINED.get(comment.state, comment.state)
     if comment.deleted_at:
         why = "supprimé par son auteur · deleted by its author"
+    if comment.erased_at:  # nothing is published, drafted or escalated about an erased person (#23)
+        why = "effacé à la demande de la personne · erased at the person's request"
     return Outcome(
         False, f"Rien n'a été fait : ce commentaire est {why}. · Nothing done: this comment is {why}.", comment.id
     )
@@ -148,6 +150,8 @@ def _approve(
         # people approving at once are counted as two.
         comment = s.get(Comment, proposal.comment_id, with_for_update=True)
         assert comment is not None and comment.id is not None
+        if comment.erased_at:
+            return busy(comment)
         if proposal.variant == FOLLOWUP:
             return _approve_followup(s, comment, proposal, actor, text, via)
         holding = comment.state == State.escalated  # a reply while customer service works on the case
@@ -293,7 +297,7 @@ def redraft(engine: Engine, comment_id: int, actor: str, *, persona: str | None 
         comment = s.get(Comment, comment_id)
         if comment is None:
             return Outcome(False, "Commentaire introuvable · comment not found")
-        if comment.state != State.posted or comment.deleted_at:
+        if comment.state != State.posted or comment.deleted_at or comment.erased_at:
             return busy(comment)
         comment.redraft_persona = persona
         s.add(comment)

@@ -145,6 +145,7 @@ class Digest:
     open_cases: int = 0
     open_breached: int = 0
     best: list[Reply] = field(default_factory=list)
+    redacted: int = 0  # comments the retention pass redacted that day (#23)
 
     def rate(self, action: str) -> float | None:
         return self.decisions[action] / self.handled if self.handled else None
@@ -361,7 +362,11 @@ def build_digest(
     """The digest of the brand's local day containing `now` (or `day`), figures up to `now`."""
     day_key, start, end = local_day(now, tz, day)
     first, resolution = sla_targets(settings)
+    from bot.privacy.retention import redacted_count  # deferred: keeps insights importable on its own
+
     rows = load_rows(engine, brand, start, end)
-    return compute_digest(
+    digest = compute_digest(
         rows, day_key, start, end, first_response_minutes=first, resolution_minutes=resolution, now=now
     )
+    digest.redacted = redacted_count(engine, brand, start, end)
+    return digest

@@ -42,8 +42,10 @@ class CaseSlack:
         now: Now,
         refresh_review: Callable[[int], None] | None = None,
         sender: SlackSender | None = None,
+        show_history: Callable[[str], bool] = lambda _brand: True,
     ) -> None:
         self.client, self.engine, self.sla_for, self.now = client, engine, sla_for, now
+        self.show_history = show_history  # minimisation: a brand may keep the author's history off the card
         self.refresh_review = refresh_review  # re-renders the review message (SlackReview.refresh)
         self.sender = sender
 
@@ -111,7 +113,8 @@ class CaseSlack:
             )
         closed_today = policy.hours.closed.reason(policy.hours.local_day(self.now()))
         clocks_text = clock_line(clocks, policy.hours.tz.key, closed_today)
-        return sac_card(case, link, author_history(self.engine, case.comment), clocks_text)
+        history = author_history(self.engine, case.comment) if self.show_history(case.comment.brand) else None
+        return sac_card(case, link, history, clocks_text)
 
     def render_job(self, job: SlackOutgoing) -> tuple[str, list[dict[str, Any]] | None] | None:
         """The content of a queued case message, or None when the job is not one of ours."""

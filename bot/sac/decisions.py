@@ -79,7 +79,7 @@ def escalate(
         comment = s.get(Comment, comment_id)
         if comment is None:
             return Outcome(False, "Commentaire introuvable · comment not found")
-        if comment.state in (State.escalated, State.resolved):
+        if comment.state in (State.escalated, State.resolved) or comment.erased_at:
             return busy(comment)
         s.add(Decision(brand=comment.brand, comment_id=comment_id, actor=actor, action="escalate", edited_text=note))
         s.add(

@@ -14,7 +14,7 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -184,6 +184,16 @@ class ExampleClassifier:
         with self._lock:
             self._corrections.extend(corrections)
             self._correction_vectors = np.vstack([self._correction_vectors, vectors])
+
+    def remove_corrections(self, texts: Collection[str]) -> int:
+        """Forget the corrections made on these texts (their author's data was erased); how many went."""
+        with self._lock:
+            keep = [i for i, c in enumerate(self._corrections) if c.text not in texts]
+            removed = len(self._corrections) - len(keep)
+            if removed:
+                self._corrections = [self._corrections[i] for i in keep]
+                self._correction_vectors = self._correction_vectors[keep]
+        return removed
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return self._embedder.embed([for_embedding(t) for t in texts])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -142,6 +142,15 @@ class Triager:
     def add_corrections(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Several corrections ({"text", "labels"} rows) at once, embedded in one batch."""
         self._classifier.add_corrections([_example_from_row(r) for r in rows])
+
+    def forget_corrections(self, texts: Collection[str]) -> int:
+        """Drop the corrections made on these texts (their author asked for erasure); how many went."""
+        return self._classifier.remove_corrections(texts)
+
+    @property
+    def corrections(self) -> list[str]:
+        """The texts of the team's corrections the model follows now."""
+        return [c.text for c in self._classifier.corrections]
 
     def triage(self, inp: TriageInput | str) -> TriageResult:
         return self.triage_many([inp])[0]

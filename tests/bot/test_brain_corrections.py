@@ -3,12 +3,15 @@ by every process, once each, without a restart (bot.brain.Corrections)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.brain import Corrections
 from bot.comments import decisions
-from bot.models import TriageCorrection
+from bot.privacy.erase import Eraser, Person
+from bot.models import Comment, TriageCorrection
 from tests.bot.rows import posted_comment
 
 
@@ -67,3 +70,36 @@ def test_a_correction_committed_after_a_later_one_is_not_skipped(engine: Engine)
     record(9, "banter")  # its transaction began first, committed last
     assert corrections.learn_now() == 1
     assert [text for text, _ in learner.taught] == ["praise", "banter"]
+
+
+def test_an_erased_persons_correction_is_forgotten_by_every_process(engine: Engine) -> None:
+    """Erasure (bot/privacy) deletes the corrections made on a person's comments: the processes that
+    did not handle the erasure forget them too, at their next look, not at their next restart."""
+    forgotten: dict[str, list[str]] = {"mine": [], "theirs": []}
+
+    def forget(who: str) -> Callable[[Collection[str]], int]:
+        def run(texts: Collection[str]) -> int:
+            forgotten[who] += list(texts)
+            return len(texts)
+
+        return run
+
+    mine = Corrections(engine, Learner(), forget("mine"))
+    theirs = Corrections(engine, Learner(), forget("theirs"))
+    erased_id, _ = posted_comment(engine, "c1")
+    kept_id, _ = posted_comment(engine, "c2")
+    with Session(engine) as s:  # the second comment is another person's
+        other = s.get(Comment, kept_id)
+        assert other is not None
+        other.author_id, other.text = "a2", "Service lent, commande 77 en retard."
+        s.add(other)
+        s.commit()
+    assert decisions.correct_triage(engine, erased_id, "U0CM", "intent", "complaint").ok
+    assert decisions.correct_triage(engine, kept_id, "U0CM", "intent", "complaint").ok
+    assert mine.learn_now() == theirs.learn_now() == 2
+
+    Eraser(engine).erase_person(Person("default", "facebook", "a1"), actor="test")
+    assert mine.learn_now() == theirs.learn_now() == 0
+    text = "Bonjour, ma commande 1234 n'est jamais arrivée, que faire ?"
+    assert forgotten == {"mine": [text], "theirs": [text]}  # the other person's correction stays learnt
+    assert mine.learn_now() == 0 and forgotten["mine"] == [text]  # forgotten once

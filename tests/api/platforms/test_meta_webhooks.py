@@ -129,7 +129,7 @@ def test_the_pages_own_comment_is_ignored(stack: Stack) -> None:
     assert comments(stack) == []
 
 
-def test_edit_updates_text_and_keeps_the_previous_one_in_the_audit(stack: Stack) -> None:
+def test_edit_updates_text_and_the_audit_says_so_without_the_old_text(stack: Stack) -> None:
     first = stack.fire_meta(page_id=FB_PAGE, text="Commande pas reçue", **{"from": JULIE})
     value = first["payload"]["entry"][0]["changes"][0]["value"]
     same = {"page_id": FB_PAGE, "post_id": value["post_id"], "comment_id": value["comment_id"], "from": JULIE}
@@ -138,12 +138,26 @@ def test_edit_updates_text_and_keeps_the_previous_one_in_the_audit(stack: Stack)
     [c] = comments(stack)
     assert c.text == "Commande reçue finalement, merci!" and c.edited_at is not None
     [row] = audits(stack, "edited_by_author")
-    assert row.detail is not None and row.detail["previous_text"] == "Commande pas reçue"
+    assert row.detail is not None and row.detail["previous_chars"] == len("Commande pas reçue")
+    assert "pas reçue" not in str(row.detail)  # the audit log holds no personal data (#23)
     assert stack.changed == [(c.id, "edited")]
     # Meta retries the same edit: applied once.
     again = post_signed(stack, edited["payload"])
     assert again.json()["duplicates"] == 1
     assert len(audits(stack, "edited_by_author")) == 1
+
+
+def test_an_erased_persons_edit_is_not_stored_again(stack: Stack) -> None:
+    from bot.privacy.erase import Eraser, Person
+
+    first = stack.fire_meta(page_id=FB_PAGE, text="Commande pas reçue", **{"from": JULIE})
+    value = first["payload"]["entry"][0]["changes"][0]["value"]
+    Eraser(stack.engine).erase_person(Person("default", "facebook", JULIE["id"]), actor="test")
+    same = {"page_id": FB_PAGE, "post_id": value["post_id"], "comment_id": value["comment_id"], "from": JULIE}
+    edited = stack.fire_meta(verb="edited", text="Commande reçue finalement", **same)
+    assert edited["status"] == 200
+    [c] = comments(stack)
+    assert c.text == "" and c.author_name == "" and c.erased_at is not None
 
 
 def test_edit_of_a_comment_never_seen_stores_it(stack: Stack) -> None:
