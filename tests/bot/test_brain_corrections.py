@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from bot.brain import Corrections
 from bot.comments import decisions
-from bot.privacy.erase import Eraser, Person
 from bot.models import Comment, TriageCorrection
+from bot.privacy.erase import Eraser, Person
 from tests.bot.rows import posted_comment
 
 
