@@ -224,40 +224,53 @@ class Cluster:
             list(pool.map(click, messages.values()))
 
 
-def _env(cluster_db: str, ws_url: str, ws_config: WorkspaceConfig, graph: str, tmp: Path, i: int) -> dict[str, str]:
+def _env(
+    cluster_db: str, ws_url: str, ws_config: WorkspaceConfig, graph: str, tmp: Path, i: int, extra: dict[str, str]
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOWANA_", "SLACK_", "META_", "X_"))}
-    return env | {
-        "SOWANA_DATABASE_URL": cluster_db,
-        "SOWANA_CHROMA_PATH": str(tmp / f"chroma-{i}"),
-        "SOWANA_API_TOKEN": API_TOKEN,
-        "SLACK_BOT_TOKEN": ws_config.bot_token,
-        "SLACK_SIGNING_SECRET": ws_config.signing_secret,
-        "SLACK_API_URL": f"{ws_url}/api/",
-        "SOWANA_REVIEW_CHANNEL": REVIEW,
-        "SOWANA_SAC_CHANNEL": SAC,
-        "SOWANA_APPROVERS": "S0APPROVERS",
-        "META_APP_SECRET": DEV_SECRETS["meta_app_secret"],
-        "META_VERIFY_TOKEN": DEV_SECRETS["meta_verify_token"],
-        "META_PAGE_TOKEN": DEV_SECRETS["meta_page_token"],
-        "META_GRAPH_URL": f"{graph}/v21.0",
-        "META_PAGE_IDS": f"{DEV_PAGE_ID},{DEV_IG_ID}",
-        "SOWANA_WORKER_POLL_SECONDS": "0.1",
-        "SOWANA_LEASE_SECONDS": "6",
-        # Slack's pace and storm grouping have their own tests (tests/flows/test_storm.py): here every
-        # comment gets its own message, as fast as the workspace (rate limit off) takes them.
-        "SOWANA_SLACK_POSTS_PER_SECOND": "1000",
-        "SOWANA_SLACK_POST_BURST": "1000",
-        "SOWANA_STORM_THRESHOLD": "0",
-        "PYTHONUNBUFFERED": "1",
-    }
+    return (
+        env
+        | {
+            "SOWANA_DATABASE_URL": cluster_db,
+            "SOWANA_CHROMA_PATH": str(tmp / f"chroma-{i}"),
+            "SOWANA_API_TOKEN": API_TOKEN,
+            "SLACK_BOT_TOKEN": ws_config.bot_token,
+            "SLACK_SIGNING_SECRET": ws_config.signing_secret,
+            "SLACK_API_URL": f"{ws_url}/api/",
+            "SOWANA_REVIEW_CHANNEL": REVIEW,
+            "SOWANA_SAC_CHANNEL": SAC,
+            "SOWANA_APPROVERS": "S0APPROVERS",
+            "META_APP_SECRET": DEV_SECRETS["meta_app_secret"],
+            "META_VERIFY_TOKEN": DEV_SECRETS["meta_verify_token"],
+            "META_PAGE_TOKEN": DEV_SECRETS["meta_page_token"],
+            "META_GRAPH_URL": f"{graph}/v21.0",
+            "META_PAGE_IDS": f"{DEV_PAGE_ID},{DEV_IG_ID}",
+            "SOWANA_WORKER_POLL_SECONDS": "0.1",
+            "SOWANA_LEASE_SECONDS": "6",
+            # Slack's pace and storm grouping have their own tests (tests/flows/test_storm.py): here every
+            # comment gets its own message, as fast as the workspace (rate limit off) takes them.
+            "SOWANA_SLACK_POSTS_PER_SECOND": "1000",
+            "SOWANA_SLACK_POST_BURST": "1000",
+            "SOWANA_STORM_THRESHOLD": "0",
+            "PYTHONUNBUFFERED": "1",
+        }
+        | extra
+    )
 
 
 @contextmanager
 def run_cluster(
-    database_url: str, tmp: Path, processes: int = 3, *, serve_database_url: str | None = None
+    database_url: str,
+    tmp: Path,
+    processes: int = 3,
+    *,
+    serve_database_url: str | None = None,
+    env: dict[str, str] | None = None,
+    ws_faults: dict[str, Any] | None = None,
 ) -> Iterator[Cluster]:
     """`processes` × `sowana serve` sharing `database_url` (reached at `serve_database_url` if given, e.g.
-    through a proxy the test can cut), one local Slack workspace, one Graph API emulator."""
+    through a proxy the test can cut), one local Slack workspace, one Graph API emulator. `env` adds to
+    the processes' settings; `ws_faults` is set on the workspace before any process starts."""
     upgrade(database_url)
     ports = [free_port() for _ in range(processes)]
     first = f"http://127.0.0.1:{ports[0]}"
@@ -279,6 +292,8 @@ def run_cluster(
             event_retry_delays_s=(0.5, 2.0, 5.0),
         )
         ws_url = stack.enter_context(run_workspace(ws_config))
+        if ws_faults:
+            httpx.post(f"{ws_url}/workspace/faults", json=ws_faults, timeout=30).raise_for_status()
         procs: list[ServeProcess] = []
         for i, port in enumerate(ports):
             log = tmp / f"serve-{i}.log"
@@ -286,7 +301,7 @@ def run_cluster(
             proc = subprocess.Popen(
                 [str(SOWANA), "serve", "--host", "127.0.0.1", "--port", str(port)],
                 cwd=tmp,
-                env=_env(serve_database_url or database_url, ws_url, ws_config, graph, tmp, i),
+                env=_env(serve_database_url or database_url, ws_url, ws_config, graph, tmp, i, env or {}),
                 stdout=handle,
                 stderr=subprocess.STDOUT,
             )
