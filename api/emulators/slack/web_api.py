@@ -8,7 +8,6 @@ Refusals are HTTP 200 `{"ok": false, "error": ...}`, except rate limiting (HTTP 
 from __future__ import annotations
 
 import asyncio
-
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
