@@ -267,10 +267,12 @@ def run_cluster(
     serve_database_url: str | None = None,
     env: dict[str, str] | None = None,
     ws_faults: dict[str, Any] | None = None,
+    slack_request_url: str | None = None,
 ) -> Iterator[Cluster]:
     """`processes` × `sowana serve` sharing `database_url` (reached at `serve_database_url` if given, e.g.
     through a proxy the test can cut), one local Slack workspace, one Graph API emulator. `env` adds to
-    the processes' settings; `ws_faults` is set on the workspace before any process starts."""
+    the processes' settings; `ws_faults` is set on the workspace before any process starts;
+    `slack_request_url` replaces the first process as where Slack sends events (e.g. a TcpProxy)."""
     upgrade(database_url)
     ports = [free_port() for _ in range(processes)]
     first = f"http://127.0.0.1:{ports[0]}"
@@ -287,7 +289,7 @@ def run_cluster(
         )
         # Slack sends interactivity to one request URL (behind a load balancer): the first process.
         ws_config = WorkspaceConfig(
-            request_url=f"{first}/slack/events",
+            request_url=slack_request_url or f"{first}/slack/events",
             rate_limit=RateLimit(enabled=False),
             event_retry_delays_s=(0.5, 2.0, 5.0),
         )

@@ -1,4 +1,4 @@
-"""Exactly once across a SIGKILL: a daily digest posted by one `sowana serve` process that is killed after
+"""Exactly once across a SIGKILL. A daily digest posted by one `sowana serve` process that is killed after
 Slack accepted the post and before the process recorded it is posted once, not twice — the other process
 finds it in the channel (its metadata names the job) and records it.
 
@@ -7,14 +7,16 @@ answer; the test kills the process that is waiting for it."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from bot.db import session_scope
-from bot.models import DigestRun, SlackOutgoing
-from tests.scale.cluster import REVIEW, Cluster, run_cluster, wait_for
+from bot.models import Decision, DigestRun, SlackOutgoing
+from tests.scale.cluster import CM, REVIEW, Cluster, TcpProxy, run_cluster, wait_for
 
 DIGEST = "Daily digest"
 
@@ -58,3 +60,47 @@ def test_a_digest_is_posted_once_when_its_process_is_killed_between_post_and_rec
         assert [(r.status, r.channel) for r in runs] == [("queued", REVIEW)]
         survivor = next(p for p in cluster.processes if p.index != sender.index)
         assert survivor.alive
+
+
+def test_a_reaction_survives_a_kill_between_the_event_and_the_ack(scale_database_url: str, tmp_path: Path) -> None:
+    """✅ on a review message while the process that got the event is stuck recording it (the test holds
+    the comment's row); the process is killed before it answers Slack. Slack's retry, routed by the load
+    balancer to the other process, approves it: one approval, one reply on the platform."""
+    balancer = TcpProxy(("127.0.0.1", 9))  # pointed at a process once they are up
+    try:
+        with run_cluster(
+            scale_database_url,
+            tmp_path,
+            processes=2,
+            slack_request_url=f"http://127.0.0.1:{balancer.port}/slack/events",
+        ) as cluster:
+            first, second = cluster.processes
+            balancer.upstream = ("127.0.0.1", first.port)
+            cluster.fire("react-1", "Livrez-vous à Sherbrooke le samedi ?")
+            cid = cluster.comment_ids(["react-1"])["react-1"]
+            cluster.wait_states([cid], "posted")
+            message = cluster.review_messages()[cid][0]
+            with cluster.engine.connect() as held:
+                held.execute(text("SELECT id FROM comment WHERE id = :id FOR UPDATE"), {"id": cid})
+                cluster.ws.react(CM, REVIEW, message["ts"], "white_check_mark")
+                wait_for(lambda: waiting_on_a_lock(cluster), 60, "the first process recording the reaction")
+                balancer.upstream = ("127.0.0.1", second.port)  # the load balancer's next pick
+                cluster.kill(first.index)
+                held.rollback()
+            cluster.wait_states([cid], "published")
+            assert cluster.published_replies() == Counter({"react-1": 1})
+            with session_scope(cluster.engine) as s:
+                approvals = s.exec(select(Decision).where(col(Decision.comment_id) == cid)).all()
+            assert [(d.action, d.actor) for d in approvals] == [("approve", CM)]
+    finally:
+        balancer.close()
+
+
+def waiting_on_a_lock(cluster: Cluster) -> bool:
+    """A session of the cluster's database waits for the comment's row lock the test holds."""
+    query = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND wait_event_type = 'Lock' AND query ILIKE '%FROM comment%'"
+    )
+    with cluster.engine.connect() as conn:
+        return bool(conn.execute(text(query)).scalar_one())
