@@ -128,7 +128,7 @@ def make_insights(
         engine,
         settings,
         plans,
-        wake=sender.wake if sender is not None else None,
+        on_queued=sender.wake if sender is not None else None,
         engagement=tracker,
         buzz=BuzzWatch(engine, BuzzParams.from_settings(settings), link),
         poll_seconds=settings.insights_poll_seconds,

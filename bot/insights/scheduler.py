@@ -141,7 +141,7 @@ class InsightsLoop(PollingLoop):
         settings: Settings,
         brands: Sequence[BrandSchedule],
         *,
-        wake: Callable[[], None] | None = None,
+        on_queued: Callable[[], None] | None = None,
         clock: Clock = utc_now,
         engagement: Any | None = None,
         buzz: Any | None = None,
@@ -151,7 +151,7 @@ class InsightsLoop(PollingLoop):
         self.engine = engine
         self.settings = settings
         self.brands = list(brands)
-        self.wake = wake  # the Slack sender, when something was queued
+        self.on_queued = on_queued  # wakes the Slack sender when a message was queued
         self.clock = clock
         self.engagement = engagement
         self.buzz = buzz
@@ -179,6 +179,6 @@ class InsightsLoop(PollingLoop):
                 self.engagement.run(now)
             except Exception:
                 log.exception("engagement round failed")
-        if done and self.wake is not None:
-            self.wake()
+        if done and self.on_queued is not None:
+            self.on_queued()
         return 0  # never "busy": the next round waits poll_seconds

@@ -122,7 +122,7 @@ def test_the_digest_is_queued_once_per_brand_and_day_at_the_brands_time(engine):
     brands = [BrandSchedule("default", "C0REVIEW", "UTC", "17:00")]
     # Two processes running the loop on the same database; the Slack sender posts what they queue.
     loops = [
-        InsightsLoop(engine, load_settings(), brands, wake=lambda: woken.append(1), clock=lambda: now[0])
+        InsightsLoop(engine, load_settings(), brands, on_queued=lambda: woken.append(1), clock=lambda: now[0])
         for _ in range(2)
     ]
     for loop in loops:
