@@ -234,83 +234,58 @@ def create_x_emulator(
     async def me(request: Request) -> JSONResponse:
         return await handle(request, lambda _body: JSONResponse({"data": dict(st.users[st.user_id])}))
 
+    def tweets_page(q: Any, found: list[dict[str, Any]]) -> JSONResponse:
+        """A page of `found` (newest first) as X lists posts: max_results, pagination_token, tweet.fields,
+        expansions=author_id."""
+        try:
+            limit = int(q.get("max_results", "10"))
+        except ValueError:
+            limit = -1
+        if not 5 <= limit <= 100:
+            return problem(400, "Invalid Request", "The `max_results` query parameter value is not between 5 and 100")
+        token = q.get("pagination_token")
+        if token:
+            found = [t for t in found if int(t["id"]) < int(token.removeprefix("p"))]
+        page, rest = found[:limit], found[limit:]
+        if not page:
+            return JSONResponse({"meta": {"result_count": 0}})
+        fields = set(q.get("tweet.fields", "").split(",")) & TWEET_FIELDS
+        data = [
+            {"id": t["id"], "text": t["text"], "edit_history_tweet_ids": [t["id"]]}
+            | {f: t[f] for f in sorted(fields) if f in t}
+            for t in page
+        ]
+        out: dict[str, Any] = {"data": data}
+        if "author_id" in q.get("expansions", "").split(","):
+            authors = dict.fromkeys(t["author_id"] for t in page)
+            out["includes"] = {"users": [st.users[a] for a in authors if a in st.users]}
+        meta: dict[str, Any] = {"result_count": len(page), "newest_id": page[0]["id"], "oldest_id": page[-1]["id"]}
+        if rest:
+            meta["next_token"] = "p" + page[-1]["id"]
+        out["meta"] = meta
+        return JSONResponse(out)
+
+    def newest_first(keep: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+        return sorted(
+            (t for t in st.tweets.values() if not t["deleted"] and keep(t)), key=lambda t: int(t["id"]), reverse=True
+        )
+
     @app.get("/2/users/{uid}/tweets")
     async def timeline(uid: str, request: Request) -> JSONResponse:
         q = request.query_params
-
-        def run(_body: dict[str, Any]) -> JSONResponse:
-            limit = int(q.get("max_results", "10")) if q.get("max_results", "10").isdigit() else -1
-            if not 5 <= limit <= 100:
-                return problem(
-                    400, "Invalid Request", "The `max_results` query parameter value is not between 5 and 100"
-                )
-            found = sorted(
-                (t for t in st.tweets.values() if not t["deleted"] and t["author_id"] == uid),
-                key=lambda t: int(t["id"]),
-                reverse=True,
-            )
-            token = q.get("pagination_token")
-            if token:
-                found = [t for t in found if int(t["id"]) < int(token.removeprefix("p"))]
-            page, rest = found[:limit], found[limit:]
-            if not page:
-                return JSONResponse({"meta": {"result_count": 0}})
-            fields = set(q.get("tweet.fields", "").split(",")) & TWEET_FIELDS
-            data = [
-                {"id": t["id"], "text": t["text"], "edit_history_tweet_ids": [t["id"]]}
-                | {f: t[f] for f in sorted(fields) if f in t}
-                for t in page
-            ]
-            meta: dict[str, Any] = {"result_count": len(page), "newest_id": page[0]["id"], "oldest_id": page[-1]["id"]}
-            if rest:
-                meta["next_token"] = "p" + page[-1]["id"]
-            return JSONResponse({"data": data, "meta": meta})
-
-        return await handle(request, run)
+        return await handle(request, lambda _body: tweets_page(q, newest_first(lambda t: t["author_id"] == uid)))
 
     @app.get("/2/users/{uid}/mentions")
     async def mentions(uid: str, request: Request) -> JSONResponse:
         q = request.query_params
 
         def run(_body: dict[str, Any]) -> JSONResponse:
-            try:
-                limit = int(q.get("max_results", "10"))
-            except ValueError:
-                limit = -1
-            if not 5 <= limit <= 100:
-                return problem(
-                    400, "Invalid Request", "The `max_results` query parameter value is not between 5 and 100"
-                )
-            found = sorted(
-                (t for t in st.tweets.values() if not t["deleted"] and uid == st.user_id and st.is_mention(t)),
-                key=lambda t: int(t["id"]),
-                reverse=True,
-            )
+            found = newest_first(lambda t: uid == st.user_id and st.is_mention(t))
             if q.get("since_id"):
                 found = [t for t in found if int(t["id"]) > int(q["since_id"])]
             if q.get("until_id"):
                 found = [t for t in found if int(t["id"]) < int(q["until_id"])]
-            token = q.get("pagination_token")
-            if token:
-                found = [t for t in found if int(t["id"]) < int(token.removeprefix("p"))]
-            page, rest = found[:limit], found[limit:]
-            if not page:
-                return JSONResponse({"meta": {"result_count": 0}})
-            fields = set(q.get("tweet.fields", "").split(",")) & TWEET_FIELDS
-            data = []
-            for t in page:
-                item = {"id": t["id"], "text": t["text"], "edit_history_tweet_ids": [t["id"]]}
-                item |= {f: t[f] for f in sorted(fields) if f in t}
-                data.append(item)
-            out: dict[str, Any] = {"data": data}
-            if "author_id" in q.get("expansions", "").split(","):
-                authors = dict.fromkeys(t["author_id"] for t in page)
-                out["includes"] = {"users": [st.users[a] for a in authors if a in st.users]}
-            meta: dict[str, Any] = {"result_count": len(page), "newest_id": page[0]["id"], "oldest_id": page[-1]["id"]}
-            if rest:
-                meta["next_token"] = "p" + page[-1]["id"]
-            out["meta"] = meta
-            return JSONResponse(out)
+            return tweets_page(q, found)
 
         return await handle(request, run)
 

@@ -19,13 +19,6 @@ FAST = RetryPolicy(attempts=4, backoff=0.01, max_backoff=0.05, max_wait=5)
 
 
 @pytest.fixture
-def graph(graph_only: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=graph_only, timeout=10) as c:
-        c.post("/_emulator/reset")
-        yield c
-
-
-@pytest.fixture
 def meta(graph_only: str) -> Iterator[MetaPublisher]:
     pub = MetaPublisher(graph_url=f"{graph_only}/v21.0", page_token=PAGE_TOKEN, policy=FAST)
     yield pub

@@ -11,24 +11,17 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from api.platforms.http import RetryPolicy, make_client
+from api.platforms.http import make_client
 from api.platforms.meta import MetaPublisher
+from api.platforms.x import XPublisher
 from bot.comments import decisions
 from bot.comments.outbox import Outbox
+from bot.comments.publisher import CommentRef, Publisher
 from bot.models import Comment, Publication, State
 from bot.runtime.retry import RetryPolicy as OutboxRetry
-from tests.api.platforms.conftest import FB_PAGE, PAGE_TOKEN
-from tests.api.platforms.test_meta_publisher import fb_comment, published
+from tests.api.platforms.conftest import FB_PAGE, PAGE_TOKEN, X_TOKEN
+from tests.api.platforms.test_meta_publisher import FAST, fb_comment, published
 from tests.bot.rows import posted_comment, state_of
-
-FAST = RetryPolicy(attempts=4, backoff=0.01, max_backoff=0.05, max_wait=5)
-
-
-@pytest.fixture
-def graph(graph_only: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=graph_only, timeout=10) as c:
-        c.post("/_emulator/reset")
-        yield c
 
 
 @pytest.fixture
@@ -40,20 +33,28 @@ def meta(graph_only: str) -> Iterator[MetaPublisher]:
     pub.close()
 
 
-def test_a_reply_accepted_then_timed_out_exists_once_on_the_platform_and_in_the_database(
-    engine, graph: httpx.Client, meta: MetaPublisher
-):
-    ref = fb_comment(graph, "Livrez-vous à Gatineau le samedi ?")
+def approved_reply(engine, graph: httpx.Client, text: str) -> tuple[CommentRef, int]:
+    """A Facebook comment on the brand's page, in Sowana with its reply approved; (ref, comment id)."""
+    ref = fb_comment(graph, text)
     assert ref.post_id and ref.post_id.startswith(f"{FB_PAGE}_")
     comment_id, (proposal_id,) = posted_comment(engine, ref.external_id)
     with Session(engine) as s:
         s.execute(update(Comment).where(col(Comment.id) == comment_id).values(post_id=ref.post_id))
         s.commit()
     decisions.approve(engine, proposal_id, "U0CM")
-    graph.post("/_emulator/faults", json={"next": [{"kind": "accepted_then_timeout", "delay": 3}]})
+    return ref, comment_id
 
-    outbox = Outbox(engine, lambda _b, _p: meta, retry=OutboxRetry(max_attempts=5, base_delay=0.0))
-    outbox.drain(timeout=30)
+
+def drain(engine, publisher: Publisher) -> None:
+    Outbox(engine, lambda _b, _p: publisher, retry=OutboxRetry(max_attempts=5, base_delay=0.0)).drain(timeout=30)
+
+
+def test_a_reply_accepted_then_timed_out_exists_once_on_the_platform_and_in_the_database(
+    engine, graph: httpx.Client, meta: MetaPublisher
+):
+    ref, comment_id = approved_reply(engine, graph, "Livrez-vous à Gatineau le samedi ?")
+    graph.post("/_emulator/faults", json={"next": [{"kind": "accepted_then_timeout", "delay": 3}]})
+    drain(engine, meta)
 
     replies = [p for p in published(graph) if p["kind"] == "reply" and p["target"] == ref.external_id]
     assert len(replies) == 1
@@ -66,13 +67,9 @@ def test_a_reply_accepted_then_timed_out_exists_once_on_the_platform_and_in_the_
 
 def test_a_reply_that_never_left_is_posted_on_the_next_try(engine, graph: httpx.Client, meta: MetaPublisher):
     """The read-back finds nothing (the platform refused the first try): the reply is posted, once."""
-    ref = fb_comment(graph)
-    comment_id, (proposal_id,) = posted_comment(engine, ref.external_id)
-    decisions.approve(engine, proposal_id, "U0CM")
+    ref, comment_id = approved_reply(engine, graph, "Do you deliver to Gatineau?")
     graph.post("/_emulator/faults", json={"next": [{"kind": "usage_limit", "regain_minutes": 60}]})
-
-    outbox = Outbox(engine, lambda _b, _p: meta, retry=OutboxRetry(max_attempts=5, base_delay=0.0))
-    outbox.drain(timeout=30)
+    drain(engine, meta)
 
     replies = [p for p in published(graph) if p["kind"] == "reply" and p["target"] == ref.external_id]
     assert len(replies) == 1
@@ -82,9 +79,6 @@ def test_a_reply_that_never_left_is_posted_on_the_next_try(engine, graph: httpx.
 
 
 def test_an_x_reply_accepted_then_timed_out_exists_once_on_x_and_in_the_database(engine, x_only: str):
-    from api.platforms.x import XPublisher
-    from tests.api.platforms.conftest import X_TOKEN
-
     with httpx.Client(base_url=x_only, timeout=10) as xapi:
         xapi.post("/_emulator/reset")
         fired = xapi.post(
@@ -104,7 +98,7 @@ def test_an_x_reply_accepted_then_timed_out_exists_once_on_x_and_in_the_database
         client = make_client(f"{x_only}/2", timeout=httpx.Timeout(1.0))
         pub = XPublisher(api_url=f"{x_only}/2", bearer_token=X_TOKEN, policy=FAST, client=client)
         try:
-            Outbox(engine, lambda _b, _p: pub, retry=OutboxRetry(max_attempts=5, base_delay=0.0)).drain(timeout=30)
+            drain(engine, pub)
         finally:
             pub.close()
         replies = [p for p in xapi.get("/_emulator/published").json() if p["kind"] == "reply"]
