@@ -224,38 +224,32 @@ class Cluster:
             list(pool.map(click, messages.values()))
 
 
-def _env(
-    cluster_db: str, ws_url: str, ws_config: WorkspaceConfig, graph: str, tmp: Path, i: int, extra: dict[str, str]
-) -> dict[str, str]:
+def _env(cluster_db: str, ws_url: str, ws_config: WorkspaceConfig, graph: str, tmp: Path, i: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOWANA_", "SLACK_", "META_", "X_"))}
-    return (
-        env
-        | {
-            "SOWANA_DATABASE_URL": cluster_db,
-            "SOWANA_CHROMA_PATH": str(tmp / f"chroma-{i}"),
-            "SOWANA_API_TOKEN": API_TOKEN,
-            "SLACK_BOT_TOKEN": ws_config.bot_token,
-            "SLACK_SIGNING_SECRET": ws_config.signing_secret,
-            "SLACK_API_URL": f"{ws_url}/api/",
-            "SOWANA_REVIEW_CHANNEL": REVIEW,
-            "SOWANA_SAC_CHANNEL": SAC,
-            "SOWANA_APPROVERS": "S0APPROVERS",
-            "META_APP_SECRET": DEV_SECRETS["meta_app_secret"],
-            "META_VERIFY_TOKEN": DEV_SECRETS["meta_verify_token"],
-            "META_PAGE_TOKEN": DEV_SECRETS["meta_page_token"],
-            "META_GRAPH_URL": f"{graph}/v21.0",
-            "META_PAGE_IDS": f"{DEV_PAGE_ID},{DEV_IG_ID}",
-            "SOWANA_WORKER_POLL_SECONDS": "0.1",
-            "SOWANA_LEASE_SECONDS": "6",
-            # Slack's pace and storm grouping have their own tests (tests/flows/test_storm.py): here every
-            # comment gets its own message, as fast as the workspace (rate limit off) takes them.
-            "SOWANA_SLACK_POSTS_PER_SECOND": "1000",
-            "SOWANA_SLACK_POST_BURST": "1000",
-            "SOWANA_STORM_THRESHOLD": "0",
-            "PYTHONUNBUFFERED": "1",
-        }
-        | extra
-    )
+    return env | {
+        "SOWANA_DATABASE_URL": cluster_db,
+        "SOWANA_CHROMA_PATH": str(tmp / f"chroma-{i}"),
+        "SOWANA_API_TOKEN": API_TOKEN,
+        "SLACK_BOT_TOKEN": ws_config.bot_token,
+        "SLACK_SIGNING_SECRET": ws_config.signing_secret,
+        "SLACK_API_URL": f"{ws_url}/api/",
+        "SOWANA_REVIEW_CHANNEL": REVIEW,
+        "SOWANA_SAC_CHANNEL": SAC,
+        "SOWANA_APPROVERS": "S0APPROVERS",
+        "META_APP_SECRET": DEV_SECRETS["meta_app_secret"],
+        "META_VERIFY_TOKEN": DEV_SECRETS["meta_verify_token"],
+        "META_PAGE_TOKEN": DEV_SECRETS["meta_page_token"],
+        "META_GRAPH_URL": f"{graph}/v21.0",
+        "META_PAGE_IDS": f"{DEV_PAGE_ID},{DEV_IG_ID}",
+        "SOWANA_WORKER_POLL_SECONDS": "0.1",
+        "SOWANA_LEASE_SECONDS": "6",
+        # Slack's pace and storm grouping have their own tests (tests/flows/test_storm.py): here every
+        # comment gets its own message, as fast as the workspace (rate limit off) takes them.
+        "SOWANA_SLACK_POSTS_PER_SECOND": "1000",
+        "SOWANA_SLACK_POST_BURST": "1000",
+        "SOWANA_STORM_THRESHOLD": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 @contextmanager
@@ -303,7 +297,7 @@ def run_cluster(
             proc = subprocess.Popen(
                 [str(SOWANA), "serve", "--host", "127.0.0.1", "--port", str(port)],
                 cwd=tmp,
-                env=_env(serve_database_url or database_url, ws_url, ws_config, graph, tmp, i, env or {}),
+                env=_env(serve_database_url or database_url, ws_url, ws_config, graph, tmp, i) | (env or {}),
                 stdout=handle,
                 stderr=subprocess.STDOUT,
             )
