@@ -16,7 +16,6 @@ from api.metrics import Metrics
 from api.platforms.engagement import make_reader
 from api.platforms.polling import MentionsPoller
 from api.publishing import make_publisher_for
-from bot.blocks.text import as_text
 from bot.brain import Brain, build_brain
 from bot.brands import BrandLookups, Brands, load_brands
 from bot.comments.casefile import channel_persona
@@ -109,20 +108,17 @@ def make_poller(
 
 
 def make_insights(
-    settings: Settings, engine: Engine, brands: Brands, review: SlackReview | None, store: Any | None
+    settings: Settings, engine: Engine, brands: Brands, sender: SlackSender | None, store: Any | None
 ) -> tuple[InsightsLoop, Callable[[], None]]:
-    """Insights (#12): the daily digest and bad-buzz alerts in each brand's review channel (when Slack is
-    configured), engagement polling of our replies (when a platform is) feeding the `viral` collections."""
-
-    def post(channel: str, text: str, blocks: list[dict[str, Any]]) -> str | None:
-        assert review is not None
-        return str(review.client.chat_postMessage(channel=channel, text=as_text(text), blocks=blocks)["ts"])
+    """Insights (#12): the daily digest and bad-buzz alerts in each brand's review channel, queued for the
+    Slack sender (when Slack is configured), engagement polling of our replies (when a platform is)
+    feeding the `viral` collections."""
 
     def link(brand: str, topic: str, since: Any) -> str:
         return dashboard_link(settings, brand, topic=topic, since=since.isoformat(timespec="minutes"))
 
     plans = schedules(brands.items, settings)
-    if review is None:  # nowhere to post: episodes and engagement are still recorded for the dashboard
+    if sender is None:  # nowhere to post: episodes and engagement are still recorded for the dashboard
         plans = [dataclasses.replace(p, channel=None) for p in plans]
     read, close = make_reader(settings)
     tracker = EngagementTracker(
@@ -137,9 +133,9 @@ def make_insights(
         engine,
         settings,
         plans,
-        post,
+        on_queued=sender.wake if sender is not None else None,
         engagement=tracker,
-        buzz=BuzzWatch(engine, BuzzParams.from_settings(settings), post, link),
+        buzz=BuzzWatch(engine, BuzzParams.from_settings(settings), link),
         poll_seconds=settings.insights_poll_seconds,
     )
     return loop, close
@@ -311,7 +307,7 @@ def wire(
     insights: InsightsLoop | None = None
     close_insights: Callable[[], None] = _nothing
     if run_worker:
-        insights, close_insights = make_insights(settings, engine, brands.brands, review, brain.store)
+        insights, close_insights = make_insights(settings, engine, brands.brands, sender, brain.store)
     eraser = Eraser(
         engine,
         store=brain.store,

@@ -11,12 +11,17 @@ triaged, drafted, queued), then the sender drains it. Triage is a labelled stand
 is benched in bench/triage.py) and drafting a template, so the figure is the sender's.
 
     uv run python bench/storm.py [--comments 10000] [--speedup 20] [--threshold 50] [--database-url URL]
+                                 [--processes 2]
+
+With `--processes N` (PostgreSQL), N-1 more processes run the same app (worker and sender) on the same
+database and workspace, as `sowana serve` processes behind a load balancer would; all share the work.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -133,6 +138,54 @@ def make_brain(labels: dict[str, tuple[str, str]]) -> Brain:
     return Brain(classify=classify, drafter=drafter)
 
 
+def bench_settings(args: argparse.Namespace, url: str, tmp: str, ws_config: WorkspaceConfig, ws_url: str) -> Any:
+    return load_settings(
+        database_url=url,
+        chroma_path=f"{tmp}/chroma",
+        **ws_config.app_settings(ws_url),
+        review_channel=REVIEW,
+        api_token="bench",
+        worker_poll_seconds=0.05,
+        slack_posts_per_second=args.speedup,
+        slack_post_burst=3,
+        storm_threshold=args.threshold,
+    )
+
+
+def queued_reviews(engine: Any) -> int:
+    with session_scope(engine) as s:
+        return int(
+            s.exec(select(func.count()).select_from(SlackOutgoing).where(col(SlackOutgoing.kind) == "review")).one()
+        )
+
+
+def shown_comments(engine: Any) -> int:
+    """Comments in front of the team: in their own review message or in a summary."""
+    with session_scope(engine) as s:
+        return int(s.exec(select(func.count(func.distinct(SlackPost.comment_id)))).one())
+
+
+def join(args: argparse.Namespace) -> None:
+    """One more process on the same database and workspace: triage, drafts and sends with the others."""
+    tmp = tempfile.mkdtemp(prefix="sowana-storm-join-")
+    engine = make_engine(args.database_url)
+    texts = storm_texts(args.comments)
+    labels = {f"storm-{i}": (intent, prio) for i, (_t, intent, prio) in enumerate(texts)}
+    ws_config = WorkspaceConfig(rate_limit=RateLimit(enabled=True, per_second=args.speedup, burst=4))
+    settings = bench_settings(args, args.database_url, tmp, ws_config, args.join)
+    app = create_app(settings, engine=engine, brain=make_brain(labels), publisher_for=lambda _b, _p: None)  # type: ignore[arg-type,return-value]
+    with serve_in_thread(app, port=free_port()):
+        sender = app.state.context.sender
+        sender.stop()
+        deadline = time.monotonic() + args.timeout
+        while queued_reviews(engine) < len(texts) and time.monotonic() < deadline:
+            time.sleep(1.0)
+        sender.start()
+        while shown_comments(engine) < len(texts) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        print(f"process #2 sent {sender.sent} messages ({sender.rate_limited} 429s)", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--comments", type=int, default=10_000)
@@ -140,7 +193,14 @@ def main() -> None:
     parser.add_argument("--threshold", type=int, default=50)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument("--processes", type=int, default=1, help="processes sharing the work (PostgreSQL)")
+    parser.add_argument("--join", default=None, help=argparse.SUPPRESS)  # internal: the workspace URL to join
     args = parser.parse_args()
+    if args.join:
+        join(args)
+        return
+    if args.processes > 1 and not (args.database_url or "").startswith("postgresql"):
+        parser.error("--processes > 1 needs --database-url postgresql+psycopg://… (processes share it)")
 
     tmp = tempfile.mkdtemp(prefix="sowana-storm-")
     url = args.database_url or f"sqlite:///{tmp}/storm.db"
@@ -154,17 +214,7 @@ def main() -> None:
         rate_limit=RateLimit(enabled=True, per_second=args.speedup, burst=4),
     )
     with run_workspace(ws_config) as ws_url, WorkspaceClient(ws_url) as ws:
-        settings = load_settings(
-            database_url=url,
-            chroma_path=f"{tmp}/chroma",
-            **ws_config.app_settings(ws_url),
-            review_channel=REVIEW,
-            api_token="bench",
-            worker_poll_seconds=0.05,
-            slack_posts_per_second=args.speedup,
-            slack_post_burst=3,
-            storm_threshold=args.threshold,
-        )
+        settings = bench_settings(args, url, tmp, ws_config, ws_url)
         # The storm arrives (stored), the worker triages and drafts it; Slack is the bottleneck we
         # measure, so the sender is held back until the whole backlog waits, then drains it.
         t0 = time.monotonic()
@@ -181,20 +231,20 @@ def main() -> None:
                 ),
             )
         print(f"stored {len(texts)} comments in {time.monotonic() - t0:.1f} s", flush=True)
+        others = [
+            subprocess.Popen(
+                [sys.executable, __file__, "--join", ws_url, "--database-url", url]
+                + ["--comments", str(args.comments), "--speedup", str(args.speedup)]
+                + ["--threshold", str(args.threshold), "--timeout", str(args.timeout)]
+            )
+            for _ in range(args.processes - 1)
+        ]
         app = create_app(settings, engine=engine, brain=make_brain(labels), publisher_for=lambda _b, _p: None)  # type: ignore[arg-type,return-value]
         with serve_in_thread(app, port=port):
             sender = app.state.context.sender
             sender.stop()
             t0 = time.monotonic()
-            while time.monotonic() - t0 < args.timeout:
-                with session_scope(engine) as s:
-                    queued = int(
-                        s.exec(
-                            select(func.count()).select_from(SlackOutgoing).where(col(SlackOutgoing.kind) == "review")
-                        ).one()
-                    )
-                if queued >= len(texts):
-                    break
+            while time.monotonic() - t0 < args.timeout and queued_reviews(engine) < len(texts):
                 time.sleep(1.0)
             print(f"triaged, drafted and queued in {time.monotonic() - t0:.1f} s", flush=True)
             start = time.monotonic()
@@ -202,9 +252,7 @@ def main() -> None:
             posted = 0
             last = 0.0
             while time.monotonic() - start < args.timeout:
-                with session_scope(engine) as s:
-                    # shown: in its own review message or in a summary (urgent ones may be escalated since)
-                    posted = int(s.exec(select(func.count(func.distinct(SlackPost.comment_id)))).one())
+                posted = shown_comments(engine)  # urgent ones may be escalated since
                 if posted >= len(texts):
                     break
                 if time.monotonic() - last > 10:
@@ -212,6 +260,8 @@ def main() -> None:
                     print(f"  {time.monotonic() - start:6.0f} s: {posted} posted, {sender.sent} messages", flush=True)
                 time.sleep(0.2)
             wall = time.monotonic() - start
+            for other in others:
+                other.wait(60)
         messages = ws.messages(REVIEW)
     with session_scope(engine) as s:
         shown = s.exec(select(SlackPost.kind, func.count()).group_by(col(SlackPost.kind))).all()
@@ -235,6 +285,7 @@ def main() -> None:
     # does not slow down with Slack, so wall × speedup overstates it: both figures are printed.
     paced = len(messages) / 1.0
     print()
+    print(f"processes                {args.processes} (this one sent {sender.sent} messages)")
     print(f"comments                 {len(texts)}")
     print(f"states                   {dict(states)}")
     print(f"slack posts by kind      {dict(shown)} ({per_comment} distinct comments)")

@@ -320,14 +320,16 @@ class SlackEvent(SQLModel, table=True):
 
 class DigestRun(SQLModel, table=True):
     """One brand's daily digest for one local day: the unique key is what stops a second process (or a
-    restart) from posting it twice. `status` sending → sent; a stale `sending` claim may be retaken."""
+    restart) from queueing it twice. `status` queued (in the Slack sender's queue, key
+    `digest:{brand}:{day}`, written in the same transaction); `sending` / `sent` / `failed` are left by
+    releases that posted directly (a `failed` run is queued again)."""
 
     __table_args__ = (UniqueConstraint("brand", "day", name="uq_digestrun_brand_day"),)
 
     id: int | None = Field(default=None, primary_key=True)
     brand: str = Field(max_length=64)
     day: str = Field(max_length=10)  # YYYY-MM-DD in the brand's timezone
-    status: str = Field(default="sending", max_length=16)  # sending | sent | failed
+    status: str = Field(default="sending", max_length=16)  # queued (sending | sent | failed: older releases)
     channel: str | None = Field(default=None, max_length=32)
     ts: str | None = Field(default=None, max_length=32)
     claimed_at: datetime = _ts()

@@ -3,7 +3,9 @@
 Serves, under any version prefix (`/v21.0/...`): `POST /{comment-id}/comments` (Facebook reply),
 `POST /{ig-comment-id}/replies` (Instagram reply, top-level and visible comments only),
 `POST /{page-id}/messages` (private reply, one per comment), `POST /{comment-id}` with
-`is_hidden` / `hide`, `DELETE /{comment-id}` and `GET /{comment-id}`, with Graph error objects.
+`is_hidden` / `hide`, `DELETE /{comment-id}`, `GET /{comment-id}` and the replies edges
+`GET /{comment-id}/comments` / `GET /{ig-comment-id}/replies` (`data` + cursor `paging`), with Graph
+error objects.
 
 Inspection and control (not part of the Graph API):
   GET  /_emulator/published      what was published (replies, private replies, hides, deletes)
@@ -18,11 +20,15 @@ Inspection and control (not part of the Graph API):
   POST /_emulator/faults         {"fail": N, "status": 500} | {"next": [{"status": 429, "retry_after": 1},
                                  {"kind": "usage_limit", "regain_minutes": 0}, {"kind": "expired_token"}]}
                                  | {"expired_token": true} | {"missing_permission": true};  DELETE resets
+                                 {"next": [{"kind": "accepted_then_timeout", "delay": 15}]}: the next call is
+                                 carried out (a reply is published) but answered only after `delay` s, with
+                                 a 504: the caller times out not knowing it went through
   POST /_emulator/reset          forget everything
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import re
@@ -38,6 +44,7 @@ from api.emulators.common import Faults, Record, add_control_routes, deliver, re
 from api.platforms.signatures import meta_signature
 
 _VERSION = re.compile(r"^/v\d+\.\d+(?=/)")
+LATE = "accepted_then_timeout"  # a fault kind: carried out, answered too late
 
 
 def graph_error(
@@ -279,10 +286,14 @@ def create_graph_emulator(
 
     async def handle(request: Request, run: Callable[[dict[str, Any]], JSONResponse]) -> JSONResponse:
         body = await read_body(request)
+        late = st.faults.next.popleft() if st.faults.next and st.faults.next[0].get("kind") == LATE else None
         response = check(request)
         if response is None:
             response = run(body)
         st.record.call(request, body, response.status_code)
+        if late is not None:  # done; the answer comes after the caller gave up waiting
+            await asyncio.sleep(float(late.get("delay", 15.0)))
+            return graph_error(504, "Gateway Time-out", 1, type_="OAuthException")
         return response
 
     def _text(body: dict[str, Any]) -> str | None:
@@ -418,6 +429,31 @@ def create_graph_emulator(
             return JSONResponse({"success": True})
 
         return await handle(request, run)
+
+    def replies_edge(object_id: str, request: Request, platform: str, key: str) -> JSONResponse:
+        """The replies to a comment, oldest first, a page of `limit` at a time (cursor `after`)."""
+        target = st.comments.get(object_id)
+        if target is None or target["deleted"] or target["platform"] != platform:
+            return missing(object_id)
+        children = [c for c in st.comments.values() if c.get("parent_id") == object_id and not c["deleted"]]
+        limit = max(1, min(100, int(request.query_params.get("limit") or 25)))
+        start = int(request.query_params.get("after") or 0)
+        page = children[start : start + limit]
+        data = [{"id": c["id"], key: c["text"], "from": c["from"]} for c in page]
+        out: dict[str, Any] = {"data": data}
+        if page:
+            out["paging"] = {"cursors": {"before": str(start), "after": str(start + len(page))}}
+            if start + len(page) < len(children):
+                out["paging"]["next"] = f"{request.url.path}?after={start + len(page)}&limit={limit}"
+        return JSONResponse(out)
+
+    @app.get("/{object_id}/comments")
+    async def fb_replies(object_id: str, request: Request) -> JSONResponse:
+        return await handle(request, lambda _body: replies_edge(object_id, request, "facebook", "message"))
+
+    @app.get("/{object_id}/replies")
+    async def ig_replies(object_id: str, request: Request) -> JSONResponse:
+        return await handle(request, lambda _body: replies_edge(object_id, request, "instagram", "text"))
 
     @app.get("/{object_id}")
     async def read(object_id: str, request: Request) -> JSONResponse:

@@ -4,7 +4,8 @@ Serves: `GET /2/users/:id/mentions` (since_id, until_id, max_results, pagination
 expansions=author_id, tweet.fields) from the posts fired into it, `POST /2/tweets` (with
 `reply.in_reply_to_tweet_id`), `PUT /2/tweets/:id/hidden` (refused outside the brand's own
 conversations), `DELETE /2/tweets/:id` (own posts only), and
-`POST /2/dm_conversations/with/:participant_id/messages`; errors are problem JSON
+`POST /2/dm_conversations/with/:participant_id/messages`, `GET /2/users/me` and `GET /2/users/:id/tweets`
+(the account's own posts, newest first: max_results, pagination_token, tweet.fields); errors are problem JSON
 (`{"title", "detail", "type", "status"}`), 429 carries `x-rate-limit-*` headers.
 
 Control: `POST /_emulator/fire` ({"text", "author": {"id", "name", "username"}, "in_reply_to_tweet_id"?,
@@ -13,12 +14,14 @@ Control: `POST /_emulator/fire` ({"text", "author": {"id", "name", "username"}, 
 "quotes"}: read back by `GET /2/tweets?ids=…&tweet.fields=public_metrics`),
 `GET /_emulator/published`, `/calls`, `/tweets`,
 `POST /_emulator/faults` ({"fail": N, "status": 500} | {"next": [{"status": 429, "reset_in": 1}]} |
-{"expired_token": true}), `DELETE /_emulator/faults`, `POST /_emulator/config` ({"webhook_url"}),
-`POST /_emulator/reset`.
+{"expired_token": true} | {"next": [{"kind": "accepted_then_timeout", "delay": 15}]}: the next call is
+carried out but answered only after `delay` s, with a 503), `DELETE /_emulator/faults`,
+`POST /_emulator/config` ({"webhook_url"}), `POST /_emulator/reset`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import math
@@ -33,6 +36,7 @@ from fastapi.responses import JSONResponse
 from api.emulators.common import Faults, Record, add_control_routes, deliver, read_body
 from api.platforms.signatures import x_signature
 
+LATE = "accepted_then_timeout"  # a fault kind: carried out, answered too late
 TWEET_FIELDS = {"conversation_id", "in_reply_to_user_id", "created_at", "referenced_tweets", "author_id"}
 
 
@@ -200,6 +204,7 @@ def create_x_emulator(
 
     async def handle(request: Request, run: Callable[[dict[str, Any]], JSONResponse]) -> JSONResponse:
         body = await read_body(request)
+        late = st.faults.next.popleft() if st.faults.next and st.faults.next[0].get("kind") == LATE else None
         response = check(request)
         if response is None:
             if body.get("__invalid_json__"):
@@ -207,6 +212,9 @@ def create_x_emulator(
             else:
                 response = run(body)
         st.record.call(request, body, response.status_code)
+        if late is not None:  # done; the answer comes after the caller gave up waiting
+            await asyncio.sleep(float(late.get("delay", 15.0)))
+            return problem(503, "Service Unavailable", "Service is temporarily unavailable. Please retry.")
         return response
 
     def publish(kind: str, request: Request, target: str | None, body: dict[str, Any], new_id: str | None) -> None:
@@ -222,49 +230,62 @@ def create_x_emulator(
             }
         )
 
+    @app.get("/2/users/me")
+    async def me(request: Request) -> JSONResponse:
+        return await handle(request, lambda _body: JSONResponse({"data": dict(st.users[st.user_id])}))
+
+    def tweets_page(q: Any, found: list[dict[str, Any]]) -> JSONResponse:
+        """A page of `found` (newest first) as X lists posts: max_results, pagination_token, tweet.fields,
+        expansions=author_id."""
+        try:
+            limit = int(q.get("max_results", "10"))
+        except ValueError:
+            limit = -1
+        if not 5 <= limit <= 100:
+            return problem(400, "Invalid Request", "The `max_results` query parameter value is not between 5 and 100")
+        token = q.get("pagination_token")
+        if token:
+            found = [t for t in found if int(t["id"]) < int(token.removeprefix("p"))]
+        page, rest = found[:limit], found[limit:]
+        if not page:
+            return JSONResponse({"meta": {"result_count": 0}})
+        fields = set(q.get("tweet.fields", "").split(",")) & TWEET_FIELDS
+        data = [
+            {"id": t["id"], "text": t["text"], "edit_history_tweet_ids": [t["id"]]}
+            | {f: t[f] for f in sorted(fields) if f in t}
+            for t in page
+        ]
+        out: dict[str, Any] = {"data": data}
+        if "author_id" in q.get("expansions", "").split(","):
+            authors = dict.fromkeys(t["author_id"] for t in page)
+            out["includes"] = {"users": [st.users[a] for a in authors if a in st.users]}
+        meta: dict[str, Any] = {"result_count": len(page), "newest_id": page[0]["id"], "oldest_id": page[-1]["id"]}
+        if rest:
+            meta["next_token"] = "p" + page[-1]["id"]
+        out["meta"] = meta
+        return JSONResponse(out)
+
+    def newest_first(keep: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+        return sorted(
+            (t for t in st.tweets.values() if not t["deleted"] and keep(t)), key=lambda t: int(t["id"]), reverse=True
+        )
+
+    @app.get("/2/users/{uid}/tweets")
+    async def timeline(uid: str, request: Request) -> JSONResponse:
+        q = request.query_params
+        return await handle(request, lambda _body: tweets_page(q, newest_first(lambda t: t["author_id"] == uid)))
+
     @app.get("/2/users/{uid}/mentions")
     async def mentions(uid: str, request: Request) -> JSONResponse:
         q = request.query_params
 
         def run(_body: dict[str, Any]) -> JSONResponse:
-            try:
-                limit = int(q.get("max_results", "10"))
-            except ValueError:
-                limit = -1
-            if not 5 <= limit <= 100:
-                return problem(
-                    400, "Invalid Request", "The `max_results` query parameter value is not between 5 and 100"
-                )
-            found = sorted(
-                (t for t in st.tweets.values() if not t["deleted"] and uid == st.user_id and st.is_mention(t)),
-                key=lambda t: int(t["id"]),
-                reverse=True,
-            )
+            found = newest_first(lambda t: uid == st.user_id and st.is_mention(t))
             if q.get("since_id"):
                 found = [t for t in found if int(t["id"]) > int(q["since_id"])]
             if q.get("until_id"):
                 found = [t for t in found if int(t["id"]) < int(q["until_id"])]
-            token = q.get("pagination_token")
-            if token:
-                found = [t for t in found if int(t["id"]) < int(token.removeprefix("p"))]
-            page, rest = found[:limit], found[limit:]
-            if not page:
-                return JSONResponse({"meta": {"result_count": 0}})
-            fields = set(q.get("tweet.fields", "").split(",")) & TWEET_FIELDS
-            data = []
-            for t in page:
-                item = {"id": t["id"], "text": t["text"], "edit_history_tweet_ids": [t["id"]]}
-                item |= {f: t[f] for f in sorted(fields) if f in t}
-                data.append(item)
-            out: dict[str, Any] = {"data": data}
-            if "author_id" in q.get("expansions", "").split(","):
-                authors = dict.fromkeys(t["author_id"] for t in page)
-                out["includes"] = {"users": [st.users[a] for a in authors if a in st.users]}
-            meta: dict[str, Any] = {"result_count": len(page), "newest_id": page[0]["id"], "oldest_id": page[-1]["id"]}
-            if rest:
-                meta["next_token"] = "p" + page[-1]["id"]
-            out["meta"] = meta
-            return JSONResponse(out)
+            return tweets_page(q, found)
 
         return await handle(request, run)
 

@@ -53,6 +53,9 @@ class GenericPublisher:
     def private_reply(self, comment: CommentRef, text: str) -> Published:
         return Published(platform_id=self._record(comment, "recorded_private_reply", chars=len(text)))
 
+    def find_reply(self, comment: CommentRef, text: str) -> Published | None:
+        return None  # recorded in one local transaction: nothing to read back
+
     def hide(self, comment: CommentRef, hidden: bool = True) -> None:
         self._record(comment, "recorded_hide" if hidden else "recorded_unhide")
 

@@ -1,7 +1,11 @@
 """The outbound HTTP client shared by the connectors: timeouts, and retries that heal.
 
 Retried: network failures, 5xx, 429 and whatever the platform's predicate calls transient (Meta's
-rate-limit error codes). The wait is the platform's own word when it gives one (`Retry-After`,
+rate-limit error codes). A call that creates something (a reply: `repeatable=False`) is retried here only
+when the platform cannot have acted on it: the connection was never made, or it refused the call (429, a
+4xx rate-limit code). A time-out or a 5xx after the request left may have been accepted: it goes back to
+the outbox as `AMBIGUOUS`, which reads the platform back before it tries again.
+The wait is the platform's own word when it gives one (`Retry-After`,
 X's `x-rate-limit-reset`, Meta's `estimated_time_to_regain_access`), else exponential backoff.
 A wait longer than `max_wait` is not slept in a worker thread: the last response goes back to the
 connector, which reports a retryable failure. Nothing else is retried (expired token, missing
@@ -94,8 +98,16 @@ def hinted_delay(headers: httpx.Headers, now: float | None = None) -> float | No
     return _meta_regain_seconds(headers)
 
 
+AMBIGUOUS = "ambiguous"  # PublishError.code: the platform may or may not have acted on the call
+
+
 def default_transient(response: httpx.Response) -> bool:
     return response.status_code >= 500 or response.status_code == 429
+
+
+def _never_sent(exc: httpx.TransportError) -> bool:
+    """The request never reached the platform: no connection was made."""
+    return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
 
 
 def send(
@@ -107,16 +119,25 @@ def send(
     transient: Callable[[httpx.Response], bool] = default_transient,
     policy: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    repeatable: bool = True,
     **kwargs: Any,
 ) -> httpx.Response:
     """One logical call with retries. Returns the final response (success or not); raises a
-    retryable `PublishError` only when the service could not be reached at all."""
+    retryable `PublishError` when the service could not be reached at all, or (`repeatable` False)
+    when the call may have been accepted and no answer came (code `AMBIGUOUS`)."""
     policy = policy or RetryPolicy()
     for attempt in range(1, policy.attempts + 1):
         try:
             response = client.request(method, url, **kwargs)
         except httpx.TransportError as exc:
             log.warning("%s %s: %s (attempt %d/%d)", service, method, type(exc).__name__, attempt, policy.attempts)
+            if not repeatable and not _never_sent(exc):
+                raise PublishError(
+                    f"{service} did not answer ({type(exc).__name__}): Sowana will check whether it went out "
+                    "before trying again",
+                    retryable=True,
+                    code=AMBIGUOUS,
+                ) from None
             if attempt == policy.attempts:
                 raise PublishError(
                     f"could not reach {service} ({type(exc).__name__}): Sowana will try again",
@@ -126,6 +147,8 @@ def send(
             sleep(policy.backoff_for(attempt))
             continue
         if attempt == policy.attempts or not transient(response):
+            return response
+        if not repeatable and response.status_code >= 500:  # maybe accepted: the outbox reads back first
             return response
         hint = hinted_delay(response.headers)
         delay = hint if hint is not None else policy.backoff_for(attempt)

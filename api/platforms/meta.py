@@ -6,6 +6,11 @@ Calls (paths relative to `META_GRAPH_URL`, e.g. https://graph.facebook.com/v21.0
   private reply      POST   /{page-id}/messages        {"recipient": {"comment_id"}, "message": {"text"}}
   hide / unhide      POST   /{comment-id}              {"is_hidden": b} (Facebook) | {"hide": b} (Instagram)
   delete             DELETE /{comment-id}
+  read back replies  GET    /{comment-id}/comments?filter=stream&fields=id,message,from  (Facebook)
+                     GET    /{ig-comment-id}/replies?fields=id,text,from               (Instagram)
+                     → {"data": [...], "paging": {"cursors": {"after"}, "next"}}
+A reply or private reply is not retried in-call after a time-out or a 5xx (Graph may have accepted it):
+the outbox reads the comment's replies back first (`find_reply`) and adopts ours if it is there.
 Errors are Graph error objects `{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`.
 """
 
@@ -93,6 +98,10 @@ def explain(response: httpx.Response, platform: str) -> PublishError:
     )
 
 
+def _facebook_published(new_id: str) -> Published:
+    return Published(platform_id=new_id, url=f"https://www.facebook.com/{new_id}" if new_id else None)
+
+
 class MetaPublisher:
     """`Publisher` for platforms `facebook` and `instagram` (one page token, sent as a Bearer header)."""
 
@@ -113,7 +122,16 @@ class MetaPublisher:
     def close(self) -> None:
         self.client.close()
 
-    def _call(self, platform: str, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _call(
+        self,
+        platform: str,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        repeatable: bool = True,
+        params: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
         if not self.page_token:
             raise PublishError(
                 f"no token is configured for {_WHO.get(platform, 'Meta')}: set META_PAGE_TOKEN",
@@ -128,7 +146,9 @@ class MetaPublisher:
             transient=meta_transient,
             policy=self.policy,
             sleep=self.sleep,
+            repeatable=repeatable,
             json=body,
+            params=params,
             headers={"Authorization": f"Bearer {self.page_token}"},
         )
         if response.status_code >= 400 or "error" in json_or_empty(response):
@@ -150,18 +170,43 @@ class MetaPublisher:
                     retryable=False,
                     code="ig_reply_to_reply",
                 )
-            data = self._call("instagram", "POST", f"{comment.external_id}/replies", {"message": text})
+            data = self._call(
+                "instagram", "POST", f"{comment.external_id}/replies", {"message": text}, repeatable=False
+            )
             return Published(platform_id=str(data.get("id", "")))
-        data = self._call("facebook", "POST", f"{comment.external_id}/comments", {"message": text})
-        new_id = str(data.get("id", ""))
-        return Published(platform_id=new_id, url=f"https://www.facebook.com/{new_id}" if new_id else None)
+        data = self._call("facebook", "POST", f"{comment.external_id}/comments", {"message": text}, repeatable=False)
+        return _facebook_published(str(data.get("id", "")))
+
+    def find_reply(self, comment: CommentRef, text: str) -> Published | None:
+        """Our reply `text` to the comment if the platform has it (an earlier try whose answer was lost):
+        Facebook: a reply from the brand's page (the post id's first part) with that message; Instagram:
+        a reply with that text (the edge does not say which account wrote it without another call)."""
+        self._check(comment)
+        instagram = comment.platform == "instagram"
+        edge, key = ("replies", "text") if instagram else ("comments", "message")
+        params = {"fields": f"id,{key},from", "limit": "100"} | ({} if instagram else {"filter": "stream"})
+        page = (
+            comment.post_id.split("_", 1)[0] if not instagram and comment.post_id and "_" in comment.post_id else None
+        )
+        for _ in range(20):  # pages of 100 replies
+            data = self._call(comment.platform, "GET", f"{comment.external_id}/{edge}", params=params)
+            for item in data.get("data") or []:
+                author = (item.get("from") or {}).get("id")
+                if item.get(key) == text and (page is None or str(author) == page):
+                    found = str(item.get("id", ""))
+                    return Published(platform_id=found) if instagram else _facebook_published(found)
+            after = ((data.get("paging") or {}).get("cursors") or {}).get("after")
+            if not after or not (data.get("paging") or {}).get("next"):
+                return None
+            params = params | {"after": str(after)}
+        return None
 
     def private_reply(self, comment: CommentRef, text: str) -> Published:
         self._check(comment)
         # Facebook post ids are "<page id>_<post id>"; with a page token "me" is the page itself.
         page = comment.post_id.split("_", 1)[0] if comment.platform == "facebook" and comment.post_id else "me"
         body = {"recipient": {"comment_id": comment.external_id}, "message": {"text": text}}
-        data = self._call(comment.platform, "POST", f"{page}/messages", body)
+        data = self._call(comment.platform, "POST", f"{page}/messages", body, repeatable=False)
         return Published(platform_id=str(data.get("message_id", "")))
 
     def hide(self, comment: CommentRef, hidden: bool = True) -> None:

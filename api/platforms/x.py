@@ -4,6 +4,10 @@ Calls (paths relative to `X_API_URL`, e.g. https://api.x.com/2):
   reply          POST /tweets                      {"text", "reply": {"in_reply_to_tweet_id"}} → {"data": {"id"}}
   private reply  POST /dm_conversations/with/{author-id}/messages {"text"}  → {"data": {"dm_event_id"}}
   hide / unhide  PUT  /tweets/{id}/hidden          {"hidden": b}           → {"data": {"hidden"}}
+  read back      GET  /users/me → {"data": {"id"}};  GET /users/{id}/tweets?tweet.fields=referenced_tweets
+                 → {"data": [{"id", "text", "referenced_tweets": [{"type": "replied_to", "id"}]}], "meta"}
+A reply or direct message is not retried in-call after a time-out or a 5xx (X may have posted it): the
+outbox reads the account's recent posts back first (`find_reply`) and adopts ours if it is there.
 X lets an account hide replies only in conversations it started, and never delete others' posts.
 `X_BEARER_TOKEN` must be a user-context token (OAuth 2.0 with tweet.write) to post.
 """
@@ -59,6 +63,10 @@ def explain(response: httpx.Response) -> PublishError:
     return PublishError(f"X refused the request ({detail})", retryable=False, code=f"http_{status}")
 
 
+def _published(new_id: str) -> Published:
+    return Published(platform_id=new_id, url=f"https://x.com/i/web/status/{new_id}" if new_id else None)
+
+
 class XPublisher:
     """`Publisher` for platform `x`."""
 
@@ -75,11 +83,20 @@ class XPublisher:
         self.client = client or make_client(api_url)
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
+        self._user_id: str | None = None  # the account's, learnt once (GET /users/me)
 
     def close(self) -> None:
         self.client.close()
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        repeatable: bool = True,
+        params: dict[str, str] | None = None,
+    ) -> httpx.Response:
         if not self.bearer_token:
             raise PublishError("no X token is configured: set X_BEARER_TOKEN", retryable=False, code="token_missing")
         return send(
@@ -89,7 +106,9 @@ class XPublisher:
             service="X",
             policy=self.policy,
             sleep=self.sleep,
+            repeatable=repeatable,
             json=body,
+            params=params,
             headers={"Authorization": f"Bearer {self.bearer_token}"},
         )
 
@@ -102,12 +121,33 @@ class XPublisher:
 
     def reply(self, comment: CommentRef, text: str) -> Published:
         body = {"text": text, "reply": {"in_reply_to_tweet_id": comment.external_id}}
-        data = self._ok(self._call("POST", "tweets", body))
-        new_id = str(data.get("id", ""))
-        return Published(platform_id=new_id, url=f"https://x.com/i/web/status/{new_id}" if new_id else None)
+        data = self._ok(self._call("POST", "tweets", body, repeatable=False))
+        return _published(str(data.get("id", "")))
+
+    def find_reply(self, comment: CommentRef, text: str) -> Published | None:
+        """Our reply `text` to the post among the account's recent posts (the last 500): one whose
+        `referenced_tweets` says it replied to it, with that text."""
+        if self._user_id is None:
+            self._user_id = str(self._ok(self._call("GET", "users/me"))["id"])
+        params = {"max_results": "100", "tweet.fields": "referenced_tweets"}
+        for _ in range(5):
+            response = self._call("GET", f"users/{self._user_id}/tweets", params=params)
+            body = json_or_empty(response)
+            if response.status_code >= 400:
+                raise explain(response)
+            for item in body.get("data") or []:
+                replied = {r.get("id") for r in item.get("referenced_tweets") or [] if r.get("type") == "replied_to"}
+                if comment.external_id in replied and item.get("text") == text:
+                    return _published(str(item["id"]))
+            token = (body.get("meta") or {}).get("next_token")
+            if not token:
+                return None
+            params = params | {"pagination_token": str(token)}
+        return None
 
     def private_reply(self, comment: CommentRef, text: str) -> Published:
-        data = self._ok(self._call("POST", f"dm_conversations/with/{comment.author_id}/messages", {"text": text}))
+        path = f"dm_conversations/with/{comment.author_id}/messages"
+        data = self._ok(self._call("POST", path, {"text": text}, repeatable=False))
         return Published(platform_id=str(data.get("dm_event_id", "")))
 
     def hide(self, comment: CommentRef, hidden: bool = True) -> None:

@@ -4,6 +4,11 @@ A `Publication` row is written with the team's decision (unique per comment and 
 double click makes one row); the outbox leases pending rows, calls the platform's `Publisher`,
 and records the result. Errors that can heal are retried with backoff; the others fail the
 comment with a plain reason, told in the Slack thread with a retry button.
+
+Exactly once: a reply whose earlier try may have reached the platform (a time-out or a 5xx after the
+request left, or a process that died mid-call: any try after the first) is first read back from the
+platform (`Publisher.find_reply`); found, it is adopted and recorded, not posted again. A private reply
+retried after such a try that the platform refuses as "already sent" was ours: it is recorded as sent.
 """
 
 from __future__ import annotations
@@ -130,10 +135,17 @@ class Outbox(PollingLoop):
                 )
             publisher = self.publisher_for(comment.brand, comment.platform)
             result = None
+            again = pub.attempts > 1  # an earlier try may have reached the platform
             if pub.target == "public_reply":
-                result = publisher.reply(ref, pub.text)
+                result = publisher.find_reply(ref, pub.text) if again else None
+                if result is not None:
+                    log.info(
+                        "comment %s: reply found on %s, adopted (publication %s)", comment_id, ref.platform, pub_id
+                    )
+                else:
+                    result = publisher.reply(ref, pub.text)
             elif pub.target == "private_reply":
-                result = publisher.private_reply(ref, pub.text)
+                result = self._private_reply(publisher, ref, pub.text, again)
             elif pub.target in ("hide", "unhide"):
                 publisher.hide(ref, pub.target == "hide")
             else:
@@ -148,6 +160,15 @@ class Outbox(PollingLoop):
         retry_while_unavailable(lambda: self._record(pub_id, pub, comment_id, result), self.lease_seconds / 2)
         log.info("comment %s: %s published on %s (publication %s)", comment_id, pub.target, comment.platform, pub_id)
         self._notify(self.notifier.refresh, comment_id)
+
+    @staticmethod
+    def _private_reply(publisher: Publisher, ref: CommentRef, text: str, again: bool) -> Published:
+        try:
+            return publisher.private_reply(ref, text)
+        except PublishError as exc:
+            if again and exc.code == "private_reply_used":  # one per comment: the earlier try got through
+                return Published(platform_id="")
+            raise
 
     def _record(self, pub_id: int, pub: Publication, comment_id: int, result: Published | None) -> None:
         with session_scope(self.engine, write=True) as s:

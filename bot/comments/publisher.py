@@ -41,6 +41,11 @@ class Publisher(Protocol):
 
     def private_reply(self, comment: CommentRef, text: str) -> Published: ...
 
+    def find_reply(self, comment: CommentRef, text: str) -> Published | None:
+        """Our public reply `text` to the comment if the platform already has it (an earlier try whose
+        answer was lost), read back from the platform; None when it is not there or cannot be read."""
+        ...
+
     def hide(self, comment: CommentRef, hidden: bool = True) -> None: ...
 
     def delete(self, comment: CommentRef) -> None: ...
@@ -57,6 +62,9 @@ class RecordingPublisher:
 
     def private_reply(self, comment: CommentRef, text: str) -> Published:
         return Published(platform_id=f"recorded-private:{comment.platform}:{comment.author_id}")
+
+    def find_reply(self, comment: CommentRef, text: str) -> Published | None:
+        return None  # nothing left the machine
 
     def hide(self, comment: CommentRef, hidden: bool = True) -> None:
         return None

@@ -14,7 +14,8 @@ Method (documented in the README too):
 - It *closes* when the current count ≤ max(frozen mean + σ, min_count / 2): back within one σ of normal
   (the gap between the opening and closing bars keeps a borderline count from flapping).
 - One alert when it opens (a few example comments, a link to all of them), one "back to normal" when it
-  closes; both posted once, whichever process gets there first.
+  closes; each queued for the Slack sender in the transaction that opens or closes the episode (under a
+  key naming the episode), so it is queued once whichever process gets there first, and posted once.
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.blocks.alerts import Example, back_to_normal_message, buzz_alert_message
 from bot.db import session_scope
 from bot.models import BuzzEpisode, Comment, TriageRecord
 from bot.settings import Settings
+from bot.slack.queue import enqueue_in
 
 log = logging.getLogger(__name__)
 
@@ -149,21 +151,26 @@ def load_negatives(engine: Engine, brand: str, since: datetime, until: datetime)
     return out
 
 
-Post = Callable[[str, str, list[dict[str, Any]]], str | None]
 Link = Callable[[str, str, datetime], str]  # (brand, topic, since) -> where to see every comment
+QUEUED = "queued"  # alert_ts / closed_ts once the message is in the sender's queue (key: buzz_key)
+Message = tuple[str, list[dict[str, Any]]]
+
+
+def buzz_key(episode_id: int, which: str) -> str:
+    """The sender's key of an episode's alert ("alert") or back-to-normal message ("closed")."""
+    return f"buzz:{episode_id}:{which}"
 
 
 class BuzzWatch:
     """Runs the method above for each brand every round, opening and closing episodes in the database."""
 
-    def __init__(self, engine: Engine, params: BuzzParams, post: Post, link: Link) -> None:
+    def __init__(self, engine: Engine, params: BuzzParams, link: Link) -> None:
         self.engine = engine
         self.params = params
-        self.post = post
         self.link = link
 
     def run(self, sched: Any, now: datetime) -> int:
-        """One assessment of `sched.brand` at `now`; returns how many messages were posted."""
+        """One assessment of `sched.brand` at `now`; returns how many messages were queued."""
         p = self.params
         since = now - p.bucket * (p.history + 1)
         negatives = load_negatives(self.engine, sched.brand, since, now)
@@ -178,7 +185,7 @@ class BuzzWatch:
                     select(BuzzEpisode).where(col(BuzzEpisode.brand) == sched.brand, col(BuzzEpisode.status) == "open")
                 ).all()
             }
-        posted = 0
+        queued = 0
         for topic in sorted(set(by_topic) | set(open_eps)):
             items = by_topic.get(topic, [])
             current, history = bucket_counts((n.at for n in items), now, p)
@@ -187,15 +194,15 @@ class BuzzWatch:
                 base = baseline(history, p.alpha)
                 if current >= opening_bar(base, p):
                     recent = sorted((n for n in items if now - n.at < p.bucket), key=lambda n: n.at, reverse=True)
-                    posted += self._open(sched, topic, now, current, base, recent)
+                    queued += self._open(sched, topic, now, current, base, recent)
             else:
                 if current > episode.peak:
                     self._peak(episode, current)
-                if episode.alert_ts is None:  # the alert could not be posted yet
-                    posted += self._alert(sched, episode, now)
+                if episode.alert_ts is None:  # opened while no channel was set
+                    queued += self._alert(sched, episode)
                 if current <= closing_bar(episode.baseline, episode.sigma, p):
-                    posted += self._close(sched, episode, now, current)
-        return posted
+                    queued += self._close(sched, episode, now, current)
+        return queued
 
     # -- episode transitions (compare-and-set: another process may be doing the same) --------------
 
@@ -214,13 +221,19 @@ class BuzzWatch:
             peak=current,
             example_ids=[n.id for n in recent[:3]],
             channel=sched.channel,
+            alert_ts=QUEUED if sched.channel else None,
         )
+        message = self._alert_message(episode) if sched.channel else None
         try:
             with session_scope(self.engine, write=True) as s:
                 s.add(episode)
+                s.flush()
+                if message is not None:
+                    assert episode.id is not None
+                    self._queue(s, episode.brand, buzz_key(episode.id, "alert"), sched.channel, message, "high")
         except IntegrityError:
             return 0  # another process opened it first
-        return self._alert(sched, episode, now)
+        return 1 if message is not None else 0
 
     def _peak(self, episode: BuzzEpisode, current: int) -> None:
         with session_scope(self.engine, write=True) as s:
@@ -231,33 +244,21 @@ class BuzzWatch:
             )
         episode.peak = current
 
-    def _alert(self, sched: Any, episode: BuzzEpisode, now: datetime) -> int:
-        if not sched.channel or not self._claim(episode, "alert_ts"):
+    def _alert(self, sched: Any, episode: BuzzEpisode) -> int:
+        if not sched.channel:
             return 0
-        examples = self._example_rows(episode.example_ids)
-        since = episode.opened_at - self.params.bucket
-        text, blocks = buzz_alert_message(
-            brand=episode.brand,
-            topic=episode.topic,
-            count=episode.count,
-            window_minutes=int(self.params.bucket / timedelta(minutes=1)),
-            baseline=episode.baseline,
-            examples=examples,
-            link=self.link(episode.brand, episode.topic, since),
-        )
-        return self._send(episode, "alert_ts", sched.channel, text, blocks)
+        assert episode.id is not None
+        message = self._alert_message(episode)
+        with session_scope(self.engine, write=True) as s:
+            if not self._claim(s, episode, "alert_ts"):
+                return 0
+            self._queue(s, episode.brand, buzz_key(episode.id, "alert"), sched.channel, message, "high")
+        episode.alert_ts = QUEUED
+        return 1
 
     def _close(self, sched: Any, episode: BuzzEpisode, now: datetime, current: int) -> int:
-        with session_scope(self.engine, write=True) as s:
-            closed = s.execute(
-                update(BuzzEpisode)
-                .where(col(BuzzEpisode.id) == episode.id, col(BuzzEpisode.status) == "open")
-                .values(status="closed", open_key=None, closed_at=now)
-            )
-        if not closed.rowcount or not sched.channel:  # type: ignore[attr-defined]
-            return 0
-        if not self._claim(episode, "closed_ts"):
-            return 0
+        """Close the episode and queue its "back to normal" in one transaction."""
+        assert episode.id is not None
         text, blocks = back_to_normal_message(
             brand=episode.brand,
             topic=episode.topic,
@@ -267,28 +268,46 @@ class BuzzWatch:
             current=current,
             window_minutes=int(self.params.bucket / timedelta(minutes=1)),
         )
-        return self._send(episode, "closed_ts", sched.channel, text, blocks)
-
-    def _claim(self, episode: BuzzEpisode, column: str) -> bool:
-        field = getattr(BuzzEpisode, column)
         with session_scope(self.engine, write=True) as s:
-            taken = s.execute(
+            closed = s.execute(
                 update(BuzzEpisode)
-                .where(col(BuzzEpisode.id) == episode.id, col(field).is_(None))
-                .values({column: "pending"})
+                .where(col(BuzzEpisode.id) == episode.id, col(BuzzEpisode.status) == "open")
+                .values(status="closed", open_key=None, closed_at=now)
             )
+            if not closed.rowcount or not sched.channel:  # type: ignore[attr-defined]
+                return 0
+            if not self._claim(s, episode, "closed_ts"):
+                return 0
+            self._queue(s, episode.brand, buzz_key(episode.id, "closed"), sched.channel, (text, blocks), "normal")
+        episode.closed_ts = QUEUED
+        return 1
+
+    def _alert_message(self, episode: BuzzEpisode) -> Message:
+        since = episode.opened_at - self.params.bucket
+        return buzz_alert_message(
+            brand=episode.brand,
+            topic=episode.topic,
+            count=episode.count,
+            window_minutes=int(self.params.bucket / timedelta(minutes=1)),
+            baseline=episode.baseline,
+            examples=self._example_rows(episode.example_ids),
+            link=self.link(episode.brand, episode.topic, since),
+        )
+
+    @staticmethod
+    def _claim(s: Session, episode: BuzzEpisode, column: str) -> bool:
+        field = getattr(BuzzEpisode, column)
+        taken = s.execute(
+            update(BuzzEpisode).where(col(BuzzEpisode.id) == episode.id, col(field).is_(None)).values({column: QUEUED})
+        )
         return bool(taken.rowcount)  # type: ignore[attr-defined]
 
-    def _send(self, episode: BuzzEpisode, column: str, channel: str, text: str, blocks: list[dict[str, Any]]) -> int:
-        try:
-            ts = self.post(channel, text, blocks)
-        except Exception:
-            log.exception("bad-buzz message for %s could not be posted; retrying next round", episode.brand)
-            ts = None
-        with session_scope(self.engine, write=True) as s:
-            s.execute(update(BuzzEpisode).where(col(BuzzEpisode.id) == episode.id).values({column: ts}))
-        setattr(episode, column, ts)
-        return 1 if ts else 0
+    @staticmethod
+    def _queue(s: Session, brand: str, key: str, channel: str, message: Message, priority: str) -> None:
+        text, blocks = message
+        enqueue_in(
+            s, brand=brand, channel=channel, kind="message", key=key, text=text, blocks=blocks, priority=priority
+        )
 
     def _example_rows(self, ids: Sequence[int]) -> list[Example]:
         if not ids:

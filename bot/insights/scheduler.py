@@ -1,20 +1,22 @@
 """The insights loop: posts each brand's daily digest at its local time, runs the bad-buzz detector and
 polls the engagement of our published replies. Time comes from an injectable clock (tests drive it).
 
-Every outcome is recorded in the database before or as it is posted, so several processes running this
-loop, or a restart, never post a digest or an alert twice."""
+Digests and alerts leave through the Slack sender (bot/slack/sender.py) like every other message: each
+is queued under a key in the same transaction that records it (`DigestRun`, `BuzzEpisode`), so several
+processes running this loop, or a restart, queue it once, and the sender paces it and posts it exactly
+once (intent committed before `chat.postMessage`, read back after a crash or a lost answer)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
@@ -26,12 +28,11 @@ from bot.insights.digest import build_digest, local_day
 from bot.models import DigestRun
 from bot.runtime.loop import PollingLoop
 from bot.settings import Settings
+from bot.slack.queue import enqueue_in
 
 log = logging.getLogger(__name__)
 
-Post = Callable[[str, str, list[dict[str, Any]]], str | None]  # (channel, text, blocks) -> message ts
 Clock = Callable[[], datetime]
-STALE_CLAIM = timedelta(minutes=10)  # a process that claimed a digest and died: another takes over
 
 
 def utc_now() -> datetime:
@@ -68,37 +69,41 @@ def digest_due(now: datetime, sched: BrandSchedule) -> bool:
     return (local.hour, local.minute) >= (hour, minute)
 
 
-def claim_digest(engine: Engine, brand: str, day: str, now: datetime) -> bool:
-    """Take the right to post (brand, day): a new row, or a failed / abandoned claim taken over."""
+def digest_key(brand: str, day: str) -> str:
+    """The sender's key of one brand's digest of one day (its `SlackOutgoing` row)."""
+    return f"digest:{brand}:{day}"
+
+
+def digest_queued(engine: Engine, brand: str, day: str) -> bool:
+    with session_scope(engine) as s:
+        run = s.execute(
+            select(DigestRun).where(col(DigestRun.brand) == brand, col(DigestRun.day) == day)
+        ).scalar_one_or_none()
+    return run is not None and run.status != "failed"
+
+
+def queue_digest(
+    engine: Engine, brand: str, day: str, channel: str, text: str, blocks: list[dict[str, Any]], now: datetime
+) -> bool:
+    """Record (brand, day) and queue its message in one transaction; False when another process (or an
+    earlier round) did. A run left `failed` by an earlier release is taken over."""
     try:
         with session_scope(engine, write=True) as s:
-            s.add(DigestRun(brand=brand, day=day, status="sending", claimed_at=now))
-        return True
-    except IntegrityError:
-        pass
-    with session_scope(engine, write=True) as s:
-        taken = s.execute(
-            update(DigestRun)
-            .where(
-                col(DigestRun.brand) == brand,
-                col(DigestRun.day) == day,
-                (col(DigestRun.status) == "failed")
-                | ((col(DigestRun.status) == "sending") & (col(DigestRun.claimed_at) < now - STALE_CLAIM)),
+            run = s.execute(
+                select(DigestRun).where(col(DigestRun.brand) == brand, col(DigestRun.day) == day).with_for_update()
+            ).scalar_one_or_none()
+            if run is not None and run.status != "failed":
+                return False
+            run = run or DigestRun(brand=brand, day=day)
+            run.status, run.channel, run.claimed_at = "queued", channel, now
+            s.add(run)
+            s.flush()
+            enqueue_in(
+                s, brand=brand, channel=channel, kind="message", key=digest_key(brand, day), text=text, blocks=blocks
             )
-            .values(status="sending", claimed_at=now)
-        )
-        return bool(taken.rowcount)  # type: ignore[attr-defined]
-
-
-def finish_digest(
-    engine: Engine, brand: str, day: str, *, channel: str, ts: str | None, ok: bool, now: datetime
-) -> None:
-    with session_scope(engine, write=True) as s:
-        s.execute(
-            update(DigestRun)
-            .where(col(DigestRun.brand) == brand, col(DigestRun.day) == day)
-            .values(status="sent" if ok else "failed", channel=channel, ts=ts, sent_at=now if ok else None)
-        )
+    except IntegrityError:
+        return False  # another process queued it at the same moment
+    return True
 
 
 def send_digest(
@@ -106,25 +111,18 @@ def send_digest(
     settings: Settings,
     sched: BrandSchedule,
     now: datetime,
-    post: Post,
     dashboard_url: str | None = None,
 ) -> bool:
-    """Post today's digest of one brand if it is due and nobody posted it yet; True when posted."""
+    """Queue today's digest of one brand for the sender if it is due and nobody queued it yet; True when
+    queued by this call."""
     if not sched.channel or not digest_due(now, sched):
         return False
     day, _start, _end = local_day(now, sched.timezone)
-    if not claim_digest(engine, sched.brand, day, now):
+    if digest_queued(engine, sched.brand, day):
         return False
     digest = build_digest(engine, settings, sched.brand, sched.timezone, now)
     text, blocks = digest_message(digest, dashboard_url)
-    try:
-        ts = post(sched.channel, text, blocks)
-    except Exception:
-        log.exception("digest of %s for %s could not be posted; retrying next round", sched.brand, day)
-        finish_digest(engine, sched.brand, day, channel=sched.channel, ts=None, ok=False, now=now)
-        return False
-    finish_digest(engine, sched.brand, day, channel=sched.channel, ts=ts, ok=True, now=now)
-    return True
+    return queue_digest(engine, sched.brand, day, sched.channel, text, blocks, now)
 
 
 def dashboard_link(settings: Settings, brand: str, **params: str) -> str:
@@ -142,8 +140,8 @@ class InsightsLoop(PollingLoop):
         engine: Engine,
         settings: Settings,
         brands: Sequence[BrandSchedule],
-        post: Post,
         *,
+        on_queued: Callable[[], None] | None = None,
         clock: Clock = utc_now,
         engagement: Any | None = None,
         buzz: Any | None = None,
@@ -153,7 +151,7 @@ class InsightsLoop(PollingLoop):
         self.engine = engine
         self.settings = settings
         self.brands = list(brands)
-        self.post = post
+        self.on_queued = on_queued  # wakes the Slack sender when a message was queued
         self.clock = clock
         self.engagement = engagement
         self.buzz = buzz
@@ -168,14 +166,12 @@ class InsightsLoop(PollingLoop):
         done = 0
         for sched in self.brands:
             try:
-                done += send_digest(
-                    self.engine, self.settings, sched, now, self.post, dashboard_link(self.settings, sched.brand)
-                )
+                done += send_digest(self.engine, self.settings, sched, now, dashboard_link(self.settings, sched.brand))
             except Exception:
                 log.exception("digest round failed for %s", sched.brand)
             if self.buzz is not None:
                 try:
-                    self.buzz.run(sched, now)
+                    done += self.buzz.run(sched, now)
                 except Exception:
                     log.exception("bad-buzz round failed for %s", sched.brand)
         if self.engagement is not None:
@@ -183,4 +179,6 @@ class InsightsLoop(PollingLoop):
                 self.engagement.run(now)
             except Exception:
                 log.exception("engagement round failed")
+        if done and self.on_queued is not None:
+            self.on_queued()
         return 0  # never "busy": the next round waits poll_seconds

@@ -26,17 +26,27 @@ from bot.slack.queue import Cancelled
 from bot.storm.bulk import summary_content
 
 log = logging.getLogger(__name__)
-# Updates of one review message are rendered and sent one at a time (striped locks by comment id): a
-# listener's refresh that read the case just before a redraft landed must not reach Slack after the
-# redraft's own update and leave the message showing the old state. Whoever goes second renders the
-# latest rows. (Within a process; several processes are issue #22's.)
+# Updates of one review message are rendered and sent one at a time: a listener's refresh that read the
+# case just before a redraft landed must not reach Slack after the redraft's own update and leave the
+# message showing the old state. Whoever goes second renders the latest rows. Within a process: striped
+# locks by comment id. Across processes (PostgreSQL): the review post's row lock, held while the message
+# is rendered and sent, so an update rendered in one process cannot overtake a newer one from another.
 _STRIPES = 64
 
 
 @contextmanager
-def _one_update_at_a_time(locks: list[threading.Lock], comment_id: int) -> Iterator[None]:
+def _one_update_at_a_time(locks: list[threading.Lock], engine: Engine, comment_id: int) -> Iterator[None]:
     with locks[comment_id % len(locks)]:
-        yield
+        if engine.dialect.name != "postgresql":  # SQLite: one process
+            yield
+            return
+        with session_scope(engine) as s:
+            s.execute(
+                select(col(SlackPost.id))
+                .where(col(SlackPost.comment_id) == comment_id, col(SlackPost.kind) == "review")
+                .with_for_update()
+            )
+            yield
 
 
 def make_web_client(token: str | None, base_url: str) -> WebClient:
@@ -60,7 +70,7 @@ class SlackReview:
 
     def publish_review(self, comment_id: int, channel: str) -> str:
         """Post the review message, or update it when it exists (a redraft); returns its ts."""
-        with _one_update_at_a_time(self._update_locks, comment_id):
+        with _one_update_at_a_time(self._update_locks, self.engine, comment_id):
             return self._publish_review(comment_id, channel)
 
     def _publish_review(self, comment_id: int, channel: str) -> str:
@@ -89,7 +99,7 @@ class SlackReview:
 
     def refresh(self, comment_id: int) -> None:
         """Re-render a comment's review message after anything changed."""
-        with _one_update_at_a_time(self._update_locks, comment_id):
+        with _one_update_at_a_time(self._update_locks, self.engine, comment_id):
             self._refresh(comment_id)
 
     def _refresh(self, comment_id: int) -> None:

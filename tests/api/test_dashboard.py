@@ -71,7 +71,7 @@ def test_the_figures_are_those_of_the_replayed_day(base, engine):
     end = datetime.now(UTC).replace(second=0, microsecond=0)
     expected = replay_day(engine, end)
     add_comment(engine, end - timedelta(days=3), intent="complaint", sentiment="neg")  # outside the day
-    watch = BuzzWatch(engine, BuzzParams(), lambda *_a: "1.0", lambda b, t, s: "")
+    watch = BuzzWatch(engine, BuzzParams(), lambda b, t, s: "")
     now = end - timedelta(hours=4)
     while now <= end:
         watch.run(BrandSchedule("default", None), now)

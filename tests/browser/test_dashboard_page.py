@@ -33,7 +33,7 @@ def test_the_dashboard_draws_a_replayed_day(tmp_path):
     engine = make_engine(url)
     end = datetime.now(UTC)
     expected = replay_day(engine, end, spike_minutes_ago=35)  # still under way
-    watch = BuzzWatch(engine, BuzzParams(), lambda *_a: "1.0", lambda b, t, s: "")
+    watch = BuzzWatch(engine, BuzzParams(), lambda b, t, s: "")
     now = end - timedelta(hours=4)
     while now <= end:
         watch.run(BrandSchedule("default", None), now)

@@ -70,6 +70,9 @@ class CountingPublisher:
                 platform_id=f"reply-{len(self.replies)}", url=f"https://example.test/r/{len(self.replies)}"
             )
 
+    def find_reply(self, comment: CommentRef, text: str) -> Published | None:
+        return None  # a stand-in that answers every call: nothing is ever ambiguous
+
     def private_reply(self, comment: CommentRef, text: str) -> Published:
         return self.reply(comment, text)
 

@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import col, select
 
 from bot.db import session_scope
-from bot.models import Comment, Decision, Escalation, Publication, State, TriageRecord
+from bot.models import Comment, Decision, Escalation, Publication, SlackOutgoing, State, TriageRecord
 
 _ids = itertools.count(1)
 
@@ -194,3 +195,10 @@ def replay_day(engine: Engine, end: datetime, seed: int = 12, spike_minutes_ago:
         counts["received"] += 1
         counts["neg"] += 1
     return counts
+
+
+def queued_messages(engine: Any) -> list[tuple[str, list[dict[str, Any]], str]]:
+    """What the insights gave the Slack sender to post, in order: (text, blocks, channel)."""
+    with session_scope(engine) as s:
+        rows = s.exec(select(SlackOutgoing).order_by(col(SlackOutgoing.id))).all()
+    return [(r.text or "", r.blocks or [], r.channel) for r in rows]

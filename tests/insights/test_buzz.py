@@ -14,7 +14,7 @@ from bot.db import session_scope
 from bot.insights.buzz import BuzzParams, BuzzWatch, baseline, bucket_counts, is_negative
 from bot.insights.scheduler import BrandSchedule
 from bot.models import BuzzEpisode
-from tests.insights.rows import add_comment
+from tests.insights.rows import add_comment, queued_messages
 
 START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # a week of history before the day under test
 DAY = START + timedelta(days=7)
@@ -22,16 +22,18 @@ SCHED = BrandSchedule("default", "C0REVIEW")
 
 
 class Channel:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[dict[str, Any]]]] = []
+    """The review channel as the Slack sender will fill it: the messages queued for it, in order."""
 
-    def post(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> str:
-        self.messages.append((text, blocks))
-        return f"{len(self.messages)}.0"
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+
+    @property
+    def messages(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        return [(text, blocks) for text, blocks, channel in queued_messages(self.engine) if channel == SCHED.channel]
 
 
-def watch(engine: Any, channel: Channel) -> BuzzWatch:
-    return BuzzWatch(engine, BuzzParams(), channel.post, lambda b, t, since: f"http://sowana.local/dashboard?topic={t}")
+def watch(engine: Any) -> BuzzWatch:
+    return BuzzWatch(engine, BuzzParams(), lambda b, t, since: f"http://sowana.local/dashboard?topic={t}")
 
 
 def ordinary_traffic(engine: Any, start: datetime, hours: int, seed: int = 7) -> None:
@@ -81,8 +83,8 @@ def test_buckets_end_now_and_the_baseline_follows_the_history():
 
 def test_a_normal_day_raises_no_alert(engine):
     ordinary_traffic(engine, START, 8 * 24)
-    channel = Channel()
-    run_every(watch(engine, channel), DAY, DAY + timedelta(hours=23))
+    channel = Channel(engine)
+    run_every(watch(engine), DAY, DAY + timedelta(hours=23))
     assert channel.messages == []
     with session_scope(engine) as s:
         assert s.exec(select(BuzzEpisode)).all() == []
@@ -101,8 +103,8 @@ def test_a_spike_of_complaints_fires_one_alert_then_back_to_normal(engine):
             text=f"Mon panier est arrivé tout chaud, les légumes sont cuits #{i}",
             author=f"Client {i}",
         )
-    channel = Channel()
-    watchers = [watch(engine, channel), watch(engine, channel)]  # two processes
+    channel = Channel(engine)
+    watchers = [watch(engine), watch(engine)]  # two processes
     now = DAY + timedelta(hours=9)
     while now <= spike + timedelta(hours=3):
         for w in watchers:

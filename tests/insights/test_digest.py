@@ -12,9 +12,9 @@ from bot.blocks.digest import digest_message
 from bot.db import session_scope
 from bot.insights.digest import build_digest, local_day
 from bot.insights.scheduler import BrandSchedule, InsightsLoop
-from bot.models import DigestRun, Engagement
+from bot.models import DigestRun, Engagement, SlackOutgoing
 from bot.settings import load_settings
-from tests.insights.rows import add_case, add_comment, add_decision, add_reply
+from tests.insights.rows import add_case, add_comment, add_decision, add_reply, queued_messages
 
 DAY = datetime(2026, 3, 10, tzinfo=UTC)
 
@@ -115,48 +115,44 @@ def test_the_digest_message_is_bilingual_and_shows_the_figures(engine):
     assert len(blocks) <= 50
 
 
-def test_the_digest_is_posted_once_per_brand_and_day_at_the_brands_time(engine):
+def test_the_digest_is_queued_once_per_brand_and_day_at_the_brands_time(engine):
     seed_day(engine)
-    posted: list[tuple[str, str]] = []
     now = [at(16, 59)]
-
-    def post(channel: str, text: str, blocks: list[dict[str, Any]]) -> str:
-        posted.append((channel, text))
-        return f"{len(posted)}.000"
-
+    woken: list[int] = []
     brands = [BrandSchedule("default", "C0REVIEW", "UTC", "17:00")]
-    # Two processes running the loop on the same database.
-    loops = [InsightsLoop(engine, load_settings(), brands, post, clock=lambda: now[0]) for _ in range(2)]
+    # Two processes running the loop on the same database; the Slack sender posts what they queue.
+    loops = [
+        InsightsLoop(engine, load_settings(), brands, on_queued=lambda: woken.append(1), clock=lambda: now[0])
+        for _ in range(2)
+    ]
     for loop in loops:
         loop.run_once()
-    assert posted == []  # not yet 17:00
+    assert queued_messages(engine) == [] and woken == []  # not yet 17:00
     now[0] = at(17, 0)
     for loop in loops:
         loop.run_once()
         loop.run_once()
-    assert [c for c, _ in posted] == ["C0REVIEW"]
-    assert "2026-03-10" in posted[0][1]
+    posted = queued_messages(engine)
+    assert [c for _t, _b, c in posted] == ["C0REVIEW"] and woken == [1]
+    assert "2026-03-10" in posted[0][0]
     with session_scope(engine) as s:
         run = s.exec(select(DigestRun)).one()
-        assert (run.status, run.ts, run.day) == ("sent", "1.000", "2026-03-10")
+        assert (run.status, run.day) == ("queued", "2026-03-10")
+        job = s.exec(select(SlackOutgoing)).one()
+        assert (job.key, job.status) == ("digest:default:2026-03-10", "pending")
     now[0] = at(17, 0, DAY + timedelta(days=1))
     loops[1].run_once()
-    assert len(posted) == 2 and "2026-03-11" in posted[1][1]
+    posted = queued_messages(engine)
+    assert len(posted) == 2 and "2026-03-11" in posted[1][0]
 
 
-def test_a_digest_that_could_not_be_posted_is_posted_next_round(engine):
-    calls: list[str] = []
-
-    def flaky(channel: str, text: str, blocks: list[dict[str, Any]]) -> str:
-        calls.append(channel)
-        if len(calls) == 1:
-            raise RuntimeError("slack is away")
-        return "9.000"
-
-    loop = InsightsLoop(engine, load_settings(), [BrandSchedule("default", "C0REVIEW")], flaky, clock=lambda: at(18))
+def test_a_digest_whose_release_failed_is_queued_again(engine):
+    """A run left `failed` (by a release that posted directly) is taken over: its digest goes out."""
+    with session_scope(engine, write=True) as s:
+        s.add(DigestRun(brand="default", day="2026-03-10", status="failed"))
+    loop = InsightsLoop(engine, load_settings(), [BrandSchedule("default", "C0REVIEW")], clock=lambda: at(18))
     loop.run_once()
     loop.run_once()
-    loop.run_once()
-    assert calls == ["C0REVIEW", "C0REVIEW"]
+    assert len(queued_messages(engine)) == 1
     with session_scope(engine) as s:
-        assert s.exec(select(DigestRun)).one().status == "sent"
+        assert s.exec(select(DigestRun)).one().status == "queued"

@@ -279,10 +279,15 @@ def run_cluster(
     *,
     serve_database_url: str | None = None,
     x_poll_seconds: float | None = None,
+    env: dict[str, str] | None = None,
+    ws_faults: dict[str, Any] | None = None,
+    slack_request_url: str | None = None,
 ) -> Iterator[Cluster]:
     """`processes` × `sowana serve` sharing `database_url` (reached at `serve_database_url` if given, e.g.
     through a proxy the test can cut) and one Chroma server, one local Slack workspace, one Graph API
-    emulator; with `x_poll_seconds`, an X API emulator whose mentions every process is set to poll."""
+    emulator; with `x_poll_seconds`, an X API emulator whose mentions every process is set to poll.
+    `env` adds to the processes' settings; `ws_faults` is set on the workspace before any process
+    starts; `slack_request_url` replaces the first process as where Slack sends events (e.g. a TcpProxy)."""
     upgrade(database_url)
     ports = [free_port() for _ in range(processes)]
     first = f"http://127.0.0.1:{ports[0]}"
@@ -322,11 +327,13 @@ def run_cluster(
         )
         # Slack sends interactivity to one request URL (behind a load balancer): the first process.
         ws_config = WorkspaceConfig(
-            request_url=f"{first}/slack/events",
+            request_url=slack_request_url or f"{first}/slack/events",
             rate_limit=RateLimit(enabled=False),
             event_retry_delays_s=(0.5, 2.0, 5.0),
         )
         ws_url = stack.enter_context(run_workspace(ws_config))
+        if ws_faults:
+            httpx.post(f"{ws_url}/workspace/faults", json=ws_faults, timeout=30).raise_for_status()
         procs: list[ServeProcess] = []
         for i, port in enumerate(ports):
             log = tmp / f"serve-{i}.log"
@@ -334,7 +341,7 @@ def run_cluster(
             proc = subprocess.Popen(
                 [str(SOWANA), "serve", "--host", "127.0.0.1", "--port", str(port)],
                 cwd=tmp,
-                env=_env(serve_database_url or database_url, ws_url, ws_config, graph, chroma.url, extra),
+                env=_env(serve_database_url or database_url, ws_url, ws_config, graph, chroma.url, extra | (env or {})),
                 stdout=handle,
                 stderr=subprocess.STDOUT,
             )

@@ -7,6 +7,7 @@ Refusals are HTTP 200 `{"ok": false, "error": ...}`, except rate limiting (HTTP 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -377,7 +378,12 @@ def build_router(ws: Workspace) -> APIRouter:
             fault = ws.faults.take(method)
             if fault is not None:
                 return fault_response(fault)
+            held = ws.faults.take_hold(method)
             result = await handler(ws, params, request)
+            if held:  # served; the answer never comes while the fault lasts
+                while not ws.faults.released.is_set():
+                    await asyncio.sleep(0.05)
+                return fault_response(504)
         except WorkspaceError as exc:
             return error_response(exc)
         except RateLimited as exc:

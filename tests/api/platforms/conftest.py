@@ -116,3 +116,11 @@ def x_only() -> Iterator[str]:
     app = create_x_emulator(consumer_secret=X_SECRET, bearer_token=X_TOKEN, user_id=X_BRAND, username="panierboreal")
     with serve(app) as url:
         yield url
+
+
+@pytest.fixture
+def graph(graph_only: str) -> Iterator[httpx.Client]:
+    """A client of the Graph emulator, reset for each test."""
+    with httpx.Client(base_url=graph_only, timeout=10) as c:
+        c.post("/_emulator/reset")
+        yield c

@@ -99,11 +99,16 @@ def test_429_waits_until_x_rate_limit_reset(xapi: httpx.Client, pub: XPublisher)
     assert len(published(xapi)) == 1
 
 
-def test_server_errors_then_success(xapi: httpx.Client, pub: XPublisher) -> None:
+def test_a_server_error_on_a_reply_goes_back_to_the_outbox(xapi: httpx.Client, pub: XPublisher) -> None:
+    """X may have posted a reply it answered with a 5xx: not retried blindly (the outbox reads back first)."""
     mention = post(xapi, CHLOE, "@panierboreal any news?")
-    xapi.post("/_emulator/faults", json={"fail": 2, "status": 503})
-    pub.reply(mention, "Yes, shipping tomorrow!")
-    assert [c["status"] for c in xapi.get("/_emulator/calls").json()] == [503, 503, 201]
+    xapi.post("/_emulator/faults", json={"fail": 1, "status": 503})
+    with pytest.raises(PublishError) as err:
+        pub.reply(mention, "Yes, shipping tomorrow!")
+    assert err.value.retryable and [c["status"] for c in xapi.get("/_emulator/calls").json()] == [503]
+    assert pub.find_reply(mention, "Yes, shipping tomorrow!") is None  # X did not post it
+    sent = pub.reply(mention, "Yes, shipping tomorrow!")
+    assert pub.find_reply(mention, "Yes, shipping tomorrow!") == sent
 
 
 def test_revoked_token_and_deleted_post_and_delete_refusal(xapi: httpx.Client, pub: XPublisher) -> None:
