@@ -5,10 +5,12 @@ comment's replies back before trying again, adopting ours when it is there."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from api.platforms.http import make_client
@@ -49,6 +51,16 @@ def drain(engine, publisher: Publisher) -> None:
     Outbox(engine, lambda _b, _p: publisher, retry=OutboxRetry(max_attempts=5, base_delay=0.0)).drain(timeout=30)
 
 
+def replies_to(graph: httpx.Client, external_id: str) -> list[dict[str, Any]]:
+    """The replies the emulated platform holds under this comment."""
+    return [p for p in published(graph) if p["kind"] == "reply" and p["target"] == external_id]
+
+
+def publications(engine: Engine, comment_id: int) -> list[Publication]:
+    with Session(engine) as s:
+        return list(s.exec(select(Publication).where(col(Publication.comment_id) == comment_id)).all())
+
+
 def test_a_reply_accepted_then_timed_out_exists_once_on_the_platform_and_in_the_database(
     engine, graph: httpx.Client, meta: MetaPublisher
 ):
@@ -56,10 +68,9 @@ def test_a_reply_accepted_then_timed_out_exists_once_on_the_platform_and_in_the_
     graph.post("/_emulator/faults", json={"next": [{"kind": "accepted_then_timeout", "delay": 3}]})
     drain(engine, meta)
 
-    replies = [p for p in published(graph) if p["kind"] == "reply" and p["target"] == ref.external_id]
+    replies = replies_to(graph, ref.external_id)
     assert len(replies) == 1
-    with Session(engine) as s:
-        pubs = s.exec(select(Publication).where(col(Publication.comment_id) == comment_id)).all()
+    pubs = publications(engine, comment_id)
     assert [(p.status, p.platform_id) for p in pubs] == [("published", replies[0]["id"])]
     assert pubs[0].attempts == 2  # the lost answer, then the read-back that adopted it
     assert state_of(engine, comment_id) == State.published
@@ -71,10 +82,9 @@ def test_a_reply_that_never_left_is_posted_on_the_next_try(engine, graph: httpx.
     graph.post("/_emulator/faults", json={"next": [{"kind": "usage_limit", "regain_minutes": 60}]})
     drain(engine, meta)
 
-    replies = [p for p in published(graph) if p["kind"] == "reply" and p["target"] == ref.external_id]
+    replies = replies_to(graph, ref.external_id)
     assert len(replies) == 1
-    with Session(engine) as s:
-        pub = s.exec(select(Publication).where(col(Publication.comment_id) == comment_id)).one()
+    [pub] = publications(engine, comment_id)
     assert (pub.status, pub.platform_id, pub.attempts) == ("published", replies[0]["id"], 2)
 
 
