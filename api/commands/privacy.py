@@ -30,14 +30,23 @@ def _settings() -> Settings:
 
 
 def _eraser(settings: Settings) -> Eraser:
-    """Database, Chroma and Slack. The triage model of a running server forgets the corrections at its
-    next start (they are gone from the database); `DELETE /api/authors/…` drops them at once."""
-    from knowledge.store import open_store  # deferred: Chroma loads only to erase
+    """Database, Chroma and Slack. A running server's triage model forgets the corrections at its next
+    look (they are gone from the database). The store is opened first: refused (an embedded store a
+    running `sowana serve` holds), nothing is erased."""
+    from knowledge.store import StoreInUseError, open_store  # deferred: Chroma loads only to erase
 
+    try:
+        store = open_store(settings.chroma_path, settings.chroma_url, **settings.chroma_client())
+    except StoreInUseError as exc:
+        typer.echo(
+            f"sowana: {exc}. Rien n'est effacé : passez par DELETE /api/authors/… du serveur qui tourne · "
+            "nothing was erased: use the running server's DELETE /api/authors/…",
+            err=True,
+        )
+        raise typer.Exit(1) from None
     token = reveal(settings.slack_bot_token)
     slack: Any = make_web_client(token, settings.slack_api_url) if token else None  # waits out 429s
-    engine = make_engine(settings.database_url)
-    return Eraser(engine, store=open_store(settings.chroma_path, settings.chroma_url), slack=slack)
+    return Eraser(make_engine(settings.database_url), store=store, slack=slack)
 
 
 @app.command("erase")

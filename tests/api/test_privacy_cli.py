@@ -4,6 +4,8 @@ erasure as the API, from the command line (an operator answering a request by e-
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,3 +59,35 @@ def test_export_then_erase_from_the_command_line(engine: Engine):
     again = runner.invoke(app, ["privacy", "erase", *args])
     assert again.exit_code == 0 and json.loads(again.output)["erased"]["comments"] == 0
     assert json.loads(runner.invoke(app, ["privacy", "export", *args]).output)["comments"] == []
+
+
+def test_erase_beside_a_server_holding_the_embedded_store_is_refused_and_erases_nothing(engine: Engine, env: Path):
+    """Embedded Chroma is one process only: while another process holds it, the CLI cannot delete the
+    person's knowledge entries, so it erases nothing and says where to erase instead."""
+    mine = _comment(engine, 1, "x-41", "Nadia Belkacem", "Où est mon colis 7781 ?")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_STORE, str(env / "chroma")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        refused = runner.invoke(
+            app, ["privacy", "erase", "--brand", "default", "--platform", "x", "--author-id", "x-41"]
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert refused.exit_code == 1
+    assert "Rien n'est effacé" in refused.output and "DELETE /api/authors/" in refused.output
+    with Session(engine) as s:
+        kept = s.get(Comment, mine)
+        assert kept is not None and kept.author_name == "Nadia Belkacem" and kept.erased_at is None
+
+
+# Another process holding the embedded store, as a running `sowana serve` does (knowledge.store.lock_embedded).
+HOLD_STORE = """
+import sys, time
+from knowledge.store import lock_embedded
+lock_embedded(sys.argv[1])
+print("held", flush=True)
+time.sleep(60)
+"""
