@@ -106,19 +106,27 @@ def _count(result: Any) -> int:
 
 def redact_in(s: Session, comment_ids: Sequence[int]) -> Redaction:
     """Empty these comments and what quotes them, in the caller's transaction."""
-    out = Redaction(comment_ids=list(comment_ids))
+    out = Redaction()
     if not comment_ids:
         return out
-    ids = list(comment_ids)
     now = utcnow()
-    texts = [t for t in s.execute(select(col(Comment.text)).where(col(Comment.id).in_(ids))).scalars() if t]
-    out.counts["comments"] = _count(
-        s.execute(
-            update(Comment)
-            .where(col(Comment.id).in_(ids))
-            .values(text="", author_name="", author_id="", url=None, failure_reason=None, erased_at=now, updated_at=now)
-        )
+    rows = s.execute(select(col(Comment.id), col(Comment.text)).where(col(Comment.id).in_(list(comment_ids))))
+    before = {int(i): text for i, text in rows}
+    # Compare-and-set on erased_at: of two passes over the same comments at once (a retention pass in
+    # each process, an erasure from the API and the CLI), the second waits for the first's row locks,
+    # then finds them erased and redacts, counts and updates Slack for nothing twice.
+    erased = s.execute(
+        update(Comment)
+        .where(col(Comment.id).in_(list(comment_ids)), col(Comment.erased_at).is_(None))
+        .values(text="", author_name="", author_id="", url=None, failure_reason=None, erased_at=now, updated_at=now)
+        .returning(col(Comment.id))
     )
+    ids = sorted(int(i) for i in erased.scalars())
+    out.comment_ids = ids
+    out.counts["comments"] = len(ids)
+    if not ids:
+        return out
+    texts = [before[i] for i in ids if before.get(i)]
     for record in s.execute(select(TriageRecord).where(col(TriageRecord.comment_id).in_(ids))).scalars():
         if record.result and any(k in record.result for k in _TRIAGE_FREE_TEXT):
             record.result = {k: v for k, v in record.result.items() if k not in _TRIAGE_FREE_TEXT}

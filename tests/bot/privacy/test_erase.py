@@ -59,3 +59,29 @@ def test_nothing_is_published_drafted_or_escalated_about_an_erased_person(engine
         assert not outcome.ok and "erased at the person's request" in outcome.message
     with session_scope(engine) as s:
         assert s.get(Comment, comment.id).state == State.posted  # type: ignore[union-attr]
+
+
+def test_comments_erased_by_two_passes_at_once_are_redacted_and_counted_once(engine: Any):
+    """A retention pass runs in every process, and a person may be erased from the API and the CLI at
+    the same moment: the pass that comes second finds the comments erased and does nothing again."""
+    import threading
+
+    from bot.privacy.erase import redact_in
+
+    data = {"platform": "facebook", "external_id": "e3", "author": {"id": "fb-9", "name": "Léa Fortin"}}
+    comment, _ = ingest(engine, CommentIn.model_validate({**data, "text": "Livraison oubliée · missed delivery"}))
+    assert comment.id is not None
+    second: dict[str, int] = {}
+    with session_scope(engine, write=True) as s:
+        first = redact_in(s, [comment.id])  # its transaction still open while the other pass starts
+        other = threading.Thread(
+            target=lambda: second.update(
+                Eraser(engine).erase_comments("default", [comment.id], actor="retention", action="privacy_retention")
+            )
+        )
+        other.start()
+    other.join(timeout=60)
+    assert not other.is_alive()
+    assert first.counts["comments"] == 1 and first.comment_ids == [comment.id]
+    assert second["comments"] == 0 and second["proposals"] == 0
+    assert Eraser(engine).erase_comments("default", [comment.id], actor="test", action="privacy_erase")["comments"] == 0
