@@ -110,6 +110,43 @@ class Comment(SQLModel, table=True):
     # Set when the author's data was erased (a request or the retention limit, bot/privacy): the text,
     # name and ids are gone; the row stays so the statistics still count it.
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    # A direct message (Messenger, Instagram Direct, X DM) rather than a public comment (#24): never in the
+    # digest's examples nor the dashboard's public lists; its reply goes out as a message, in the window.
+    private: bool = Field(default=False, sa_column_kwargs={"server_default": sa_text("false")})
+    # The comment whose review thread this message is shown in (the person's earlier public comment, or
+    # the first message of the conversation); None for a comment or message with its own review message.
+    # No foreign key: SQLite adds one to an existing table only by copying it, and other tables point here.
+    thread_of: int | None = Field(default=None, index=True)
+    # A message's attachments as links [{"type", "url"}]: shown as links, never fetched.
+    attachments: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class Conversation(SQLModel, table=True):
+    """One person's private conversation with one brand account on one platform (#24).
+
+    `participant_id` is the id the platform's messaging uses for the person (Messenger PSID, Instagram
+    IGSID, X user id); `anchor_id` the comment whose review thread the conversation lives in.
+    `last_inbound_at` is the person's last message: Meta's 24-hour window to answer runs from it."""
+
+    __table_args__ = (
+        UniqueConstraint("brand", "platform", "participant_id", name="uq_conversation_brand_platform_participant"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand: str = Field(max_length=64, index=True)
+    platform: str = Field(max_length=16)
+    account_id: str | None = Field(default=None, max_length=255)  # the brand's page / IG account / X account
+    participant_id: str = Field(max_length=255)
+    # The person's public author id when it differs from `participant_id` (a Messenger PSID begun by a
+    # private reply to a Facebook comment): erasure and export find the conversation by either.
+    author_id: str | None = Field(default=None, max_length=255, index=True)
+    external_id: str | None = Field(default=None, max_length=255)  # X dm_conversation_id
+    anchor_id: int | None = Field(default=None, foreign_key="comment.id")
+    last_inbound_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    # Set when a reminder that the window closes soon was sent for the message received at `last_inbound_at`.
+    window_reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # type: ignore[call-overload]
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
 
 
 class TriageRecord(SQLModel, table=True):
@@ -165,7 +202,7 @@ class Publication(SQLModel, table=True):
     comment_id: int = Field(foreign_key="comment.id")
     proposal_id: int | None = Field(default=None, foreign_key="proposal.id")
     decision_id: int | None = Field(default=None, foreign_key="decision.id")
-    target: str = Field(default="public_reply", max_length=32)  # public_reply | private_reply | hide | unhide
+    target: str = Field(default="public_reply", max_length=32)  # public_reply | private_reply | message | hide | unhide
     stage: str = Field(default="review", max_length=16, sa_column_kwargs={"server_default": "review"})  # or followup
     text: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(default="pending", max_length=16)  # pending | published | failed

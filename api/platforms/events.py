@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.comments.ingest import CommentIn
+from bot.comments.ingest import CommentIn, MessageIn
 
 
 class MalformedPayload(ValueError):
@@ -52,13 +52,23 @@ class RemovedComment:
 
 
 @dataclass(frozen=True)
+class NewMessage:
+    """A direct message from a person (Messenger, Instagram Direct, X DM; #24). Stored once per
+    (brand, platform, external id): a delivery seen before is a duplicate."""
+
+    message: MessageIn
+
+
+@dataclass(frozen=True)
 class Skipped:
-    reason: str  # own_comment | unknown_account | not_handled | no_text | malformed_change | author_blocked
+    # own_comment | own_message (an echo of the brand's own message) | unknown_account | not_handled |
+    # no_text | malformed_change | author_blocked
+    reason: str
     account_id: str | None = None
     detail: str | None = None  # for not_handled: the kind (`messaging.reaction`, `feed.like`, `favorite_events`…)
 
 
-Event = NewComment | EditedComment | RemovedComment | Skipped
+Event = NewComment | EditedComment | RemovedComment | NewMessage | Skipped
 
 
 def event_key(*parts: str) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from bot.comments.lifecycle import audit
-from bot.comments.publisher import CommentRef, Published
+from bot.comments.publisher import CommentRef, ConversationRef, Published
 from bot.db import session_scope
 from bot.models import Comment
 
@@ -55,6 +55,22 @@ class GenericPublisher:
 
     def find_reply(self, comment: CommentRef, text: str) -> Published | None:
         return None  # recorded in one local transaction: nothing to read back
+
+    def send_message(self, to: ConversationRef, text: str) -> Published:
+        local_id = f"local-{uuid.uuid4().hex[:12]}"
+        with session_scope(self.engine, write=True) as session:
+            audit(
+                session,
+                brand=to.brand,
+                actor="publisher:other",
+                action="recorded_message",
+                detail={"local_id": local_id, "note": NOTE, "chars": len(text)},
+            )
+        log.info("platform 'other': message recorded locally as %s (not sent anywhere)", local_id)
+        return Published(platform_id=local_id)
+
+    def find_message(self, to: ConversationRef, text: str) -> Published | None:
+        return None
 
     def hide(self, comment: CommentRef, hidden: bool = True) -> None:
         self._record(comment, "recorded_hide" if hidden else "recorded_unhide")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -117,6 +117,51 @@ class CommentIn(BaseModel):
             return None
         # A time no platform sends (before 2000 or centuries ahead) is no time: the received time is used.
         return value if 2000 <= value.year <= 2999 else None
+
+
+class Attachment(BaseModel):
+    """A message attachment as a link: Slack shows the link, Sowana never fetches the file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = Field(default="file", max_length=32)  # image | video | audio | file | sticker | share …
+    url: str | None = Field(default=None, max_length=2048)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return CommentIn._url(value)
+
+
+class MessageIn(BaseModel):
+    """A direct message to a brand account (Messenger, Instagram Direct, X DM), as parsed from the
+    platform (#24). `author` is the sender in the platform's messaging ids (PSID, IGSID, X user id)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    platform: Platform
+    external_id: str = Field(min_length=1, max_length=255)  # Messenger/Instagram `mid`, X dm event id
+    brand: str = Field(default="default", pattern=BRAND_PATTERN)
+    account_id: str | None = Field(default=None, max_length=255)  # the brand's page / IG account / X account
+    author: Author
+    text: str = Field(default="", max_length=MAX_TEXT_CHARS)
+    attachments: list[Attachment] = Field(default_factory=list, max_length=20)
+    conversation_id: str | None = Field(default=None, max_length=255)  # X dm_conversation_id
+    created_at: datetime | None = None
+
+    _storable_text = field_validator("text", mode="before")(CommentIn._storable_text.__func__)  # type: ignore[attr-defined]
+    _aware = field_validator("created_at")(CommentIn._aware.__func__)  # type: ignore[attr-defined]
+
+    @field_validator("external_id", "account_id", "conversation_id")
+    @classmethod
+    def _storable_ids(cls, value: str | None) -> str | None:
+        return storable_id(value)
+
+    @model_validator(mode="after")
+    def _something_said(self) -> MessageIn:
+        if not self.attachments and not _INVISIBLE.sub("", self.text):
+            raise ValueError("a message needs text or an attachment")
+        return self
 
 
 @cache
