@@ -21,7 +21,7 @@ from bot.brands import BrandLookups, Brands, load_brands
 from bot.comments.casefile import channel_persona
 from bot.comments.outbox import Outbox
 from bot.comments.publisher import Publisher
-from bot.comments.steps import draft_step, post_review_step, record_untriaged, triage_step
+from bot.comments.steps import AlsoTell, draft_step, post_review_step, record_untriaged, triage_step
 from bot.comments.worker import Step, Worker
 from bot.insights.buzz import BuzzParams, BuzzWatch
 from bot.insights.engagement import EngagementTracker, StoreSink, ViralRule
@@ -51,6 +51,7 @@ def build_steps(
     engine: Engine,
     brands: BrandLookups,
     sender: SlackSender | None = None,
+    also_tell: AlsoTell | None = None,
 ) -> dict[State, Step]:
     """received → triaged → proposed → posted, each step only where its part is configured."""
     steps: dict[State, Step] = {State.received: triage_step(brain.classify) if brain.classify else record_untriaged}
@@ -67,7 +68,9 @@ def build_steps(
         steps[State.triaged] = draft_step(brain.drafter, persona_for)
     if review is not None and brands.any_review_channel():
         post_from = State.proposed if brain.drafter is not None else State.triaged
-        steps[post_from] = post_review_step(review.publish_review, channel_for, from_state=post_from, sender=sender)
+        steps[post_from] = post_review_step(
+            review.publish_review, channel_for, from_state=post_from, sender=sender, also_tell=also_tell
+        )
     return steps
 
 
@@ -278,7 +281,11 @@ def wire(
         )
     worker = Worker(
         engine,
-        steps if steps is not None else build_steps(settings, brain, review, engine, brands, sender),
+        steps
+        if steps is not None
+        else build_steps(
+            settings, brain, review, engine, brands, sender, cases.message_on_card if cases is not None else None
+        ),
         poll_seconds=settings.worker_poll_seconds,
         lease_seconds=settings.lease_seconds,
     )

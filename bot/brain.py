@@ -192,6 +192,7 @@ def build_drafter(engine: Engine, retriever: Any, personas: dict[str, Any], defa
                 author_name=comment.author_name,
                 parent_text=parent_text(engine, comment),
                 brand=comment.brand,
+                private=comment.private,
             ),
             TriageResult.model_validate(triage),
             chosen,

@@ -17,9 +17,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from api.platforms.events import EditedComment, Event, NewComment, RemovedComment, Skipped, event_key
+from api.platforms.events import EditedComment, Event, NewComment, NewMessage, RemovedComment, Skipped, event_key
 from bot.comments.ingest import ingest
 from bot.comments.lifecycle import audit
+from bot.comments.messages import ingest_message
 from bot.db import session_scope
 from bot.models import Comment, InboundEvent, utcnow
 
@@ -28,7 +29,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ApplyReport:
-    created: list[int] = field(default_factory=list)  # new comments (wake the worker)
+    created: list[int] = field(default_factory=list)  # new comments and messages (wake the worker)
+    messages: int = 0  # of which direct messages
     duplicates: int = 0
     edited: list[int] = field(default_factory=list)  # review messages to update
     removed: list[int] = field(default_factory=list)  # "deleted by its author"
@@ -42,6 +44,7 @@ class ApplyReport:
     def as_dict(self) -> dict[str, object]:
         return {
             "created": len(self.created),
+            "messages": self.messages,
             "duplicates": self.duplicates,
             "edited": len(self.edited),
             "removed": len(self.removed),
@@ -149,6 +152,16 @@ def _apply_removal(engine: Engine, ev: RemovedComment, actor: str, report: Apply
             report.removed.append(comment.id)
 
 
+def _apply_message(engine: Engine, ev: NewMessage, actor: str, report: ApplyReport) -> None:
+    message, created = ingest_message(engine, ev.message, actor=actor)
+    assert message.id is not None
+    if not created:
+        report.duplicates += 1
+        return
+    report.created.append(message.id)
+    report.messages += 1
+
+
 def apply_events(engine: Engine, events: list[Event], *, actor: str) -> ApplyReport:
     report = ApplyReport()
     odd: dict[str, list[str]] = {}  # unknown accounts and malformed changes: one log line per delivery
@@ -159,6 +172,8 @@ def apply_events(engine: Engine, events: list[Event], *, actor: str) -> ApplyRep
             _apply_edit(engine, ev, actor, report)
         elif isinstance(ev, RemovedComment):
             _apply_removal(engine, ev, actor, report)
+        elif isinstance(ev, NewMessage):
+            _apply_message(engine, ev, actor, report)
         elif isinstance(ev, Skipped):
             report.skipped[ev.reason] = report.skipped.get(ev.reason, 0) + 1
             if ev.reason == "not_handled":

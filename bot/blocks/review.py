@@ -28,7 +28,8 @@ from bot.blocks.privacy import erased_message
 from bot.blocks.text import SlackText, clip, fmt, join, link, mrkdwn, plain, quote, user
 from bot.comments.casefile import FOLLOWUP, Case
 from bot.comments.decisions import VOTE
-from bot.models import Decision, Proposal, State, TriageRecord
+from bot.comments.window import describe
+from bot.models import Decision, Proposal, State, TriageRecord, utcnow
 
 PLATFORM_LABEL = {"facebook": "Facebook", "instagram": "Instagram", "x": "X", "other": "Web"}
 PLATFORM_EMOJI = {
@@ -53,6 +54,10 @@ APPROVE, EDIT, ESCALATE, HIDE, REDRAFT, RESOLVE = (
 )
 REDRAFT_PERSONA, CORRECT_TRIAGE, RETRY = "redraft_persona", "correct_triage", "retry_publication"
 CLAIM = "claim_case"
+
+
+# Where a direct message was written (#24): never a link to a public page.
+PRIVATE_LABEL = {"facebook": "Messenger", "instagram": "Instagram Direct", "x": "X DM", "other": "DM"}
 
 
 def hhmm(when: datetime | None) -> str:
@@ -137,7 +142,7 @@ def outcome_line(case: Case) -> SlackText | None:
     c, state = case.comment, State(case.comment.state)
     if c.deleted_at:
         return fmt(":wastebasket: Supprimé par son auteur · deleted by its author ({})", hhmm(c.deleted_at))
-    pub = case.publication()
+    pub = case.publication("message" if c.private else "public_reply")
     if state in (State.approved, State.edited):
         d = _last(case, "approve", "edit")
         verb = "Modifié et approuvé · edited and approved" if state == State.edited else "Approuvé · approved"
@@ -178,12 +183,44 @@ def outcome_line(case: Case) -> SlackText | None:
     return None
 
 
-def review_message(case: Case, personas: Sequence[str] = ()) -> tuple[SlackText, list[dict[str, Any]]]:
-    """(fallback text, blocks) for a comment's review message."""
+def attachment_lines(attachments: Sequence[dict[str, Any]] | None) -> SlackText | None:
+    """A message's attachments as links (Slack does not unfurl them: Sowana never fetches them)."""
+    if not attachments:
+        return None
+    lines = []
+    for a in attachments[:10]:
+        kind = str(a.get("type") or "fichier · file")[:32]
+        url = a.get("url")
+        shown = link(url, "ouvrir · open") if isinstance(url, str) else fmt("_sans lien · no link_")
+        lines.append(fmt(":paperclip: {} : {}", kind, shown))
+    return join("\n", lines)
+
+
+def private_header(case: Case, now: datetime | None = None) -> SlackText:
+    """What marks a direct message: where it was written, whose thread it is in, and the reply window."""
+    c = case.comment
+    line = fmt(
+        ":envelope_with_arrow: *message privé · private message* · {} · *{}* · cas #{}",
+        PRIVATE_LABEL.get(c.platform, "DM"),
+        c.brand,
+        c.id,
+    )
+    if c.thread_of:
+        line += fmt(" · suite de #{} · follows #{}", c.thread_of, c.thread_of)
+    window = describe(case.window, now or utcnow())
+    if window and State(c.state) not in (State.published, State.hidden):
+        line += fmt("\n:hourglass_flowing_sand: {}", window)
+    return line
+
+
+def review_message(
+    case: Case, personas: Sequence[str] = (), now: datetime | None = None
+) -> tuple[SlackText, list[dict[str, Any]]]:
+    """(fallback text, blocks) for a comment's review message (or a direct message's, #24)."""
     c = case.comment
     if c.erased_at is not None:
         return erased_message(c.id)
-    platform = platform_label(c.platform)
+    platform = PRIVATE_LABEL.get(c.platform, "DM") if c.private else platform_label(c.platform)
     state = State(c.state)
     # `proposed` is rendered as it will be seen once posted (the message is posted from that state).
     actionable = state in (State.posted, State.proposed) and not c.deleted_at
@@ -198,18 +235,26 @@ def review_message(case: Case, personas: Sequence[str] = ()) -> tuple[SlackText,
         reply_to,
         edited,
     )
+    if c.private:
+        about = private_header(case, now)
+    said = quote(c.text) if c.text.strip() else fmt("_(pièce jointe seule · attachment only)_")
     blocks: list[Block] = [
-        HeaderBlock(text=plain(fmt("{} · {}", platform, c.author_name), 150)),
+        HeaderBlock(text=plain(fmt("{}{} · {}", "✉️ " if c.private else "", platform, c.author_name), 150)),
         SectionBlock(
             block_id="comment",
-            text=mrkdwn(quote(c.text)),
+            text=mrkdwn(said),
             accessory=_correction_select() if actionable else None,
         ),
-        ContextBlock(elements=[mrkdwn(about, 2000)]),
+    ]
+    attached = attachment_lines(c.attachments)
+    if attached is not None:
+        blocks.append(ContextBlock(block_id="attachments", elements=[mrkdwn(attached, 2000)]))
+    blocks += [
+        ContextBlock(block_id="about", elements=[mrkdwn(about, 2000)]),
         ContextBlock(elements=[mrkdwn(triage_chips(case.triage), 2000)]),
         DividerBlock(),
     ]
-    pub = case.publication()
+    pub = case.publication("message" if c.private else "public_reply")
     chosen = pub.proposal_id if pub else None
     # While customer service has the case, the CM may still send one holding reply ("we're on it").
     answerable = actionable or (state == State.escalated and pub is None and not c.deleted_at)
@@ -230,7 +275,7 @@ def review_message(case: Case, personas: Sequence[str] = ()) -> tuple[SlackText,
                 elements=[ButtonElement(text="Réessayer · Retry", action_id=RETRY, value=str(c.id), style="primary")],
             )
         )
-    fallback = clip(fmt("{} — {}: {}", platform, c.author_name, c.text), 3000)
+    fallback = clip(fmt("{}{} — {}: {}", "✉️ " if c.private else "", platform, c.author_name, c.text), 3000)
     return fallback, [b.to_dict() for b in blocks]
 
 
@@ -248,23 +293,10 @@ def failure_notice(comment_id: int, reason: str) -> tuple[SlackText, list[dict[s
 
 def _case_buttons(case: Case, personas: Sequence[str]) -> list[Any]:
     cid = str(case.id)
-    elements: list[Any] = [
-        ButtonElement(text="Escalader au SAC · Escalate", action_id=ESCALATE, value=cid),
-        ButtonElement(
-            text="Masquer · Hide",
-            action_id=HIDE,
-            value=cid,
-            style="danger",
-            confirm=ConfirmObject(
-                title="Masquer le commentaire ?",
-                text="Le commentaire sera masqué sur la plateforme. · The comment will be hidden on the platform.",
-                confirm="Masquer · Hide",
-                deny="Annuler · Cancel",
-                style="danger",
-            ),
-        ),
-        ButtonElement(text="Reformuler · Redraft", action_id=REDRAFT, value=cid),
-    ]
+    elements: list[Any] = [ButtonElement(text="Escalader au SAC · Escalate", action_id=ESCALATE, value=cid)]
+    if not case.comment.private:  # a direct message cannot be hidden
+        elements.append(_hide_button(cid))
+    elements.append(ButtonElement(text="Reformuler · Redraft", action_id=REDRAFT, value=cid))
     if personas:
         elements.append(
             StaticSelectElement(
@@ -274,6 +306,22 @@ def _case_buttons(case: Case, personas: Sequence[str]) -> list[Any]:
             )
         )
     return elements
+
+
+def _hide_button(cid: str) -> ButtonElement:
+    return ButtonElement(
+        text="Masquer · Hide",
+        action_id=HIDE,
+        value=cid,
+        style="danger",
+        confirm=ConfirmObject(
+            title="Masquer le commentaire ?",
+            text="Le commentaire sera masqué sur la plateforme. · The comment will be hidden on the platform.",
+            confirm="Masquer · Hide",
+            deny="Annuler · Cancel",
+            style="danger",
+        ),
+    )
 
 
 def _correction_select() -> StaticSelectElement:

@@ -21,7 +21,7 @@ from bot.blocks.review import CLAIM, RESOLVE, platform_label, reply_buttons, tri
 from bot.blocks.text import HERE, SlackText, clip, cut, fmt, join, link, mention, mrkdwn, plain, quote, user
 from bot.blocks.text import channel as channel_ref
 from bot.comments.casefile import Case, HistoryItem
-from bot.models import Escalation, Proposal, Publication
+from bot.models import Comment, Escalation, Proposal, Publication
 from bot.sla import Clock, ClockState, human_duration
 
 ADD_NOTE = "add_case_note"
@@ -35,6 +35,23 @@ FOLLOWUP_LABEL = {
     "both": "une réponse publique et une privée · a public and a private reply",
     "none": "aucune réponse · no reply",
 }
+
+
+def private_message_line(message: Comment) -> SlackText:
+    """A direct message of the case's customer, shown under the case card (#24)."""
+    where = {"facebook": "Messenger", "instagram": "Instagram Direct", "x": "X DM"}.get(message.platform, "DM")
+    said = quote(cut(message.text, 1500)) if message.text.strip() else fmt("> _(pièce jointe · attachment)_")
+    attached = len(message.attachments or [])
+    extra = fmt("\n:paperclip: {} pièce(s) jointe(s) · attachment(s)", attached) if attached else fmt("")
+    return fmt(
+        ":envelope_with_arrow: *Message privé de {} · private message* ({}) · #{} — à traiter dans le fil de revue "
+        "· answered in the review thread\n{}{}",
+        message.author_name,
+        where,
+        message.id,
+        said,
+        extra,
+    )
 
 
 def history_line(history: Sequence[HistoryItem]) -> SlackText:

@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
+from bot.comments.messages import reply_window
+from bot.comments.window import Window
 from bot.db import session_scope
 from bot.models import (
     ChannelSetting,
@@ -35,6 +37,8 @@ class Case:
     review_post: SlackPost | None = None
     sac_post: SlackPost | None = None
     followup_post: SlackPost | None = None  # the follow-up proposals' message in the review thread
+    # A direct message (#24): until when the platform accepts its answer (None: no window, or public).
+    window: Window | None = None
 
     @property
     def id(self) -> int:
@@ -60,6 +64,7 @@ def load_case(engine: Engine, comment_id: int) -> Case | None:
         ).one()
         posts = s.exec(select(SlackPost).where(col(SlackPost.comment_id) == comment_id)).all()
         return Case(
+            window=reply_window(s, comment, "message") if comment.private else None,
             comment=comment,
             triage=s.exec(select(TriageRecord).where(col(TriageRecord.comment_id) == comment_id)).first(),
             proposals=list(

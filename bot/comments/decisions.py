@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -17,6 +18,8 @@ from sqlmodel import Session, col, func, select
 
 from bot.comments.casefile import FOLLOWUP
 from bot.comments.lifecycle import IllegalTransition, audit, transition_in
+from bot.comments.messages import reply_window
+from bot.comments.window import refusal
 from bot.db import flush_unless_duplicate, session_scope
 from bot.models import (
     ChannelSetting,
@@ -44,6 +47,26 @@ class Outcome:
     ok: bool
     message: str = ""
     comment_id: int | None = None
+    # A refusal the whole thread must read, not only the person who clicked (a reply window closed).
+    tell_thread: bool = False
+
+
+def window_refusal(s: Session, comment: Comment, target: str, now: datetime | None = None) -> Outcome | None:
+    """The refusal of a private answer past the platform's reply window (#24), decided before any
+    platform call and audited; None while the window is open or the platform has none."""
+    window = reply_window(s, comment, target)
+    if window is None or window.is_open(now or utcnow()):
+        return None
+    audit(
+        s,
+        brand=comment.brand,
+        actor="sowana",
+        action="window_closed",
+        comment_id=comment.id,
+        detail={"target": target, "closed_at": window.closes_at.isoformat()},
+    )
+    why = refusal(window, comment.platform, private_reply=target == "private_reply")
+    return Outcome(False, why, comment.id, tell_thread=True)
 
 
 STATE_EXPLAINED = {
@@ -159,6 +182,10 @@ def _approve(
             return busy(comment)
         if edited and not (text or "").strip():
             return Outcome(False, "Le texte est vide · the text is empty", comment.id)
+        target = "message" if comment.private else "public_reply"
+        closed = window_refusal(s, comment, target)
+        if closed is not None:
+            return closed
         latest = s.exec(select(func.max(Proposal.round)).where(col(Proposal.comment_id) == comment.id)).one()
         if proposal.round != latest:
             return Outcome(False, "Cette proposition a été remplacée · this proposal was replaced", comment.id)
@@ -198,6 +225,7 @@ def _approve(
             "edit" if edited else "approve",
             text if text is not None else proposal.text,
             proposal=proposal,
+            target=target,
             edited_text=text,
         )
         if holding:
@@ -230,6 +258,9 @@ def _approve_followup(
         return busy(comment)
     if text is not None and not text.strip():
         return Outcome(False, "Le texte est vide · the text is empty", comment.id)
+    closed = window_refusal(s, comment, proposal.target)
+    if closed is not None:
+        return closed
     action = "followup_edit" if text is not None else "followup_approve"
     reply = text if text is not None else proposal.text
     add_reply(
@@ -285,6 +316,13 @@ def hide(engine: Engine, comment_id: int, actor: str, *, via: str = "button") ->
         comment = s.get(Comment, comment_id)
         if comment is None:
             return Outcome(False, "Commentaire introuvable · comment not found")
+        if comment.private:
+            return Outcome(
+                False,
+                "Un message privé ne se masque pas : seuls les commentaires publics le peuvent. · "
+                "A private message cannot be hidden: only public comments can.",
+                comment_id,
+            )
         if comment.state == State.hidden:
             return busy(comment)
         s.add(Decision(brand=comment.brand, comment_id=comment_id, actor=actor, action="hide"))

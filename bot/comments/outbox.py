@@ -24,7 +24,9 @@ from sqlmodel import col, select
 
 from bot.comments.casefile import FOLLOWUP
 from bot.comments.lifecycle import transition_in
+from bot.comments.messages import conversation_ref, link_private_reply, reply_window
 from bot.comments.publisher import CommentRef, Published, Publisher, PublishError
+from bot.comments.window import refusal
 from bot.db import session_scope
 from bot.logs import request_context
 from bot.models import Comment, Publication, State, utcnow
@@ -34,6 +36,15 @@ from bot.runtime.retry import RetryPolicy, retry_while_unavailable
 from bot.sac.decisions import close_case_if_done
 
 log = logging.getLogger(__name__)
+
+# What answers the comment itself: a public reply, or the message answering a direct message (#24).
+_REPLIES = ("public_reply", "message")
+
+
+def _x_person(comment: Comment) -> str | None:
+    """On X a person has one id, the same in mentions and direct messages."""
+    return comment.author_id if comment.platform == "x" else None
+
 
 # Comment states a public reply publishes from.
 _PUBLISHES_FROM = (State.approved, State.edited, State.resolved)
@@ -127,7 +138,7 @@ class Outbox(PollingLoop):
         comment_id = comment.id
         ref = comment_ref(comment)
         try:
-            if comment.deleted_at and pub.target in ("public_reply", "hide", "unhide"):
+            if comment.deleted_at and pub.target in ("public_reply", "hide", "unhide") and not comment.private:
                 raise PublishError(
                     "le commentaire a été supprimé par son auteur · the comment was deleted by its author",
                     retryable=False,
@@ -136,7 +147,11 @@ class Outbox(PollingLoop):
             publisher = self.publisher_for(comment.brand, comment.platform)
             result = None
             again = pub.attempts > 1  # an earlier try may have reached the platform
-            if pub.target == "public_reply":
+            if pub.target in ("message", "private_reply"):
+                self._check_window(comment, pub.target)  # approved in time is not enough: sent in time
+            if pub.target == "message":
+                result = self._message(publisher, comment, pub.text, again)
+            elif pub.target == "public_reply":
                 result = publisher.find_reply(ref, pub.text) if again else None
                 if result is not None:
                     log.info(
@@ -161,6 +176,23 @@ class Outbox(PollingLoop):
         log.info("comment %s: %s published on %s (publication %s)", comment_id, pub.target, comment.platform, pub_id)
         self._notify(self.notifier.refresh, comment_id)
 
+    def _check_window(self, comment: Comment, target: str) -> None:
+        with session_scope(self.engine) as s:
+            window = reply_window(s, comment, target)
+        if window is not None and not window.is_open(utcnow()):
+            why = refusal(window, comment.platform, private_reply=target == "private_reply")
+            raise PublishError(why, retryable=False, code="window_closed")
+
+    def _message(self, publisher: Publisher, comment: Comment, text: str, again: bool) -> Published:
+        """A reply to a direct message, sent as a message in the person's conversation (#24)."""
+        with session_scope(self.engine) as s:
+            to = conversation_ref(s, comment)
+        found = publisher.find_message(to, text) if again else None
+        if found is not None:
+            log.info("comment %s: message found on %s, adopted", comment.id, comment.platform)
+            return found
+        return publisher.send_message(to, text)
+
     @staticmethod
     def _private_reply(publisher: Publisher, ref: CommentRef, text: str, again: bool) -> Published:
         try:
@@ -180,9 +212,12 @@ class Outbox(PollingLoop):
                 row.platform_id, row.url = result.platform_id, result.url
             s.add(row)
             current = s.get(Comment, comment_id)
+            if pub.target == "private_reply" and current is not None and result is not None:
+                # The person's answer to this private reply belongs in this comment's thread.
+                link_private_reply(s, current, result.recipient_id or _x_person(current), None)
             if pub.stage == FOLLOWUP:
                 close_case_if_done(s, comment_id, actor=pub.requested_by or "outbox")
-            elif pub.target == "public_reply" and current is not None and current.state in _REPLY_PUBLISHES:
+            elif pub.target in _REPLIES and current is not None and current.state in _REPLY_PUBLISHES:
                 transition_in(
                     s,
                     comment_id,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
-from sqlmodel import col, func, select
+from sqlmodel import Session, col, func, select
 
 from bot.comments.lifecycle import transition_in
 from bot.comments.worker import Step
@@ -130,11 +130,17 @@ def draft_step(drafter: Drafter, persona_for: Callable[[Comment], str]) -> Step:
     return step
 
 
+# Also told when a review message is queued or posted, in that transaction (a direct message under its
+# case's card, #24).
+AlsoTell = Callable[[Session, Comment], None]
+
+
 def post_review_step(
     publish: Callable[[int, str], str],
     channel_for: Callable[[Comment], str | None],
     from_state: State = State.proposed,
     sender: SlackSender | None = None,
+    also_tell: AlsoTell | None = None,
 ) -> Step:
     """Post (or, after a redraft, update) the review message; remember where; move to `posted`.
 
@@ -157,6 +163,8 @@ def post_review_step(
         if sender is not None and (existing is None or not existing.ts):
             with session_scope(engine, write=True) as session:
                 queue_review(session, comment, channel)
+                if also_tell is not None and existing is None:
+                    also_tell(session, comment)
             sender.wake()
             return
         target = existing.channel if existing is not None else channel
@@ -177,5 +185,7 @@ def post_review_step(
                 expected_from=from_state,
                 detail={"channel": target, "ts": ts},
             )
+            if also_tell is not None and existing is None:
+                also_tell(session, comment)
 
     return step

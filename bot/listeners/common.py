@@ -68,6 +68,11 @@ async def after_decision(
 ) -> None:
     if not outcome.ok:
         await tell(client, channel, user, outcome.message)
+        if outcome.tell_thread and outcome.comment_id is not None:  # everyone in the thread must know why
+            try:
+                await blocking(services.review.thread, outcome.comment_id, outcome.message)
+            except Exception:
+                log.exception("could not tell the thread why a decision was refused")
         return
     services.wake()
     if outcome.comment_id is not None:

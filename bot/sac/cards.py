@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.blocks.sac import clock_line, escalated_line, followup_message, sac_card
+from bot.blocks.sac import clock_line, escalated_line, followup_message, private_message_line, sac_card
 from bot.blocks.text import SlackText, as_text
 from bot.comments.casefile import author_history, load_case
 from bot.db import session_scope
@@ -97,6 +97,18 @@ class CaseSlack:
         with session_scope(self.engine, write=True) as s:
             self._queue(s, comment_id, post.channel if post else channel, key, **job)
         self.sender.wake()
+
+    def message_on_card(self, session: Session, message: Comment) -> None:
+        """A direct message in the thread of a comment that has a case shows under the case card too (#24),
+        once (keyed by the message), in the caller's transaction."""
+        if not message.private or message.thread_of is None or message.id is None:
+            return
+        post = self._post(message.thread_of, "sac")
+        if post is None:
+            return
+        self.card_thread(
+            message.thread_of, post.channel, private_message_line(message), key=f"dm-card:{message.id}", session=session
+        )
 
     def card(self, comment_id: int) -> tuple[SlackText, list[dict[str, Any]]]:
         """The case card as it is now (rendered by the sender when a queued card leaves)."""

@@ -20,13 +20,17 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import exists, or_, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.blocks.sac import clock_notice
+from bot.blocks.text import fmt
 from bot.brain import draft_followups
 from bot.comments.casefile import load_case
+from bot.comments.messages import closing_windows, mark_reminded
+from bot.comments.window import describe, message_window
 from bot.db import session_scope
 from bot.models import Comment, Escalation, State, TriageRecord, utcnow
 from bot.runtime.leases import claim_rows, default_owner
@@ -75,11 +79,12 @@ class CaseKeeper(PollingLoop):
         done += self.sync_cards() + self.post_followups()
         if time.monotonic() - self._clocks_checked >= self.clock_check_seconds:
             self._clocks_checked = time.monotonic()
-            done += self.check_clocks()
+            done += self.check_clocks() + self.remind_windows()
         return done
 
     # --- escalation by Sowana itself -------------------------------------------------------------
     def escalate_waiting(self) -> int:
+        anchor_case = aliased(Escalation)
         with session_scope(self.engine) as s:
             rows = s.exec(
                 select(Comment.id, TriageRecord.priority)
@@ -90,6 +95,11 @@ class CaseKeeper(PollingLoop):
                     col(Comment.state) == State.posted,
                     col(Comment.deleted_at).is_(None),
                     col(Escalation.id).is_(None),
+                    # A direct message in the thread of a case customer service has is part of that case.
+                    ~exists().where(
+                        col(anchor_case.comment_id) == col(Comment.thread_of),
+                        col(anchor_case.status).in_(("open", "claimed")),
+                    ),
                 )
                 .order_by(col(Comment.id))
                 .limit(50)
@@ -180,6 +190,32 @@ class CaseKeeper(PollingLoop):
             for clock in (first, resolution):
                 if clock.state in (ClockState.at_risk, ClockState.breached):
                     sent += self._notice(esc, clock, clock_notice(clock, esc, policy.lead), now)
+        return sent
+
+    def remind_windows(self) -> int:
+        """A direct message still unanswered when its platform's reply window closes within two hours (#24)
+        is told in its thread once: past the window, the platform refuses the answer."""
+        slack = self.slack
+        if slack is None or slack.sender is None:
+            return 0
+        now = utcnow()  # the platform's window runs on real time, not the business-hours clock
+        with session_scope(self.engine) as s:
+            closing = closing_windows(s, now)
+        sent = 0
+        for conversation_id, message in closing:
+            assert message.id is not None
+            window = message_window(message.platform, message.created_at or message.received_at)
+            with session_scope(self.engine, write=True) as s:
+                if not mark_reminded(s, conversation_id):
+                    continue  # another process told it
+                left = describe(window, now) or ""
+                text = fmt(
+                    ":alarm_clock: Message privé #{} sans réponse : {} · unanswered private message", message.id, left
+                )
+                slack.review_thread(message.id, text, key=f"window:{message.id}", session=s, urgent=True)
+            sent += 1
+        if sent:
+            slack.sender.wake()
         return sent
 
     def _notice(self, esc: Escalation, clock: Clock, text: str, now: datetime) -> bool:

@@ -107,6 +107,7 @@ def queue_review(session: Session, comment: Comment, channel: str) -> SlackOutgo
         key=f"review:{comment.id}",
         priority=priority or "normal",
         comment_id=comment.id,
+        thread_of=comment.thread_of,  # a direct message goes into its person's thread (#24)
     )
     if job.status == "sent":  # sent once, yet the comment is back before a review (its message is gone)
         job.status, job.ts, job.group_id, job.started_at, job.attempts = "pending", None, None, None, 0
@@ -219,8 +220,11 @@ def release_own(engine: Engine, owner: str) -> None:
 
 
 def thread_ts_of(engine: Engine, comment_id: int) -> str | None:
-    """Where a comment's thread is: its review message, else the storm summary that holds it."""
+    """Where a comment's thread is: its review message, else the storm summary that holds it. A direct
+    message shown inside another comment's thread (#24) has that thread."""
     with session_scope(engine) as s:
+        anchor = s.execute(select(col(Comment.thread_of)).where(col(Comment.id) == comment_id)).scalar_one_or_none()
+        comment_id = anchor or comment_id
         post = s.execute(
             select(SlackPost).where(col(SlackPost.comment_id) == comment_id, col(SlackPost.kind) == "review")
         ).scalar_one_or_none()

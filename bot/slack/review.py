@@ -22,7 +22,7 @@ from bot.blocks.text import SlackText, as_text, stored
 from bot.comments.casefile import Case, load_case
 from bot.db import session_scope
 from bot.models import SlackOutgoing, SlackPost, State
-from bot.slack.queue import Cancelled
+from bot.slack.queue import Cancelled, thread_ts_of
 from bot.storm.bulk import summary_content
 
 log = logging.getLogger(__name__)
@@ -81,8 +81,16 @@ class SlackReview:
         if post is not None and post.ts:
             self.client.chat_update(channel=post.channel, ts=post.ts, text=as_text(text), blocks=blocks)
             return post.ts
+        thread_ts = thread_ts_of(self.engine, comment_id) if case.comment.thread_of else None
+        if case.comment.thread_of and thread_ts is None:
+            raise RuntimeError("the thread this message belongs in is not in Slack yet")  # the worker retries
         response = self.client.chat_postMessage(
-            channel=channel, text=as_text(text), blocks=blocks, unfurl_links=False, unfurl_media=False
+            channel=channel,
+            text=as_text(text),
+            blocks=blocks,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
         )
         return str(response["ts"])
 
@@ -112,14 +120,16 @@ class SlackReview:
         )
 
     def thread(self, comment_id: int, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
-        """A message in the comment's review thread; a plain str is escaped (bot/blocks/text.py)."""
+        """A message in the comment's review thread; a plain str is escaped (bot/blocks/text.py). A direct
+        message shown in another comment's thread (#24) is told there."""
         with session_scope(self.engine) as s:
             post = s.exec(
                 select(SlackPost).where(col(SlackPost.comment_id) == comment_id, col(SlackPost.kind) == "review")
             ).first()
-        if post is None or not post.ts:
+        thread_ts = thread_ts_of(self.engine, comment_id)
+        if post is None or not post.ts or thread_ts is None:
             return
-        self.client.chat_postMessage(channel=post.channel, thread_ts=post.ts, text=as_text(text), blocks=blocks)
+        self.client.chat_postMessage(channel=post.channel, thread_ts=thread_ts, text=as_text(text), blocks=blocks)
 
     def failure(self, comment_id: int, reason: str) -> None:
         """The platform's reason (outside text) with a retry button, in the review thread."""

@@ -159,14 +159,14 @@ def draft_reply(
         comment = CommentIn(text=comment)
     persona = persona or get_persona()
     lang = reply_lang(triage, comment.text, default_lang)
-    composer = OfflineComposer(persona)
+    composer = OfflineComposer(persona, private=comment.private)
     offline, notes = composer.compose(comment, triage, passages, lang, no_answer, threshold)
     if llm is None and chain is None:
         return Draft(proposals=offline, source="offline", latency_ms=_ms(started), notes=notes)
     sit = situation(triage, comment.text)
     if sit == "spam":
         return Draft(proposals=offline, source="offline", latency_ms=_ms(started), notes=notes)
-    creative_ok = humor_allowed(triage, persona.humor, sit)
+    creative_ok = humor_allowed(triage, persona.humor, sit) and not comment.private
     # Without a good passage the model gets none: it can only invite to private messages.
     answerable = choose_answers(passages, lang, no_answer, threshold).ids
     usable = [p for p in passages if p.collection != "faq" or answerable]
@@ -176,7 +176,7 @@ def draft_reply(
         usable,
         persona,
         lang,
-        limit_for(comment.platform),
+        limit_for(comment.reply_platform),
         creative_ok,
         history=history,
         approved=[*approved, *(p for p in passages if p.collection == "replies")],
@@ -195,7 +195,7 @@ def draft_reply(
             latency_ms=_ms(started),
             notes=notes,
         )
-    proposals, checks = _from_llm(outcome.draft, offline, usable, persona, lang, comment.platform, creative_ok)
+    proposals, checks = _from_llm(outcome.draft, offline, usable, persona, lang, comment.reply_platform, creative_ok)
     if not any(p.kind == "serious" for p in proposals):
         return Draft(
             proposals=offline,
@@ -235,7 +235,7 @@ def draft_for_comment(
     passages: list[PassageLike] = list(faq.passages)
     sit = situation(triage, comment.text)
     persona = persona or get_persona()
-    if humor_allowed(triage, persona.humor, sit):
+    if humor_allowed(triage, persona.humor, sit) and not comment.private:
         passages += retriever.search(brand, comment.text, k=3, lang=lang, kinds=("viral",)).passages
     facts = example_facts(persona, comment.text, lang) if sit in ("banter", "praise", "question", "other") else ""
     if facts:

@@ -117,6 +117,12 @@ def build_messages(
         f"Triage: intent={triage.intent}, sentiment={triage.sentiment}, needs customer service={triage.needs_sac}.",
         f"Platform: {comment.platform}. Author's first name: {author or 'unknown'}.",
     ]
+    if comment.private:
+        parts.append(
+            "This is a PRIVATE message to the brand (Messenger, Instagram Direct or X direct message), not a public "
+            "comment: answer directly in private; never invite the person to write in private; you may ask for "
+            "what customer service needs (order number, account e-mail) and name their case."
+        )
     if len(claims) > 1:
         # The claims are the comment's own words: fenced as data like the comment itself.
         listed = "\n".join(f"{i + 1}. {_fence(c)}" for i, c in enumerate(claims))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from knowledge.drafting.guard import avoided_words, unsupported_claims
-from knowledge.drafting.phrases import fill, other_lang_note, phrase
+from knowledge.drafting.phrases import fill, in_private, other_lang_note, phrase
 from knowledge.drafting.select import (
     COMPLAINT_MARGIN,
     STRONG_MARGIN,
@@ -117,11 +117,12 @@ class Composed:
 class OfflineComposer:
     """Composes the serious reply, its alternative, and (when allowed) a creative proposal."""
 
-    def __init__(self, persona: Persona) -> None:
+    def __init__(self, persona: Persona, *, private: bool = False) -> None:
         self.persona = persona
+        self.private = private  # answering a direct message: the phrases that invite to one are not said
 
     def _p(self, key: str, lang: str, name: str | None = None, **values: str) -> str:
-        return phrase(key, lang, self.persona, name, **values)
+        return phrase(in_private(key) if self.private else key, lang, self.persona, name, **values)
 
     def _greeting(self, lang: str, name: str | None, sober: bool = False) -> str:
         if sober:
@@ -148,7 +149,7 @@ class OfflineComposer:
         main, alt = self._serious(sit, comment, triage, passages, lang, name, no_answer, threshold)
         proposals = [self._finish(main, "main", comment, lang), self._finish(alt, "alternative", comment, lang)]
         notes: list[str] = []
-        if humor_allowed(triage, self.persona.humor, sit):
+        if humor_allowed(triage, self.persona.humor, sit) and not self.private:
             answers = choose_answers(passages, lang, no_answer, threshold)
             creative = self._creative(passages, comment, lang, answers, sit)
             if creative is not None:
@@ -254,10 +255,10 @@ class OfflineComposer:
         parts, meta = built
         if self.persona.emoji == "none":
             parts = [Part(strip_emoji(p.text), p.drop, p.answer, p.cite) for p in parts]
-        done = assemble(parts, comment.platform)
+        done = assemble(parts, comment.reply_platform)
         if done is None:
             # Even the essentials exceed the platform's limit: move the conversation to private messages.
-            done = assemble([Part(self._p("dm_short", lang))], comment.platform)
+            done = assemble([Part(self._p("dm_short", lang))], comment.reply_platform)
             if done is None:  # pragma: no cover - a persona phrase longer than the limit
                 return None
         text, shortened, cited = done
@@ -312,7 +313,7 @@ class OfflineComposer:
             return None  # a persona example's own facts may be out of date: never without the FAQ
         if self.persona.emoji == "none":
             parts = [Part(strip_emoji(p.text), p.drop, p.answer, p.cite) for p in parts]
-        done = assemble(parts, comment.platform)
+        done = assemble(parts, comment.reply_platform)
         if done is None:
             return None
         text, _, cited = done

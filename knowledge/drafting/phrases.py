@@ -121,6 +121,64 @@ _EN = {
     "wit_source_quip": "persona quip",
     "quip_note": "To adapt: one of the persona's generic lines, to personalise for this comment.",
 }
+# In a direct message the person already writes in private: these say what to do here instead of
+# inviting to private messages (and may ask for the details a public reply must never ask for).
+_FR_VOUS |= {
+    "calm@private": "Si vous avez vécu un problème avec une commande, donnez-nous votre numéro de commande : nous "
+    "allons regarder ça.",
+    "sac_handoff@private": "Pouvez-vous nous donner votre numéro de commande et l'adresse courriel de votre compte? "
+    "Notre service à la clientèle va regarder votre dossier.",
+    "dm_invite@private": "Bonne question! Notre équipe vérifie et vous répond ici avec les bonnes informations.",
+    "dm_short@private": "Notre équipe vérifie et vous répond ici.",
+    "distress@private": "Nous sommes vraiment désolés de lire ce que vous traversez. Une personne de notre équipe va "
+    "s'occuper de votre demande avec vous, ici même.",
+    "distress_short@private": "{name}, toutes nos pensées sont avec vous. Une personne de notre équipe vous répond "
+    "ici, personnellement.",
+    "private_data@private": "Merci pour ces précisions : notre service à la clientèle s'occupe de votre dossier et "
+    "vous répond ici.",
+    "neutral@private": "Merci pour votre message! Dites-nous comment nous pouvons vous aider.",
+    "dm_case@private": "Pour votre cas précis, donnez-nous votre numéro de commande : on vérifie pour vous.",
+}
+_FR_TU |= {
+    "calm@private": "Si tu as vécu un problème avec une commande, donne-nous ton numéro de commande : on va regarder "
+    "ça.",
+    "sac_handoff@private": "Peux-tu nous donner ton numéro de commande et l'adresse courriel de ton compte? Notre "
+    "service à la clientèle va regarder ton dossier.",
+    "dm_invite@private": "Bonne question! Notre équipe vérifie et te répond ici avec les bonnes informations.",
+    "dm_short@private": "Notre équipe vérifie et te répond ici.",
+    "distress@private": "On est vraiment désolés de lire ce que tu traverses. Une personne de notre équipe va "
+    "s'occuper de ta demande avec toi, ici même.",
+    "distress_short@private": "{name}, toutes nos pensées sont avec toi. Une personne de notre équipe te répond ici, "
+    "personnellement.",
+    "private_data@private": "Merci pour ces précisions : notre service à la clientèle s'occupe de ton dossier et te "
+    "répond ici.",
+    "neutral@private": "Merci pour ton message! Dis-nous comment on peut t'aider.",
+    "dm_case@private": "Pour ton cas précis, donne-nous ton numéro de commande : on vérifie pour toi.",
+}
+_EN |= {
+    "calm@private": "If something went wrong with an order, give us your order number and we'll look into it.",
+    "sac_handoff@private": "Could you give us your order number and your account's e-mail address? Our customer care "
+    "team will look into your account.",
+    "dm_invite@private": "Good question! Our team is checking and will get back to you here with the right details.",
+    "dm_short@private": "Our team is checking and will get back to you here.",
+    "distress@private": "We're so sorry to read what you're going through. Someone from our team will take care of "
+    "this with you, right here.",
+    "distress_short@private": "{name}, our thoughts are with you. Someone from our team will answer you here, "
+    "personally.",
+    "private_data@private": "Thanks for these details: our customer care team is taking care of your file and will "
+    "answer you here.",
+    "neutral@private": "Thanks for your message! Tell us how we can help.",
+    "dm_case@private": "For your own case, give us your order number and we'll check for you.",
+}
+PRIVATE_SUFFIX = "@private"
+
+
+def in_private(key: str) -> str:
+    """The phrase to say in a direct message instead of `key`, when it has one."""
+    private = key + PRIVATE_SUFFIX
+    return private if private in _EN else key
+
+
 LANG_NAMES = {"fr": {"fr": "français", "en": "anglais"}, "en": {"fr": "French", "en": "English"}}
 
 

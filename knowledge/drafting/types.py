@@ -37,6 +37,15 @@ class CommentIn(BaseModel):
     author_name: str | None = None  # display name; drafting keeps the first name
     parent_text: str | None = None  # the comment it replies to, when it is a reply
     brand: str = "default"
+    # A direct message (Messenger, Instagram Direct, X DM): the answer is private too, so it never invites
+    # to private messages, may ask for an order number or account details, carries no wit, and has no
+    # public reply's length limit.
+    private: bool = False
+
+    @property
+    def reply_platform(self) -> str:
+        """What the reply's length is counted for: the platform's public limit, or a private message's."""
+        return "dm" if self.private else self.platform
 
     @field_validator("text", "parent_text")
     @classmethod

@@ -19,6 +19,7 @@ import pytest
 from bot.blocks import alerts, digest, modals, review, sac, storm
 from bot.blocks.text import SlackText
 from bot.comments.casefile import Case, HistoryItem
+from bot.comments.window import Window
 from bot.comments.decisions import VOTE
 from bot.insights.digest import Clock as DayClock
 from bot.insights.digest import Digest, Reply
@@ -44,6 +45,7 @@ LABELS = (
     "fil de revue · review thread",
     "Voir tous les commentaires · See them all",
     "tableau de bord · dashboard",
+    "ouvrir · open",
 )
 OWN_LINK = re.compile(r"<https?://[^\s<>|]+\|(?:" + "|".join(re.escape(label) for label in LABELS) + r")>")
 SEQUENCE = re.compile(r"<[^<>]*>")
@@ -241,6 +243,29 @@ def test_the_review_message_and_its_fallback_text(state):
     if outcome is not None:
         check(outcome, shows_outside=state == State.failed)
     check(drive(review.triage_chips, hostile_case(state).triage))
+
+
+@pytest.mark.parametrize("state", [State.posted, State.published])
+def test_a_direct_message_with_hostile_attachments(state):
+    """A direct message (#24): its attachments are links with Sowana's label (a hostile URL is not linked),
+    the window line and the card line carry the person's text escaped."""
+    case = hostile_case(state)
+    case.comment.private, case.comment.thread_of = True, 41
+    case.comment.attachments = [
+        {"type": "image", "url": "https://cdn.example/photo.jpg"},
+        {"type": "<!channel>", "url": HOSTILE_URL},
+        {"type": "file", "url": None},
+    ]
+    case.window = Window(NOW + timedelta(hours=3))
+    text, blocks = drive(review.review_message, case, personas=["informatif"], now=NOW)
+    check(text)
+    whole = check(blocks)
+    assert ("reply window: 3 h left" in whole) == (state == State.posted)  # answered: no window to watch
+    assert "hide_comment" not in str(blocks)
+    assert "<https://cdn.example/photo.jpg|ouvrir · open>" in whole
+    check(drive(review.attachment_lines, case.comment.attachments), shows_outside=False)
+    check(drive(review.private_header, case, NOW), shows_outside=False)
+    check(drive(sac.private_message_line, case.comment))
 
 
 def test_a_deleted_comment_and_a_failed_publication():
