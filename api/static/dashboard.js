@@ -227,6 +227,8 @@ function drawKpis(data) {
     ["Délai médian · median time", minutes(k.reply_median_minutes), "arrivée → réponse · arrival → reply", ""],
     ["Cas SAC ouverts · open cases", String(k.open_cases), `${k.breaches} hors délai · past target`, k.breaches ? "bad" : ""],
     ["Alertes en cours · open alerts", String(k.open_alerts), "bad buzz", k.open_alerts ? "bad" : "good"],
+    // Direct messages: only their number, apart from the comments (never listed on this page).
+    ["Messages privés · private messages", String(k.private_messages ?? 0), "hors chiffres ci-dessus · not in the figures above", ""],
   ];
   const box = document.getElementById("kpis");
   box.replaceChildren(...tiles.map(([label, value, note, cls]) => {

@@ -134,6 +134,12 @@ def digest_message(d: Digest, dashboard_url: str | None = None) -> tuple[SlackTe
                 )
             )
         blocks.append(SectionBlock(block_id="best", text=mrkdwn(join("\n", lines))))
+    if d.private_messages:  # counted apart, never quoted: not comments (#24)
+        private = fmt(
+            "{} messages privés reçus (hors chiffres ci-dessus) · private messages received (not in the figures above)",
+            d.private_messages,
+        )
+        blocks.append(ContextBlock(block_id="private", elements=[mrkdwn(private)]))
     if d.redacted:
         retention = fmt(
             ":wastebasket: {} commentaires expurgés (durée de conservation) · comments redacted (retention limit)",

@@ -13,6 +13,8 @@ Method (documented in the README too):
   when it opens: the spike must not raise its own bar.
 - It *closes* when the current count ≤ max(frozen mean + σ, min_count / 2): back within one σ of normal
   (the gap between the opening and closing bars keeps a borderline count from flapping).
+- Direct messages (#24, `Comment.private`) are not counted nor shown: a bad buzz is what is said in
+  public, and a private message is never an example in a channel (nor in the list the alert links to).
 - One alert when it opens (a few example comments, a link to all of them), one "back to normal" when it
   closes; each queued for the Slack sender in the transaction that opens or closes the episode (under a
   key naming the episode), so it is queued once whichever process gets there first, and posted once.
@@ -132,7 +134,12 @@ def load_negatives(engine: Engine, brand: str, since: datetime, until: datetime)
         rows = s.exec(
             select(Comment, TriageRecord)
             .join(TriageRecord, col(TriageRecord.comment_id) == col(Comment.id))
-            .where(col(Comment.brand) == brand, col(Comment.received_at) > since, col(Comment.received_at) <= until)
+            .where(
+                col(Comment.brand) == brand,
+                col(Comment.received_at) > since,
+                col(Comment.received_at) <= until,
+                col(Comment.private).is_(False),
+            )
         ).all()
     out = []
     for comment, triage in rows:
@@ -317,5 +324,5 @@ class BuzzWatch:
         return [
             Example(text=found[i].text, author=found[i].author_name, platform=found[i].platform, url=found[i].url)
             for i in ids
-            if i in found
+            if i in found and not found[i].private  # never quote a direct message in a channel
         ]

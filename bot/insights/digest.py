@@ -10,6 +10,10 @@ What counts where (all in the brand's local day [start, end)):
   team or by Sowana), each as a share of the comments handled in the window;
 - open cases: open or claimed at the time of the digest;
 - best replies: public replies published in the window with the highest engagement score.
+
+Direct messages (#24, `Comment.private`) are personal data, never public: they are not comments in any
+of the figures above nor among the examples; they are counted on their own (`private_messages`), which a
+screen shows only labelled "messages privés · private messages".
 """
 
 from __future__ import annotations
@@ -106,6 +110,7 @@ class DigestRows:
     received: dict[int, datetime] = field(default_factory=dict)  # arrival of the replied comments
     cases: list[Case] = field(default_factory=list)  # every case touched in the window, or still open
     acts: list[Act] = field(default_factory=list)  # approve/edit/hide decisions in the window
+    private: list[datetime] = field(default_factory=list)  # arrival of each direct message (no text kept)
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,7 @@ class Digest:
     open_breached: int = 0
     best: list[Reply] = field(default_factory=list)
     redacted: int = 0  # comments the retention pass redacted that day (#23)
+    private_messages: int = 0  # direct messages received (#24): never in `received` nor the examples
 
     def rate(self, action: str) -> float | None:
         return self.decisions[action] / self.handled if self.handled else None
@@ -202,6 +208,7 @@ def compute_digest(
         d.by_sentiment[c.sentiment or "untriaged"] += 1
         topics.update(set(c.topics))
     d.top_topics = sorted(topics.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    d.private_messages = sum(1 for at in rows.private if _within(at, start, end))
 
     published = [r for r in rows.replies if _within(r.published_at, start, end)]
     delays = [
@@ -274,6 +281,9 @@ def load_rows(engine: Engine, brand: str, start: datetime, end: datetime) -> Dig
         ).all()
         for comment, triage in comments:
             assert comment.id is not None
+            if comment.private:  # a direct message: counted, never shown
+                rows.private.append(comment.received_at)
+                continue
             rows.comments.append(
                 Row(
                     id=comment.id,
@@ -292,6 +302,7 @@ def load_rows(engine: Engine, brand: str, start: datetime, end: datetime) -> Dig
                 col(Publication.brand) == brand,
                 col(Publication.target) == "public_reply",
                 col(Publication.status) == "published",
+                col(Comment.private).is_(False),  # a reply in a private conversation is never an example
                 col(Publication.published_at) >= start,
                 col(Publication.published_at) < end,
             )

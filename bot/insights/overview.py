@@ -1,4 +1,8 @@
-"""The dashboard's figures over a period (pure, from the digest's rows plus bad-buzz episodes)."""
+"""The dashboard's figures over a period (pure, from the digest's rows plus bad-buzz episodes).
+
+Direct messages (#24, `Comment.private`) never appear in it: not in the volumes, topics, best replies
+nor the list of negative comments; only their number, as `kpis.private_messages`, which the page shows
+labelled "messages privés · private messages"."""
 
 from __future__ import annotations
 
@@ -92,6 +96,7 @@ def overview(rows: DigestRows, episodes: list[BuzzEpisode], p: Period, targets: 
             "open_cases": sum(1 for c in rows.cases if c.status in ("open", "claimed")),
             "breaches": sum(1 for c in rows.cases if c.first_response_breached_at or c.resolution_breached_at),
             "open_alerts": sum(1 for e in episodes if e.status == "open"),
+            "private_messages": sum(1 for at in rows.private if p.start <= at < p.end),
         },
         "platforms": dict(platforms.most_common()),
         "volume": series,
@@ -148,7 +153,12 @@ def negative_comments(
         rows = s.exec(
             select(Comment, TriageRecord)
             .join(TriageRecord, col(TriageRecord.comment_id) == col(Comment.id))
-            .where(col(Comment.brand) == brand, col(Comment.received_at) >= since, col(Comment.received_at) < until)
+            .where(
+                col(Comment.brand) == brand,
+                col(Comment.received_at) >= since,
+                col(Comment.received_at) < until,
+                col(Comment.private).is_(False),  # a direct message is never listed
+            )
             .order_by(col(Comment.received_at).desc())
         ).all()
     out = []

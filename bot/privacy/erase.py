@@ -3,7 +3,11 @@
 `redact_in` does the database part in the caller's transaction and says what else must go (Chroma
 entries, the model's corrections, Slack messages); `Eraser` applies all of it, for a person (a request)
 or for comments past the retention limit. The rows stay, emptied, so the statistics still count them
-(states, timings, decisions); the audit log records the erasure by comment ids only."""
+(states, timings, decisions); the audit log records the erasure by comment ids only.
+
+Direct messages (#24) are comments with `private=True`: a person's erasure also takes their messages and
+their conversation rows, found by either of the ids a conversation links (the messaging id and the
+public author id, e.g. a Messenger PSID begun by a private reply to a Facebook comment)."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import and_, delete, or_, select, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
@@ -23,6 +27,7 @@ from bot.comments.lifecycle import audit
 from bot.db import session_scope
 from bot.models import (
     Comment,
+    Conversation,
     Decision,
     Engagement,
     Escalation,
@@ -51,6 +56,7 @@ KINDS = (
     "triage_corrections",
     "knowledge_entries",
     "slack_messages",
+    "conversations",  # private conversation rows deleted (#24)
     "not_done",  # Chroma entries or Slack messages that could not be removed or updated (the log names them)
 )
 # Triage keys that are labels (kept for the statistics); free text the classifier wrote is dropped.
@@ -93,6 +99,58 @@ def comments_of(s: Session, person: Person) -> list[int]:
     return [int(r) for r in s.execute(select(col(Comment.id)).where(*written_by(person))).scalars()]
 
 
+def conversations_of(s: Session, person: Person) -> list[Conversation]:
+    """The person's private conversations with the brand on the platform: by their messaging id or by
+    the public author id the conversation was begun from."""
+    return list(
+        s.execute(
+            select(Conversation)
+            .where(
+                col(Conversation.brand) == person.brand,
+                col(Conversation.platform) == person.platform,
+                or_(
+                    col(Conversation.participant_id) == person.author_id,
+                    col(Conversation.author_id) == person.author_id,
+                ),
+            )
+            .order_by(col(Conversation.id))
+        ).scalars()
+    )
+
+
+def identities(person: Person, conversations: Sequence[Conversation]) -> list[str]:
+    """Every id the person goes by with this brand on this platform: theirs, and both ids of each of
+    their conversations (one person, known to Meta by an app-scoped id in public and a PSID in private)."""
+    ids = {person.author_id}
+    for c in conversations:
+        ids.update(i for i in (c.participant_id, c.author_id) if i)
+    return sorted(ids)
+
+
+def held_about(s: Session, person: Person) -> tuple[list[int], list[Conversation]]:
+    """(ids of the comments and direct messages held about the person, not yet erased; their
+    conversations). Messages shown in the person's review threads (`thread_of`) are theirs too."""
+    conversations = conversations_of(s, person)
+    ids = identities(person, conversations)
+    mine = select(col(Comment.id)).where(
+        col(Comment.brand) == person.brand,
+        col(Comment.platform) == person.platform,
+        col(Comment.author_id).in_(ids),
+        col(Comment.erased_at).is_(None),
+    )
+    found = {int(r) for r in s.execute(mine).scalars()}
+    anchors = found | {int(c.anchor_id) for c in conversations if c.anchor_id is not None}
+    if anchors:
+        threaded = select(col(Comment.id)).where(
+            col(Comment.brand) == person.brand,
+            col(Comment.private).is_(True),
+            col(Comment.thread_of).in_(sorted(anchors)),
+            col(Comment.erased_at).is_(None),
+        )
+        found |= {int(r) for r in s.execute(threaded).scalars()}
+    return sorted(found), conversations
+
+
 def _empty(s: Session, table: Any, ids: list[int], *columns: str, **also: Any) -> int:
     """NULL these text columns of the rows of these comments (counting the rows that had any)."""
     holds = or_(*(getattr(table, c).is_not(None) for c in columns))
@@ -118,7 +176,16 @@ def redact_in(s: Session, comment_ids: Sequence[int]) -> Redaction:
     erased = s.execute(
         update(Comment)
         .where(col(Comment.id).in_(list(comment_ids)), col(Comment.erased_at).is_(None))
-        .values(text="", author_name="", author_id="", url=None, failure_reason=None, erased_at=now, updated_at=now)
+        .values(
+            text="",
+            author_name="",
+            author_id="",
+            url=None,
+            attachments=None,  # a message's links to the person's files
+            failure_reason=None,
+            erased_at=now,
+            updated_at=now,
+        )
         .returning(col(Comment.id))
     )
     ids = sorted(int(i) for i in erased.scalars())
@@ -163,29 +230,37 @@ def redact_in(s: Session, comment_ids: Sequence[int]) -> Redaction:
             .where(col(Engagement.publication_id).in_(pub_ids))
             .values(viral_entry_id=None, viral_removed_at=now)  # never added again
         )
-    # Slack: every message Sowana posted about these comments, and what waits to be posted.
+    # Slack: every message Sowana posted about these comments, and what waits to be posted. A line in
+    # one of their review threads counts too (a direct message quoted there, #24), whatever it is about.
+    thread_line = or_(
+        col(SlackOutgoing.comment_id).in_(ids),
+        and_(col(SlackOutgoing.kind) == "message", col(SlackOutgoing.thread_of).in_(ids)),
+    )
     posts = s.execute(select(SlackPost).where(col(SlackPost.comment_id).in_(ids), col(SlackPost.kind) != "storm"))
     out.slack_messages = [(p.channel, p.ts, p.comment_id) for p in posts.scalars() if p.ts]
     lines = s.execute(
         select(SlackOutgoing).where(
-            col(SlackOutgoing.comment_id).in_(ids),
+            thread_line,
             col(SlackOutgoing.kind) == "message",
             col(SlackOutgoing.status) == "sent",
         )
     )
-    out.slack_messages += [(j.channel, j.ts, j.comment_id) for j in lines.scalars() if j.ts and j.comment_id]
+    for j in lines.scalars():
+        about = j.comment_id or j.thread_of
+        if j.ts and about:
+            out.slack_messages.append((j.channel, j.ts, about))
     out.counts["slack_messages"] = len(out.slack_messages)
     erased_text = as_text(erased_message(None)[0])
     s.execute(
         update(SlackOutgoing)
-        .where(col(SlackOutgoing.comment_id).in_(ids), col(SlackOutgoing.text).is_not(None))
+        .where(thread_line, col(SlackOutgoing.text).is_not(None))
         .values(text=erased_text, blocks=None)
     )
     # Thread lines not sent yet go no more; cards, follow-ups and reviews waiting render as erased.
     s.execute(
         update(SlackOutgoing)
         .where(
-            col(SlackOutgoing.comment_id).in_(ids),
+            thread_line,
             col(SlackOutgoing.kind) == "message",
             col(SlackOutgoing.status).in_(["pending", "grouped"]),
         )
@@ -227,7 +302,12 @@ class Eraser:
     def erase_person(self, person: Person, *, actor: str) -> dict[str, int]:
         """Erase one person's data with one brand; answers what was erased, by kind. Twice is fine (zeros)."""
         with session_scope(self.engine, write=True) as s:
-            done = redact_in(s, comments_of(s, person))
+            comment_ids, conversations = held_about(s, person)
+            done = redact_in(s, comment_ids)
+            # Nothing left that names them: the conversation rows hold their ids, and go.
+            done.counts["conversations"] = _count(
+                s.execute(delete(Conversation).where(col(Conversation.id).in_([c.id for c in conversations])))
+            )
             audit(
                 s,
                 brand=person.brand,

@@ -9,13 +9,17 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from bot.db import session_scope
-from bot.models import Comment, Decision, Escalation, Publication, ThreadMessage, TriageRecord, utcnow
-from bot.privacy.erase import Person, written_by
+from bot.models import Comment, Conversation, Decision, Escalation, Publication, ThreadMessage, TriageRecord, utcnow
+from bot.privacy.erase import Person, held_about
+
+# What a person was sent: public and private replies to a comment, replies in a conversation (#24).
+SENT = ("public_reply", "private_reply", "message")
 
 ABOUT = (
     "Données que Sowana conserve sur vous pour cette marque · "
-    "The data Sowana holds about you for this brand: your comments, the replies sent to you, "
-    "the team's decisions and notes about them, with their dates (UTC)."
+    "The data Sowana holds about you for this brand: your comments and private messages, the replies "
+    "sent to you, the team's decisions and notes about them, your private conversations, with their "
+    "dates (UTC). Les messages privés sont marqués « private » · private messages are marked `private`."
 )
 
 
@@ -26,7 +30,9 @@ def _when(value: datetime | None) -> str | None:
 def export_person(engine: Engine, person: Person) -> dict[str, Any]:
     """The document (`comments` empty when nothing is held, or everything was erased)."""
     with session_scope(engine) as s:
-        comments = list(s.exec(select(Comment).where(*written_by(person)).order_by(col(Comment.id))).all())
+        ids, found = held_about(s, person)
+        conversations = [_conversation(c) for c in found]
+        comments = list(s.exec(select(Comment).where(col(Comment.id).in_(ids)).order_by(col(Comment.id))).all())
         items = []
         for c in comments:
             triage = s.exec(select(TriageRecord).where(col(TriageRecord.comment_id) == c.id)).first()
@@ -41,11 +47,15 @@ def export_person(engine: Engine, person: Person) -> dict[str, Any]:
             items.append(
                 {
                     "id": c.id,
+                    "private": c.private,  # a direct message rather than a public comment
                     "external_id": c.external_id,
+                    "author_id": c.author_id,  # a message's sender id (PSID, IGSID) may differ from the public one
                     "author_name": c.author_name,
                     "text": c.text,
                     "url": c.url,
                     "post_id": c.post_id,
+                    "attachments": [dict(a) for a in c.attachments or []],  # links, as received
+                    "shown_with": c.thread_of,  # the comment whose review thread shows this message
                     "written_at": _when(c.created_at),
                     "received_at": _when(c.received_at),
                     "edited_at": _when(c.edited_at),
@@ -65,7 +75,7 @@ def export_person(engine: Engine, person: Person) -> dict[str, Any]:
                             "published_at": _when(p.published_at),
                         }
                         for p in replies
-                        if p.target in ("public_reply", "private_reply")
+                        if p.target in SENT
                     ],
                     "case": (
                         {
@@ -89,4 +99,16 @@ def export_person(engine: Engine, person: Person) -> dict[str, Any]:
         "author_id": person.author_id,
         "exported_at": utcnow().isoformat(),
         "comments": items,
+        "conversations": conversations,
+    }
+
+
+def _conversation(c: Conversation) -> dict[str, Any]:
+    return {
+        "platform": c.platform,
+        "participant_id": c.participant_id,
+        "author_id": c.author_id,
+        "started_from": c.anchor_id,  # the comment whose thread the conversation lives in
+        "started_at": _when(c.created_at),
+        "last_message_at": _when(c.last_inbound_at),
     }

@@ -1,5 +1,7 @@
 """Retention: comments older than their brand's limit (`retention_days` in the brands file, else
-SOWANA_RETENTION_DAYS; unset keeps them) are redacted like an erasure, once a day, by the worker."""
+SOWANA_RETENTION_DAYS; unset keeps them) are redacted like an erasure, once a day, by the worker.
+Direct messages (#24) are comments too, redacted the same way; a private conversation row (which names
+the person by their ids) goes once it has no message left and no activity within the limit."""
 
 from __future__ import annotations
 
@@ -7,12 +9,13 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, delete, exists, or_, select
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
+from bot.comments.lifecycle import audit
 from bot.db import session_scope
-from bot.models import AuditLog, Comment, utcnow
+from bot.models import AuditLog, Comment, Conversation, utcnow
 from bot.privacy.erase import Eraser
 from bot.runtime.loop import PollingLoop
 
@@ -35,10 +38,46 @@ def expired(engine: Engine, brand: str, cutoff: datetime, limit: int = BATCH) ->
         return [int(r) for r in rows.scalars()]
 
 
+def forget_conversations(engine: Engine, brand: str, cutoff: datetime) -> int:
+    """Delete the brand's conversation rows quiet since `cutoff` whose messages (and the comment they
+    began from) are all erased; how many. One statement: a message arriving meanwhile moves
+    `last_inbound_at`, which the delete checks again on the row it would remove."""
+    kept = exists().where(
+        col(Comment.brand) == col(Conversation.brand),
+        col(Comment.erased_at).is_(None),
+        or_(
+            and_(
+                col(Comment.platform) == col(Conversation.platform),
+                col(Comment.author_id) == col(Conversation.participant_id),
+                col(Comment.private).is_(True),
+            ),
+            col(Comment.id) == col(Conversation.anchor_id),
+        ),
+    )
+    with session_scope(engine, write=True) as s:
+        gone = s.execute(
+            delete(Conversation)
+            .where(
+                col(Conversation.brand) == brand,
+                col(Conversation.updated_at) < cutoff,
+                or_(col(Conversation.last_inbound_at).is_(None), col(Conversation.last_inbound_at) < cutoff),
+                ~kept,
+            )
+            .returning(col(Conversation.id))
+        )
+        ids = sorted(int(i) for i in gone.scalars())
+        if ids:
+            audit(s, brand=brand, actor="retention", action=ACTION, detail={"counts": {"conversations": len(ids)}})
+    return len(ids)
+
+
 def retention_pass(eraser: Eraser, days_for: Callable[[str], int | None], now: datetime) -> dict[str, int]:
     """Redact every comment past its brand's limit; how many comments, by brand."""
     with session_scope(eraser.engine) as s:
-        brands = [str(b) for b in s.execute(select(col(Comment.brand)).distinct()).scalars()]
+        brands = sorted(
+            {str(b) for b in s.execute(select(col(Comment.brand)).distinct()).scalars()}
+            | {str(b) for b in s.execute(select(col(Conversation.brand)).distinct()).scalars()}
+        )
     done: dict[str, int] = {}
     for brand in brands:
         days = days_for(brand)
@@ -48,6 +87,8 @@ def retention_pass(eraser: Eraser, days_for: Callable[[str], int | None], now: d
         while ids := expired(eraser.engine, brand, cutoff):
             counts = eraser.erase_comments(brand, ids, actor="retention", action=ACTION)
             done[brand] = done.get(brand, 0) + counts.get("comments", 0)
+        if forgotten := forget_conversations(eraser.engine, brand, cutoff):
+            log.info("retention: %d conversations of %s deleted", forgotten, brand)
     if done:
         log.info("retention: comments redacted by brand: %s", done)
     return done

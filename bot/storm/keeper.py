@@ -132,7 +132,13 @@ def group_waiting(s: Session, channel: str, brand: str, limit: int) -> int:
     """Group the channel's waiting review messages that storm mode does not send one by one."""
     now = db_now(s.get_bind())
     rows = s.execute(
-        select(col(SlackOutgoing.id), col(SlackOutgoing.priority), col(Comment.text), col(TriageRecord.result))
+        select(
+            col(SlackOutgoing.id),
+            col(SlackOutgoing.priority),
+            col(Comment.text),
+            col(TriageRecord.result),
+            col(Comment.private),
+        )
         .join(Comment, col(Comment.id) == col(SlackOutgoing.comment_id))
         .outerjoin(TriageRecord, col(TriageRecord.comment_id) == col(SlackOutgoing.comment_id))
         .where(
@@ -148,7 +154,13 @@ def group_waiting(s: Session, channel: str, brand: str, limit: int) -> int:
     if not rows:
         return 0
     candidates = [
-        Candidate(job_id=r[0], priority=r[1], text=r[2], intent=(r[3] or {}).get("intent") if r[3] else None)
+        Candidate(
+            job_id=r[0],
+            priority=r[1],
+            text=r[2],
+            intent=(r[3] or {}).get("intent") if r[3] else None,
+            private=bool(r[4]),
+        )
         for r in rows
     ]
     existing = (

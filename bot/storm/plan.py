@@ -46,6 +46,7 @@ class Candidate:
     text: str
     intent: str | None = None
     priority: int = 2  # 0 urgent … 3 low
+    private: bool = False  # a direct message (#24): personal, never in a summary shown to the channel
 
 
 @dataclass
@@ -70,7 +71,8 @@ class Plan:
 def plan_groups(
     candidates: Sequence[Candidate], groups: Sequence[OpenGroup], *, similar: float = SIMILAR, max_size: int = MAX_GROUP
 ) -> Plan:
-    """Which waiting comments join which group. Urgent and high-priority comments never do; spam
+    """Which waiting comments join which group. Urgent and high-priority comments never do, nor direct
+    messages (each is one person's private conversation: it keeps its own message); spam
     joins the spam group; a text near-identical to another (waiting or grouped) joins or starts a
     'similar' group; praise and banter join the praise group; the rest keep their own message."""
     plan = Plan()
@@ -93,7 +95,7 @@ def plan_groups(
                 return g
         return None
 
-    eligible = [c for c in candidates if c.priority >= 2]
+    eligible = [c for c in candidates if c.priority >= 2 and not c.private]
     signatures = {c.job_id: tokens(c.text) for c in eligible}
     loners: list[Candidate] = []
     for c in eligible:

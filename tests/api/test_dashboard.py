@@ -93,3 +93,34 @@ def test_the_figures_are_those_of_the_replayed_day(base, engine):
         assert filtered["negatives"] and all("retard" in n["topics"] for n in filtered["negatives"])
         assert all(n["at"] >= since[:16] for n in filtered["negatives"])
         assert c.get("/dashboard/data", params={"until": "yesterday"}).status_code == 422
+
+
+def test_the_dashboard_never_lists_a_direct_message_and_counts_them_apart(base, engine):
+    """#24: a direct message is personal data: neither in the negative comments list (nor the list a
+    bad-buzz alert links to), nor in the volumes; only its number, labelled on the page."""
+    end = datetime.now(UTC).replace(second=0, microsecond=0)
+    late = "Encore en retard"
+    add_comment(engine, end - timedelta(hours=2), intent="complaint", sentiment="neg", topics=("retard",), text=late)
+    secret = "Mon adresse : 12 rue des Érables, code porte 4471"
+    for minutes in (30, 50):
+        add_comment(
+            engine,
+            end - timedelta(minutes=minutes),
+            intent="complaint",
+            sentiment="neg",
+            topics=("retard",),
+            text=secret,
+            author="Cliente en privé",
+            private=True,
+        )
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
+        for params in ({"days": 1}, {"days": 1, "topic": "retard", "since": (end - timedelta(hours=3)).isoformat()}):
+            data = c.get("/dashboard/data", params=params).json()
+            assert [n["text"] for n in data["negatives"]] == [late]
+            assert "Érables" not in str(data) and "Cliente en privé" not in str(data)
+            assert data["kpis"]["received"] == 1 and data["kpis"]["negative_share"] == 1.0
+            assert sum(r["neg"] for r in data["volume"]) == 1
+            assert data["topics"] == [{"topic": "retard", "n": 1, "neg": 1}]
+            assert data["kpis"]["private_messages"] == 2
+        page = c.get("/dashboard/assets/dashboard.js").text
+        assert "Messages privés · private messages" in page and "k.private_messages" in page

@@ -256,3 +256,58 @@ def test_erasing_someone_grouped_in_a_storm_summary_updates_that_summary(
         after = next(m for m in storm.ws.messages(REVIEW) if m["ts"] == summary["ts"])
         assert text not in str(after["blocks"]) and text not in str(after.get("text"))
         assert HIDE_ALL in str(after["blocks"])  # the other members' bulk action is still there
+
+
+def test_her_messenger_messages_are_exported_and_erased_with_her_facebook_comment(
+    database_url: str, engine: Any
+) -> None:
+    """#24: the team answered Julie's comment with a private reply; she wrote back in Messenger (under her
+    PSID). Her export, asked by her Facebook id over the API, holds her message; erasing that id erases
+    it, her conversation and the review thread's lines, and leaves Marc's conversation."""
+    from bot.models import Conversation
+
+    with run_flow(database_url, engine) as flow:
+        julie = flow.comment(JULIE_TEXT, author=JULIE)  # author id a1
+        review = flow.review_message(julie)
+        with session_scope(engine, write=True) as s:
+            s.add(
+                Conversation(
+                    brand="default", platform="facebook", participant_id="psid-j", author_id="a1", anchor_id=julie
+                )
+            )
+            s.add(Conversation(brand="default", platform="facebook", participant_id="psid-m"))
+            for external_id, author, text in (
+                ("m1", "psid-j", "Ma commande BX-3321, adresse 12 rue Racine"),
+                ("m2", "psid-m", MARC_TEXT),
+            ):
+                s.add(
+                    Comment(
+                        brand="default",
+                        platform="facebook",
+                        external_id=external_id,
+                        author_id=author,
+                        author_name="",
+                        text=text,
+                        private=True,
+                        thread_of=julie if author == "psid-j" else None,
+                    )
+                )
+        doc = flow.api.get("/api/authors/facebook/a1/export").json()
+        assert [(c["private"], c["text"]) for c in doc["comments"]] == [
+            (False, JULIE_TEXT),
+            (True, "Ma commande BX-3321, adresse 12 rue Racine"),
+        ]
+        assert [c["participant_id"] for c in doc["conversations"]] == ["psid-j"] and MARC_TEXT not in str(doc)
+
+        answer = flow.api.delete("/api/authors/facebook/a1", params={"brand": "default"})
+        assert answer.status_code == 200, answer.text
+        erased = answer.json()["erased"]
+        assert erased["comments"] == 2 and erased["conversations"] == 1
+        after = flow.api.get("/api/authors/facebook/psid-j/export").json()
+        assert after["comments"] == [] and after["conversations"] == []
+        shown = str(next(m for m in flow.ws.messages(REVIEW) if m["ts"] == review["ts"]))
+        assert "BX-3321" not in shown and "Erased at the person's request" in shown
+        with session_scope(engine) as s:
+            assert [c.participant_id for c in s.exec(select(Conversation)).all()] == ["psid-m"]
+            kept = s.exec(select(Comment).where(Comment.external_id == "m2")).one()
+            assert kept.text == MARC_TEXT

@@ -28,6 +28,7 @@ def add_comment(
     topics: tuple[str, ...] = (),
     state: str = State.posted,
     lang: str = "fr",
+    private: bool = False,
 ) -> int:
     with session_scope(engine, write=True) as s:
         comment = Comment(
@@ -41,7 +42,8 @@ def add_comment(
             received_at=at,
             updated_at=at,
             state=state,
-            url=f"https://www.facebook.com/{next(_ids)}",
+            url=None if private else f"https://www.facebook.com/{next(_ids)}",
+            private=private,  # a direct message (#24)
         )
         s.add(comment)
         s.flush()
