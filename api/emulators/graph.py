@@ -2,7 +2,10 @@
 
 Serves, under any version prefix (`/v21.0/...`): `POST /{comment-id}/comments` (Facebook reply),
 `POST /{ig-comment-id}/replies` (Instagram reply, top-level and visible comments only),
-`POST /{page-id}/messages` (private reply, one per comment), `POST /{comment-id}` with
+`POST /{page-id}/messages` (private reply with `recipient.comment_id`, one per comment within 7 days of it,
+answered with the person's PSID / IGSID; Send API message with `recipient.id`, within 24 hours of the
+person's last message, 7 days with `"tag": "HUMAN_AGENT"`), `GET /{page-or-ig-id}/conversations`
+(`platform`, `user_id`, `fields=messages.limit(N){message,from,created_time,id}`), `POST /{comment-id}` with
 `is_hidden` / `hide`, `DELETE /{comment-id}`, `GET /{comment-id}` and the replies edges
 `GET /{comment-id}/comments` / `GET /{ig-comment-id}/replies` (`data` + cursor `paging`), with Graph
 error objects.
@@ -14,7 +17,20 @@ Inspection and control (not part of the Graph API):
   POST /_emulator/fire           a comment (or {"events": [...]}) → the real webhook JSON, signed
                                  with the app secret, POSTed to the webhook URL (or the body's
                                  "webhook_url")
-  POST /_emulator/config         {"webhook_url": ...}
+  POST /_emulator/config         {"webhook_url": ..., "echo_replies": bool}
+  POST /_emulator/message        a person's direct message: {"platform": "facebook" | "instagram",
+                                 "account_id"? (default: the comment's page, else 1111), "from": {"id"} (PSID /
+                                 IGSID) or "comment_id" (its author answers, in the conversation the private
+                                 reply opened), "text", "attachments"? [{"type", "url"}], "mid"?,
+                                 "timestamp"? (unix s or ms: a message in the past, e.g. 25 h ago),
+                                 "deliver": "webhook" (default) | "store", "forge"?, "webhook_url"?}
+                                 → {"mid", "psid", "account_id", "conversation_id", "payload", status…};
+                                 the signed messaging webhook is `object` page (Messenger) or instagram
+  POST /_emulator/block          {"id": psid, "blocked"?: true}: the person blocked the page (Send API: 551/1545041)
+  GET  /_emulator/conversations  the conversations, with their messages
+  Facebook PSIDs differ from the commenter's id (as on Meta: page-scoped); Instagram uses one IGSID for both.
+  Echoes: with `echo_replies`, each message the page sends comes back as a messaging webhook
+  (`is_echo`, `app_id`), as Meta does.
   POST /_emulator/engagement     {"id", "likes", "replies", "shares"}: what people did with a reply; read back
                                  by `GET /{id}?fields=like_count,comment_count` (Instagram: `like_count,replies`)
   POST /_emulator/faults         {"fail": N, "status": 500} | {"next": [{"status": 429, "retry_after": 1},
@@ -22,13 +38,15 @@ Inspection and control (not part of the Graph API):
                                  | {"expired_token": true} | {"missing_permission": true};  DELETE resets
                                  {"next": [{"kind": "accepted_then_timeout", "delay": 15}]}: the next call is
                                  carried out (a reply is published) but answered only after `delay` s, with
-                                 a 504: the caller times out not knowing it went through
+                                 a 504: the caller times out not knowing it went through;
+                                 {"next": [{"kind": "send_rate"}]}: (#613) call-rate limit
   POST /_emulator/reset          forget everything
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import json
 import re
@@ -45,6 +63,9 @@ from api.platforms.signatures import meta_signature
 
 _VERSION = re.compile(r"^/v\d+\.\d+(?=/)")
 LATE = "accepted_then_timeout"  # a fault kind: carried out, answered too late
+APP_ID = "1234567890"  # Sowana's app, as echoes name it
+WINDOW = 24 * 3600  # a standard reply: within 24 hours of the person's last message
+HUMAN_AGENT_WINDOW = 7 * 24 * 3600  # the HUMAN_AGENT tag; also a private reply's limit from the comment
 
 
 def graph_error(
@@ -70,6 +91,9 @@ class GraphState:
         self.echo_replies = echo_replies
         self.comments: dict[str, dict[str, Any]] = {}
         self.private_replied: set[str] = set()
+        # (account id, person id) → {"id", "platform", "account_id", "person_id", "last_in", "messages": [...]}
+        self.conversations: dict[tuple[str, str], dict[str, Any]] = {}
+        self.blocked: set[str] = set()
         # Likes, replies and shares people gave our replies (set by the tests through the control route).
         self.engagement: dict[str, dict[str, int]] = {}
         self.faults = Faults()
@@ -78,6 +102,37 @@ class GraphState:
 
     def new_id(self) -> int:
         return next(self._ids)
+
+    @staticmethod
+    def psid(platform: str, account_id: str, author_id: str) -> str:
+        """The person's messaging id: Messenger's PSID is page-scoped (not the commenter's id); Instagram's
+        comment `from.id` is already the IGSID."""
+        if platform == "instagram":
+            return author_id
+        return str(10**15 + int(hashlib.sha256(f"{account_id}:{author_id}".encode()).hexdigest(), 16) % 10**15)
+
+    def conversation(self, platform: str, account_id: str, person_id: str) -> dict[str, Any]:
+        return self.conversations.setdefault(
+            (account_id, person_id),
+            {
+                "id": f"t_{self.new_id()}",
+                "platform": platform,
+                "account_id": account_id,
+                "person_id": person_id,
+                "last_in": None,  # unix time of the person's last message: opens the window
+                "messages": [],
+            },
+        )
+
+    def find_conversation(self, node: str, person_id: str) -> dict[str, Any] | None:
+        """The conversation of `node` (a page / IG account id, or `me`: the token's own) with the person."""
+        if node != "me":
+            return self.conversations.get((node, person_id))
+        return next((c for (_, p), c in self.conversations.items() if p == person_id), None)
+
+
+def _iso(at: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(at))
 
 
 def _fault_response(spec: dict[str, Any]) -> JSONResponse:
@@ -107,6 +162,8 @@ def _fault_response(spec: dict[str, Any]) -> JSONResponse:
         }
         headers["X-Business-Use-Case-Usage"] = json.dumps(usage)
         return graph_error(status or 400, "(#32) Page request limit reached", 32, headers=headers)
+    if kind == "send_rate":
+        return graph_error(status or 400, "(#613) Calls to this api have exceeded the rate limit.", 613)
     if status == 429 or kind == "rate_limit":
         headers["X-App-Usage"] = json.dumps({"call_count": 100, "total_cputime": 10, "total_time": 12})
         return graph_error(status or 400, "(#4) Application request limit reached", 4, headers=headers)
@@ -158,6 +215,8 @@ def create_graph_emulator(
         st.comments.clear()
         st.private_replied.clear()
         st.engagement.clear()
+        st.conversations.clear()
+        st.blocked.clear()
 
     add_control_routes(app, st.record, st.faults, forget)
 
@@ -189,6 +248,7 @@ def create_graph_emulator(
                 "parent_id": value.get("parent_id"),
                 "hidden": False,
                 "deleted": False,
+                "created_time": now,
             }
             return "instagram", page_id, {"field": "comments", "value": value}
         post_id = str(ev.get("post_id") or f"{page_id}_{st.new_id()}")
@@ -219,6 +279,7 @@ def create_graph_emulator(
                 "from": value["from"],
                 "post_id": post_id,
                 "hidden": False,
+                "created_time": now,
             },
         )
         known["parent_id"] = None if value["parent_id"] == post_id else value["parent_id"]
@@ -254,6 +315,87 @@ def create_graph_emulator(
         outcome = await send_delivery(payload, forge=bool(body.get("forge")), url=body.get("webhook_url"))
         ids = [c["value"].get("comment_id") or c["value"].get("id") for e in payload["entry"] for c in e["changes"]]
         return {"comment_ids": ids, "payload": payload, **outcome}
+
+    def _seconds(value: Any) -> float:
+        """Unix seconds from seconds or milliseconds (Messenger's `timestamp` is in ms)."""
+        t = float(value)
+        return t / 1000 if t >= 10**11 else t
+
+    def messaging_delivery(
+        conv: dict[str, Any], sender: str, recipient: str, message: dict[str, Any], at: float
+    ) -> dict[str, Any]:
+        """The messaging webhook of one message (Messenger: object page; Instagram: object instagram)."""
+        ms = int(at * 1000)
+        item = {"sender": {"id": sender}, "recipient": {"id": recipient}, "timestamp": ms, "message": message}
+        obj = "instagram" if conv["platform"] == "instagram" else "page"
+        return {"object": obj, "entry": [{"id": conv["account_id"], "time": ms, "messaging": [item]}]}
+
+    def add_message(conv: dict[str, Any], mid: str, sender: str, text: str, at: float, **extra: Any) -> None:
+        name = {"id": sender}
+        if sender == conv["account_id"]:
+            name["name" if conv["platform"] == "facebook" else "username"] = "Page"
+        conv["messages"].append({"id": mid, "message": text, "from": name, "created_time": at, **extra})
+
+    def echo(background: BackgroundTasks, conv: dict[str, Any], mid: str, text: str) -> None:
+        """Meta sends what the page said back as a messaging webhook (`is_echo`, the sending app's id)."""
+        if st.echo_replies and st.webhook_url:
+            message = {"mid": mid, "is_echo": True, "app_id": int(APP_ID), "text": text}
+            payload = messaging_delivery(conv, conv["account_id"], conv["person_id"], message, time.time())
+            background.add_task(send_delivery, payload)
+
+    @app.post("/_emulator/message")
+    async def person_message(request: Request) -> JSONResponse:
+        body = await read_body(request)
+        comment = st.comments.get(str(body.get("comment_id"))) if body.get("comment_id") else None
+        if body.get("comment_id") and comment is None:
+            return JSONResponse({"error": f"unknown comment_id {body['comment_id']}"}, status_code=400)
+        platform = comment["platform"] if comment else body.get("platform", "facebook")
+        if platform not in ("facebook", "instagram"):
+            return JSONResponse({"error": "platform must be facebook or instagram"}, status_code=400)
+        account = str(body.get("account_id") or (comment["page_id"] if comment else "1111"))
+        if comment:
+            person = st.psid(platform, account, str(comment["from"].get("id")))
+        else:
+            sender = body.get("from")
+            if not isinstance(sender, dict) or not sender.get("id"):
+                return JSONResponse({"error": "'from': {'id'} or 'comment_id' is required"}, status_code=400)
+            person = str(sender["id"])
+        at = _seconds(body["timestamp"]) if body.get("timestamp") else time.time()
+        mid = str(body.get("mid") or f"m_{secrets.token_hex(12)}")
+        text = str(body["text"]) if isinstance(body.get("text"), str) else ""
+        attachments = [
+            {"type": str(a.get("type") or "file"), "payload": {"url": a["url"]} if a.get("url") else {}}
+            for a in body.get("attachments") or []
+            if isinstance(a, dict)
+        ]
+        conv = st.conversation(platform, account, person)
+        conv["last_in"] = max(conv["last_in"] or 0.0, at)
+        add_message(conv, mid, person, text, at)
+        message: dict[str, Any] = {"mid": mid}
+        if text:
+            message["text"] = text
+        if attachments:
+            message["attachments"] = attachments
+        payload = messaging_delivery(conv, person, account, message, at)
+        outcome: dict[str, Any] = {}
+        if body.get("deliver", "webhook") == "webhook":
+            outcome = await send_delivery(payload, forge=bool(body.get("forge")), url=body.get("webhook_url"))
+        found = {"mid": mid, "psid": person, "account_id": account, "conversation_id": conv["id"]}
+        return JSONResponse({**found, "payload": payload, **outcome})
+
+    @app.post("/_emulator/block")
+    async def block(request: Request) -> dict[str, Any]:
+        body = await read_body(request)
+        person = str(body.get("id"))
+        if body.get("blocked", True):
+            st.blocked.add(person)
+        else:
+            st.blocked.discard(person)
+        return {"blocked": sorted(st.blocked)}
+
+    @app.get("/_emulator/conversations")
+    def conversations() -> list[dict[str, Any]]:
+        return list(st.conversations.values())
 
     # ---- Graph API -----------------------------------------------------------------------------
 
@@ -383,22 +525,115 @@ def create_graph_emulator(
         return await handle(request, run)
 
     @app.post("/{page_id}/messages")
-    async def private_reply(page_id: str, request: Request) -> JSONResponse:
-        def run(body: dict[str, Any]) -> JSONResponse:
-            recipient: dict[str, Any] = body["recipient"] if isinstance(body.get("recipient"), dict) else {}
-            message: dict[str, Any] = body["message"] if isinstance(body.get("message"), dict) else {}
-            cid = str(recipient.get("comment_id") or "")
-            if not cid or not isinstance(message.get("text"), str):
-                return graph_error(400, "(#100) recipient.comment_id and message.text are required", 100)
+    async def messages(page_id: str, request: Request, background: BackgroundTasks) -> JSONResponse:
+        def unavailable() -> JSONResponse:
+            return graph_error(400, "(#551) This person isn't available right now.", 551, 1545041)
+
+        def outside_window() -> JSONResponse:
+            return graph_error(400, "(#10) This message is sent outside of allowed window.", 10, 2018278)
+
+        def private_reply(cid: str, text: str) -> JSONResponse:
             target = st.comments.get(cid)
             if target is None or target["deleted"]:
                 return graph_error(400, "(#100) No matching user found", 100, 2018001)
             if cid in st.private_replied:
                 return graph_error(400, "(#10900) Activity already replied to", 10900)
+            if time.time() - _seconds(target.get("created_time") or time.time()) > HUMAN_AGENT_WINDOW:
+                return outside_window()  # one private reply, within 7 days of the comment
+            person = st.psid(target["platform"], target["page_id"], str(target["from"].get("id")))
+            if person in st.blocked:
+                return unavailable()
             st.private_replied.add(cid)
             mid = f"m_{secrets.token_hex(8)}"
-            publish("private_reply", request, cid, body, mid)
-            return JSONResponse({"recipient_id": str(target["from"].get("id")), "message_id": mid})
+            # It opens a conversation, but no window: the page may write again once the person answers.
+            conv = st.conversation(target["platform"], target["page_id"], person)
+            add_message(conv, mid, target["page_id"], text, time.time(), comment_id=cid)
+            publish("private_reply", request, cid, body_of[0], mid)
+            st.record.published[-1]["recipient_id"] = person
+            echo(background, conv, mid, text)
+            return JSONResponse({"recipient_id": person, "message_id": mid})
+
+        def send(person: str, text: str, body: dict[str, Any]) -> JSONResponse:
+            conv = st.find_conversation(page_id, person)
+            known = conv is not None or any(
+                st.psid(c["platform"], c["page_id"], str(c["from"].get("id"))) == person for c in st.comments.values()
+            )
+            if not known:
+                return graph_error(400, "(#100) No matching user found", 100, 2018001)
+            if person in st.blocked:
+                return unavailable()
+            tag = body.get("tag")
+            kind = body.get("messaging_type", "RESPONSE")
+            if kind == "MESSAGE_TAG" and tag != "HUMAN_AGENT":
+                return graph_error(400, f"(#100) Param tag[{tag}] is not a supported message tag", 100)
+            limit = HUMAN_AGENT_WINDOW if kind == "MESSAGE_TAG" else WINDOW
+            if conv is None or conv["last_in"] is None or time.time() - conv["last_in"] > limit:
+                return outside_window()
+            mid = f"m_{secrets.token_hex(8)}"
+            add_message(conv, mid, conv["account_id"], text, time.time())
+            publish("message", request, person, body, mid)
+            st.record.published[-1]["recipient_id"] = person
+            echo(background, conv, mid, text)
+            return JSONResponse({"recipient_id": person, "message_id": mid})
+
+        body_of: list[dict[str, Any]] = [{}]
+
+        def run(body: dict[str, Any]) -> JSONResponse:
+            body_of[0] = body
+            recipient: dict[str, Any] = body["recipient"] if isinstance(body.get("recipient"), dict) else {}
+            message: dict[str, Any] = body["message"] if isinstance(body.get("message"), dict) else {}
+            text = message.get("text")
+            if not isinstance(text, str) or not text.strip():
+                return graph_error(400, "(#100) message.text is required", 100)
+            if recipient.get("comment_id"):
+                return private_reply(str(recipient["comment_id"]), text)
+            if recipient.get("id"):
+                return send(str(recipient["id"]), text, body)
+            return graph_error(400, "(#100) recipient.id or recipient.comment_id is required", 100)
+
+        return await handle(request, run)
+
+    @app.get("/{node}/conversations")
+    async def read_conversations(node: str, request: Request) -> JSONResponse:
+        """A page's (or Instagram account's) conversations, `user_id` narrowing to one person's; with
+        `fields=messages.limit(N){…}` each conversation's messages, newest first."""
+        q = request.query_params
+
+        def run(_body: dict[str, Any]) -> JSONResponse:
+            platform = {"messenger": "facebook", "instagram": "instagram"}.get(q.get("platform", "messenger"))
+            if platform is None:
+                return graph_error(400, "(#100) param platform must be one of {MESSENGER, INSTAGRAM}", 100)
+            found = [
+                c
+                for c in st.conversations.values()
+                if c["platform"] == platform
+                and (node == "me" or c["account_id"] == node)
+                and (not q.get("user_id") or c["person_id"] == q["user_id"])
+            ]
+            fields = q.get("fields", "")
+            limit_match = re.search(r"messages\.limit\((\d+)\)", fields)
+            limit = int(limit_match.group(1)) if limit_match else 25
+            data = []
+            for c in found:
+                item: dict[str, Any] = {
+                    "id": c["id"],
+                    "updated_time": _iso(max((m["created_time"] for m in c["messages"]), default=0)),
+                }
+                if "messages" in fields:
+                    newest = sorted(c["messages"], key=lambda m: m["created_time"], reverse=True)[:limit]
+                    item["messages"] = {
+                        "data": [
+                            {
+                                "id": m["id"],
+                                "message": m["message"],
+                                "from": m["from"],
+                                "created_time": _iso(m["created_time"]),
+                            }
+                            for m in newest
+                        ]
+                    }
+                data.append(item)
+            return JSONResponse({"data": data})
 
         return await handle(request, run)
 

@@ -4,13 +4,20 @@ Serves: `GET /2/users/:id/mentions` (since_id, until_id, max_results, pagination
 expansions=author_id, tweet.fields) from the posts fired into it, `POST /2/tweets` (with
 `reply.in_reply_to_tweet_id`), `PUT /2/tweets/:id/hidden` (refused outside the brand's own
 conversations), `DELETE /2/tweets/:id` (own posts only), and
-`POST /2/dm_conversations/with/:participant_id/messages`, `GET /2/users/me` and `GET /2/users/:id/tweets`
+`POST /2/dm_conversations/with/:participant_id/messages` (403 for a person who does not accept DMs from the
+account), `GET /2/dm_events` and `GET /2/dm_conversations/with/:participant_id/dm_events` (newest first:
+max_results 1–100, pagination_token, event_types, dm_event.fields, expansions=sender_id with user.fields),
+`GET /2/users/me` and `GET /2/users/:id/tweets`
 (the account's own posts, newest first: max_results, pagination_token, tweet.fields); errors are problem JSON
 (`{"title", "detail", "type", "status"}`), 429 carries `x-rate-limit-*` headers.
 
 Control: `POST /_emulator/fire` ({"text", "author": {"id", "name", "username"}, "in_reply_to_tweet_id"?,
 "id"?, "deliver": "webhook" | "store"}; a post by the brand itself starts a conversation it owns),
-`POST /_emulator/fire_delete` ({"id"}), `POST /_emulator/engagement` ({"id", "likes", "replies", "retweets",
+`POST /_emulator/fire_delete` ({"id"}),
+`POST /_emulator/dm` ({"from": {"id", "name", "username"}, "text", "id"?, "created_at"? (ISO), "media_keys"?}:
+a person's direct message to the brand, stored for `GET /2/dm_events`; answers {"id", "dm_conversation_id"}),
+`POST /_emulator/dm_closed` ({"id", "closed"?: true}: the person does not accept DMs from the brand),
+`GET /_emulator/dm_events`, `POST /_emulator/engagement` ({"id", "likes", "replies", "retweets",
 "quotes"}: read back by `GET /2/tweets?ids=…&tweet.fields=public_metrics`),
 `GET /_emulator/published`, `/calls`, `/tweets`,
 `POST /_emulator/faults` ({"fail": N, "status": 500} | {"next": [{"status": 429, "reset_in": 1}]} |
@@ -38,6 +45,8 @@ from api.platforms.signatures import x_signature
 
 LATE = "accepted_then_timeout"  # a fault kind: carried out, answered too late
 TWEET_FIELDS = {"conversation_id", "in_reply_to_user_id", "created_at", "referenced_tweets", "author_id"}
+DM_FIELDS = {"dm_conversation_id", "created_at", "sender_id", "attachments", "participant_ids", "referenced_tweets"}
+DM_DEFAULT = ("id", "event_type", "text")  # what X answers without dm_event.fields
 
 
 def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -56,6 +65,8 @@ class XState:
         self.users: dict[str, dict[str, str]] = {user_id: {"id": user_id, "name": username, "username": username}}
         # Likes, replies and shares (retweets + quotes) of posts, set by the tests through the control route.
         self.engagement: dict[str, dict[str, int]] = {}
+        self.dm_events: list[dict[str, Any]] = []  # MessageCreate events, in the order they happened
+        self.dm_closed: set[str] = set()  # people who do not accept DMs from the brand
         self.faults = Faults()
         self.record = Record()
         self._ids = itertools.count(1_860_000_000_000_000_001)
@@ -84,6 +95,23 @@ class XState:
         self.tweets[tid] = tweet
         self.users.setdefault(author["id"], dict(author))
         return tweet
+
+    def conversation_id(self, participant_id: str) -> str:
+        a, b = sorted([self.user_id, participant_id], key=lambda v: (len(v), v))  # numerically, as X does
+        return f"{a}-{b}"
+
+    def add_dm(self, sender: str, other: str, text: str, event_id: str | None = None, **extra: Any) -> dict[str, Any]:
+        event: dict[str, Any] = {
+            "id": event_id or self.new_id(),
+            "event_type": "MessageCreate",
+            "text": text,
+            "sender_id": sender,
+            "dm_conversation_id": self.conversation_id(other),
+            "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            **extra,
+        }
+        self.dm_events.append(event)
+        return event
 
     def is_mention(self, tweet: dict[str, Any]) -> bool:
         return tweet["author_id"] != self.user_id and (
@@ -142,6 +170,8 @@ def create_x_emulator(
     def forget() -> None:
         st.tweets.clear()
         st.engagement.clear()
+        st.dm_events.clear()
+        st.dm_closed.clear()
 
     add_control_routes(app, st.record, st.faults, forget)
 
@@ -183,6 +213,36 @@ def create_x_emulator(
             ],
         }
         return await send_activity(payload, bool(body.get("forge")))
+
+    @app.post("/_emulator/dm")
+    async def person_dm(request: Request) -> JSONResponse:
+        body = await read_body(request)
+        sender = body.get("from")
+        if not isinstance(sender, dict) or not sender.get("id"):
+            return JSONResponse({"error": "'from': {'id', 'name', 'username'} is required"}, status_code=400)
+        person = {k: str(v) for k, v in sender.items()}
+        st.users.setdefault(person["id"], person)
+        extra: dict[str, Any] = {}
+        if body.get("created_at"):
+            extra["created_at"] = str(body["created_at"])
+        if body.get("media_keys"):
+            extra["attachments"] = {"media_keys": [str(k) for k in body["media_keys"]]}
+        event = st.add_dm(person["id"], person["id"], str(body.get("text", "")), body.get("id"), **extra)
+        return JSONResponse({"id": event["id"], "dm_conversation_id": event["dm_conversation_id"]})
+
+    @app.post("/_emulator/dm_closed")
+    async def dm_closed(request: Request) -> dict[str, Any]:
+        body = await read_body(request)
+        person = str(body.get("id"))
+        if body.get("closed", True):
+            st.dm_closed.add(person)
+        else:
+            st.dm_closed.discard(person)
+        return {"dm_closed": sorted(st.dm_closed)}
+
+    @app.get("/_emulator/dm_events")
+    def dm_events_seen() -> list[dict[str, Any]]:
+        return st.dm_events
 
     # ---- API v2 --------------------------------------------------------------------------------
 
@@ -397,16 +457,58 @@ def create_x_emulator(
 
         return await handle(request, run)
 
+    def dm_page(q: Any, found: list[dict[str, Any]]) -> JSONResponse:
+        """A page of DM events (newest first) as X lists them."""
+        try:
+            limit = int(q.get("max_results", "100"))
+        except ValueError:
+            limit = -1
+        if not 1 <= limit <= 100:
+            return problem(400, "Invalid Request", "The `max_results` query parameter value is not between 1 and 100")
+        types = [t for t in q.get("event_types", "").split(",") if t]
+        found = [e for e in found if not types or e["event_type"] in types]
+        token = q.get("pagination_token")
+        if token:
+            found = [e for e in found if int(e["id"]) < int(token.removeprefix("d"))]
+        page, rest = found[:limit], found[limit:]
+        fields = set(q.get("dm_event.fields", "").split(",")) & DM_FIELDS
+        data = [{k: e[k] for k in DM_DEFAULT} | {f: e[f] for f in sorted(fields) if f in e} for e in page]
+        out: dict[str, Any] = {"meta": {"result_count": len(page)}}
+        if data:
+            out["data"] = data
+        if "sender_id" in q.get("expansions", "").split(","):
+            senders = dict.fromkeys(e["sender_id"] for e in page)
+            out["includes"] = {"users": [st.users[u] for u in senders if u in st.users]}
+        if rest:
+            out["meta"]["next_token"] = "d" + page[-1]["id"]
+        return JSONResponse(out)
+
+    def newest_dms(keep: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+        return sorted((e for e in st.dm_events if keep(e)), key=lambda e: int(e["id"]), reverse=True)
+
+    @app.get("/2/dm_events")
+    async def dm_events(request: Request) -> JSONResponse:
+        q = request.query_params
+        return await handle(request, lambda _body: dm_page(q, newest_dms(lambda e: True)))
+
+    @app.get("/2/dm_conversations/with/{participant_id}/dm_events")
+    async def dm_conversation_events(participant_id: str, request: Request) -> JSONResponse:
+        q = request.query_params
+        cid = st.conversation_id(participant_id)
+        return await handle(request, lambda _body: dm_page(q, newest_dms(lambda e: e["dm_conversation_id"] == cid)))
+
     @app.post("/2/dm_conversations/with/{participant_id}/messages")
     async def direct_message(participant_id: str, request: Request) -> JSONResponse:
         def run(body: dict[str, Any]) -> JSONResponse:
             text = body.get("text")
             if not isinstance(text, str) or not text.strip():
                 return problem(400, "Invalid Request", "One or more parameters to your request was invalid: text")
-            event_id = st.new_id()
-            a, b = sorted([st.user_id, participant_id])
-            publish("private_reply", request, participant_id, body, event_id)
-            return JSONResponse({"data": {"dm_conversation_id": f"{a}-{b}", "dm_event_id": event_id}}, 201)
+            if participant_id in st.dm_closed:
+                return problem(403, "Forbidden", "You are not permitted to send Direct Messages to this user.")
+            event = st.add_dm(st.user_id, participant_id, text)
+            publish("private_reply", request, participant_id, body, event["id"])
+            data = {"dm_conversation_id": event["dm_conversation_id"], "dm_event_id": event["id"]}
+            return JSONResponse({"data": data}, 201)
 
         return await handle(request, run)
 

@@ -4,10 +4,11 @@ Meta sends Page `feed` changes (`item: comment`, `verb: add|edited|remove`) and 
 `comments` changes, several entries per delivery; X sends Account Activity payloads
 (`for_user_id`, `tweet_create_events`, `tweet_delete_events`) and answers mentions polling with
 API v2 tweets (the parsers: meta_events.py and x_events.py; this module holds the events and helpers
-both share). Each becomes a `NewComment`, `EditedComment`, `RemovedComment`, or a `Skipped` with
-a reason (the brand's own comment, an unknown page, a kind Sowana does not handle). A well-signed
-event of a kind Sowana does not handle (Messenger and Instagram messaging, reactions, mentions,
-ratings, follows, likes, another webhook `object`…) is a `Skipped("not_handled", kind=…)`: the route
+both share). Each becomes a `NewComment`, `EditedComment`, `RemovedComment`, `NewMessage` (a direct
+message: Messenger, Instagram Direct, X DMs polled), or a `Skipped` with a reason (the brand's own
+comment or message, an unknown page, a kind Sowana does not handle). A well-signed event of a kind
+Sowana does not handle (message reads, deliveries, reactions, mentions, ratings, follows, likes,
+another webhook `object`…) is a `Skipped("not_handled", kind=…)`: the route
 answers 200 and counts it by kind, so Meta and X never retry it nor disable the webhook. A delivery
 that is not the documented shape at all raises `MalformedPayload` (the route answers 400).
 """

@@ -4,13 +4,21 @@ Calls (paths relative to `META_GRAPH_URL`, e.g. https://graph.facebook.com/v21.0
   Facebook reply     POST   /{comment-id}/comments     {"message": text}        → {"id"}
   Instagram reply    POST   /{ig-comment-id}/replies   {"message": text}        → {"id"}  (top-level only)
   private reply      POST   /{page-id}/messages        {"recipient": {"comment_id"}, "message": {"text"}}
+                                                         → {"recipient_id" (the person's PSID / IGSID), "message_id"}
+  message (Send API) POST   /{page-id | ig-account-id | me}/messages  {"recipient": {"id"}, "messaging_type":
+                            "RESPONSE" | "MESSAGE_TAG", "tag"?, "message": {"text"}} → {"recipient_id", "message_id"}
+  read back messages GET    /{page-or-ig-id | me}/conversations?platform=messenger|instagram&user_id={psid}
+                            &fields=messages.limit(50){message,from,created_time,id}
+                            → {"data": [{"id", "messages": {"data": [{"id", "message", "from", "created_time"}]}}]}
   hide / unhide      POST   /{comment-id}              {"is_hidden": b} (Facebook) | {"hide": b} (Instagram)
   delete             DELETE /{comment-id}
   read back replies  GET    /{comment-id}/comments?filter=stream&fields=id,message,from  (Facebook)
                      GET    /{ig-comment-id}/replies?fields=id,text,from               (Instagram)
                      → {"data": [...], "paging": {"cursors": {"after"}, "next"}}
-A reply or private reply is not retried in-call after a time-out or a 5xx (Graph may have accepted it):
-the outbox reads the comment's replies back first (`find_reply`) and adopts ours if it is there.
+A reply, private reply or message is not retried in-call after a time-out or a 5xx (Graph may have accepted
+it): the outbox reads the comment's replies (`find_reply`) or the conversation (`find_message`) back first
+and adopts ours if it is there. A standard message is allowed within 24 hours of the person's last message
+(a HUMAN_AGENT tag: 7 days); Meta refuses one past that with code 10, subcode 2018278 (`window_closed`).
 Errors are Graph error objects `{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`.
 """
 
@@ -23,7 +31,7 @@ from typing import Any
 import httpx
 
 from api.platforms.http import RetryPolicy, json_or_empty, make_client, send
-from bot.comments.publisher import CommentRef, Published, PublishError
+from bot.comments.publisher import CommentRef, ConversationRef, Published, PublishError
 
 # Graph error codes a wait heals: 1/2 temporary, 4 app, 17 user, 32 page, 613 call-rate, 8000x business use case.
 TRANSIENT_CODES = frozenset({1, 2, 4, 17, 32, 341, 613, 80001, 80002, 80005, 80006})
@@ -58,6 +66,20 @@ def explain(response: httpx.Response, platform: str) -> PublishError:
     code, sub = _code(err, "code"), _code(err, "error_subcode")
     who, name = _WHO.get(platform, "the Meta account"), _PLATFORM.get(platform, "Meta")
     message = str(err.get("message") or "")[:300]
+    if code == 10 and sub == 2018278:  # before the generic code 10 (a permission): same code, another story
+        return PublishError(
+            "the 24-hour reply window of this conversation has closed: "
+            f"{name} refuses a standard reply until the person writes again",
+            retryable=False,
+            code="window_closed",
+        )
+    if (code == 551 and sub == 1545041) or (code == 100 and sub == 2018001):
+        return PublishError(
+            f"this person cannot receive messages from {who} (they blocked it, left {name}, "
+            "or are no longer reachable)",
+            retryable=False,
+            code="recipient_unavailable",
+        )
     if code == 190:
         if sub == 463:
             return PublishError(f"{who} token has expired: reconnect it", retryable=False, code="token_expired")
@@ -207,7 +229,47 @@ class MetaPublisher:
         page = comment.post_id.split("_", 1)[0] if comment.platform == "facebook" and comment.post_id else "me"
         body = {"recipient": {"comment_id": comment.external_id}, "message": {"text": text}}
         data = self._call(comment.platform, "POST", f"{page}/messages", body, repeatable=False)
-        return Published(platform_id=str(data.get("message_id", "")))
+        recipient = data.get("recipient_id")
+        return Published(
+            platform_id=str(data.get("message_id", "")), recipient_id=str(recipient) if recipient else None
+        )
+
+    @staticmethod
+    def _check_to(to: ConversationRef) -> str:
+        """The Graph node that talks: the page / Instagram account, or `me` (the page token's own)."""
+        if to.platform not in ("facebook", "instagram"):
+            raise PublishError(f"MetaPublisher cannot handle platform {to.platform!r}", retryable=False)
+        return to.account_id or "me"
+
+    def send_message(self, to: ConversationRef, text: str) -> Published:
+        node = self._check_to(to)
+        body: dict[str, Any] = {"recipient": {"id": to.participant_id}, "message": {"text": text}}
+        if to.tag:  # past the standard window: only an allowed tag (HUMAN_AGENT) may still answer
+            body |= {"messaging_type": "MESSAGE_TAG", "tag": to.tag}
+        else:
+            body |= {"messaging_type": "RESPONSE"}
+        data = self._call(to.platform, "POST", f"{node}/messages", body, repeatable=False)
+        recipient = data.get("recipient_id") or to.participant_id
+        return Published(platform_id=str(data.get("message_id", "")), recipient_id=str(recipient))
+
+    def find_message(self, to: ConversationRef, text: str) -> Published | None:
+        """Our message `text` in the conversation with the person, if Meta has it: the last 50 messages of
+        the conversation, one from the account (not from the person) with that text."""
+        node = self._check_to(to)
+        params = {
+            "platform": "instagram" if to.platform == "instagram" else "messenger",
+            "user_id": to.participant_id,
+            "fields": "messages.limit(50){message,from,created_time,id}",
+        }
+        data = self._call(to.platform, "GET", f"{node}/conversations", params=params)
+        for conversation in data.get("data") or []:
+            messages = (conversation.get("messages") or {}).get("data") if isinstance(conversation, dict) else None
+            for item in messages or []:
+                author = str((item.get("from") or {}).get("id", ""))
+                ours = author == to.account_id if to.account_id else author != to.participant_id
+                if ours and item.get("message") == text:
+                    return Published(platform_id=str(item.get("id", "")), recipient_id=to.participant_id)
+        return None
 
     def hide(self, comment: CommentRef, hidden: bool = True) -> None:
         self._check(comment)

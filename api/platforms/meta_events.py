@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
+
+from pydantic import ValidationError
 
 from api.platforms.events import (
     EditedComment,
     Event,
     MalformedPayload,
     NewComment,
+    NewMessage,
     RemovedComment,
     Skipped,
     comment_in,
@@ -22,6 +26,7 @@ from api.platforms.events import (
     when,
 )
 from bot.brands import BrandConfig, Brands
+from bot.comments.ingest import MessageIn
 
 
 def _entries(payload: Any) -> list[dict[str, Any]]:
@@ -136,9 +141,76 @@ def _messaging_kind(source: str, item: Any) -> str:
     return kind(source, found or "other")
 
 
+_HTTP_URL = re.compile(r"^https?://[^\s\x00\ud800-\udfff]+$")  # what Attachment accepts
+MAX_ATTACHMENTS = 20  # MessageIn keeps at most 20 links
+
+
+def message_in(**kw: Any) -> MessageIn | Skipped:
+    """A `MessageIn`, or why not: `no_text` (neither text nor an attachment), else `malformed_change`."""
+    try:
+        return MessageIn.model_validate(kw)
+    except ValidationError as exc:
+        fields = ",".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
+        if not fields:  # the model check: a message needs text or an attachment
+            return Skipped("no_text", detail="message without text or attachment")
+        return Skipped("malformed_change", detail=f"invalid {fields}")
+
+
+def _attachments(raw: Any) -> list[dict[str, Any]]:
+    """Meta's `[{"type", "payload": {"url"}}]` as links: only http(s) URLs are kept (Slack shows the link,
+    Sowana never fetches the file); one without a usable URL (a template, a fallback) keeps its type."""
+    found: list[dict[str, Any]] = []
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict):
+            continue
+        url = to_obj(item.get("payload")).get("url")
+        ok = isinstance(url, str) and len(url) <= 2048 and _HTTP_URL.match(url) is not None
+        kind_name = kind(item.get("type") or "file")[:32]
+        found.append({"type": kind_name, "url": url if ok else None})
+    return found[:MAX_ATTACHMENTS]
+
+
+def _message(obj: str, item: dict[str, Any], brand: BrandConfig, account_id: str) -> Event:
+    """One `messaging[]` item holding a `message` (Messenger when `obj` is page, else Instagram Direct)."""
+    message = item["message"]
+    sender_id = id_of(to_obj(item.get("sender")).get("id"))
+    mid = id_of(message.get("mid"))
+    if sender_id is None or mid is None:
+        return Skipped("malformed_change", account_id, detail="message without sender id or mid")
+    # Meta echoes what the page sends (ours, or the team's from Meta's inbox): never the customer speaking.
+    if message.get("is_echo") is True or sender_id == account_id or sender_id in brand.meta_page_ids:
+        return Skipped("own_message", account_id)
+    if message.get("is_deleted") is True:  # Instagram: the person unsent a message
+        return not_handled(account_id, obj, "messaging.message_deleted")
+    instagram = obj == "instagram"
+    text = message.get("text")
+    parsed = message_in(
+        platform="instagram" if instagram else "facebook",
+        external_id=mid,
+        brand=brand.brand,
+        account_id=account_id,
+        # Webhooks carry no name: the person is named by the platform until the team knows better.
+        author={"id": sender_id, "name": "Instagram user" if instagram else "Messenger user"},
+        text=text if isinstance(text, str) else "",
+        attachments=_attachments(message.get("attachments")),
+        created_at=when(item.get("timestamp")),
+    )
+    if isinstance(parsed, Skipped):
+        return Skipped(parsed.reason, account_id, parsed.detail)
+    return NewMessage(parsed)
+
+
+def _messaging(obj: str, source: str, item: Any, brand: BrandConfig, account_id: str) -> Event:
+    # `standby` is a thread another app controls (handover protocol): not ours to answer.
+    if source == "messaging" and isinstance(item, dict) and isinstance(item.get("message"), dict):
+        return _message(obj, item, brand, account_id)
+    return not_handled(account_id, obj, _messaging_kind(source, item))
+
+
 def parse_meta(payload: Any, brands: Brands) -> list[Event]:
-    """Events of one Meta delivery (`object` `page` or `instagram`), in order. Messaging and every
-    field other than Page `feed` / Instagram `comments` are `not_handled`, one per event."""
+    """Events of one Meta delivery (`object` `page` or `instagram`), in order: Page `feed` and Instagram
+    `comments` changes, and messages (`messaging[].message`). Every other messaging event (read, delivery,
+    reaction, postback, edit, standby…) and field is `not_handled`, one per event."""
     entries = _entries(payload)
     obj = payload.get("object")
     if obj not in ("page", "instagram"):
@@ -158,7 +230,7 @@ def parse_meta(payload: Any, brands: Brands) -> list[Event]:
         for source in ("messaging", "standby"):  # Messenger / Instagram Direct, and handover's standby
             items = entry.get(source)
             for item in items if isinstance(items, list) else []:
-                events.append(not_handled(account_id, obj, _messaging_kind(source, item)))
+                events.append(_messaging(obj, source, item, brand, account_id))
         if not changes:
             continue
         entry_time = when(entry.get("time"))

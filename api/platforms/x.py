@@ -2,7 +2,10 @@
 
 Calls (paths relative to `X_API_URL`, e.g. https://api.x.com/2):
   reply          POST /tweets                      {"text", "reply": {"in_reply_to_tweet_id"}} → {"data": {"id"}}
-  private reply  POST /dm_conversations/with/{author-id}/messages {"text"}  → {"data": {"dm_event_id"}}
+  private reply  POST /dm_conversations/with/{author-id}/messages {"text"}  → 201 {"data": {"dm_conversation_id",
+  and message                                                            "dm_event_id"}}
+  read back DMs  GET  /dm_conversations/with/{participant-id}/dm_events?dm_event.fields=id,text,sender_id,created_at
+                 → {"data": [{"id", "text", "sender_id", "created_at", "event_type"}], "meta": {"next_token"?}}
   hide / unhide  PUT  /tweets/{id}/hidden          {"hidden": b}           → {"data": {"hidden"}}
   read back      GET  /users/me → {"data": {"id"}};  GET /users/{id}/tweets?tweet.fields=referenced_tweets
                  → {"data": [{"id", "text", "referenced_tweets": [{"type": "replied_to", "id"}]}], "meta"}
@@ -22,7 +25,7 @@ from typing import Any
 import httpx
 
 from api.platforms.http import RetryPolicy, json_or_empty, make_client, send
-from bot.comments.publisher import CommentRef, Published, PublishError
+from bot.comments.publisher import CommentRef, ConversationRef, Published, PublishError
 
 HIDE_REFUSED = (
     "X only lets an account hide replies in conversations it started, and this post is not in one of "
@@ -38,7 +41,15 @@ def problem(response: httpx.Response) -> dict[str, Any]:
     return errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else body
 
 
-def explain(response: httpx.Response) -> PublishError:
+DM_REFUSED = (
+    "this person does not accept direct messages from the brand's X account (they do not follow it, "
+    "closed their DMs, or blocked it): answer publicly or wait for them to write"
+)
+
+
+def explain(response: httpx.Response, *, dm: bool = False) -> PublishError:
+    """An X failure in plain words; `dm`: the call sent a direct message (a 403 then means the person
+    does not accept them)."""
     p = problem(response)
     status = response.status_code
     detail = str(p.get("detail") or p.get("message") or p.get("title") or f"HTTP {status}")[:300]
@@ -58,6 +69,8 @@ def explain(response: httpx.Response) -> PublishError:
         return PublishError("X had a temporary problem: Sowana will retry", retryable=True, code="unavailable")
     if status == 404:
         return PublishError("the post no longer exists on X: it cannot be answered", retryable=False, code="not_found")
+    if status == 403 and dm:
+        return PublishError(DM_REFUSED, retryable=False, code="dm_not_permitted")
     if status == 403:
         return PublishError(f"X refused the request ({detail})", retryable=False, code="forbidden")
     return PublishError(f"X refused the request ({detail})", retryable=False, code=f"http_{status}")
@@ -112,10 +125,10 @@ class XPublisher:
             headers={"Authorization": f"Bearer {self.bearer_token}"},
         )
 
-    def _ok(self, response: httpx.Response) -> dict[str, Any]:
+    def _ok(self, response: httpx.Response, *, dm: bool = False) -> dict[str, Any]:
         body = json_or_empty(response)
         if response.status_code >= 400 or not isinstance(body.get("data"), dict):
-            raise explain(response)
+            raise explain(response, dm=dm)
         data: dict[str, Any] = body["data"]
         return data
 
@@ -127,8 +140,7 @@ class XPublisher:
     def find_reply(self, comment: CommentRef, text: str) -> Published | None:
         """Our reply `text` to the post among the account's recent posts (the last 500): one whose
         `referenced_tweets` says it replied to it, with that text."""
-        if self._user_id is None:
-            self._user_id = str(self._ok(self._call("GET", "users/me"))["id"])
+        self._me()
         params = {"max_results": "100", "tweet.fields": "referenced_tweets"}
         for _ in range(5):
             response = self._call("GET", f"users/{self._user_id}/tweets", params=params)
@@ -145,10 +157,35 @@ class XPublisher:
             params = params | {"pagination_token": str(token)}
         return None
 
+    def _direct_message(self, participant_id: str, text: str) -> Published:
+        path = f"dm_conversations/with/{participant_id}/messages"
+        data = self._ok(self._call("POST", path, {"text": text}, repeatable=False), dm=True)
+        return Published(platform_id=str(data.get("dm_event_id", "")), recipient_id=participant_id)
+
     def private_reply(self, comment: CommentRef, text: str) -> Published:
-        path = f"dm_conversations/with/{comment.author_id}/messages"
-        data = self._ok(self._call("POST", path, {"text": text}, repeatable=False))
-        return Published(platform_id=str(data.get("dm_event_id", "")))
+        return self._direct_message(comment.author_id, text)
+
+    def send_message(self, to: ConversationRef, text: str) -> Published:
+        if to.platform != "x":
+            raise PublishError(f"XPublisher cannot handle platform {to.platform!r}", retryable=False)
+        return self._direct_message(to.participant_id, text)
+
+    def _me(self) -> str:
+        if self._user_id is None:
+            self._user_id = str(self._ok(self._call("GET", "users/me"))["id"])
+        return self._user_id
+
+    def find_message(self, to: ConversationRef, text: str) -> Published | None:
+        """Our message `text` among the last 100 events of the conversation with the person."""
+        account = to.account_id or self._me()
+        params = {"dm_event.fields": "id,text,sender_id,created_at", "max_results": "100"}
+        response = self._call("GET", f"dm_conversations/with/{to.participant_id}/dm_events", params=params)
+        if response.status_code >= 400:
+            raise explain(response)
+        for item in json_or_empty(response).get("data") or []:
+            if isinstance(item, dict) and str(item.get("sender_id")) == account and item.get("text") == text:
+                return Published(platform_id=str(item.get("id", "")), recipient_id=to.participant_id)
+        return None
 
     def hide(self, comment: CommentRef, hidden: bool = True) -> None:
         if comment.post_id and comment.post_id == comment.external_id:

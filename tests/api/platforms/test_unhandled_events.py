@@ -1,5 +1,5 @@
-"""Well-signed events Sowana does not handle (Messenger and Instagram messaging, reactions, mentions, ratings,
-follows, likes…), with times in seconds or milliseconds: each delivery is answered 200, counted by kind in
+"""Well-signed events Sowana does not handle (message reads, deliveries, reactions, edits, standby, mentions,
+ratings, follows, likes…; messages themselves are handled since #24), with times in seconds or milliseconds: each delivery is answered 200, counted by kind in
 /metrics, logged by kind only, and whatever else the delivery carries is still stored."""
 
 from __future__ import annotations
@@ -34,14 +34,9 @@ def _meta_cases(t: int) -> list[tuple[str, dict[str, Any], str]]:
     ig = lambda **entry: {"object": "instagram", "entry": [{"id": IG_ACCOUNT, "time": t, **entry}]}  # noqa: E731
     return [
         (
-            "messenger message",
-            page(messaging=[_messaging({"message": {"mid": "m_1", "text": SECRET_WORDS}}, t)]),
-            "page.messaging.message",
-        ),
-        (
-            "messenger echo",
-            page(messaging=[_messaging({"message": {"mid": "m_2", "is_echo": True, "text": "ok"}}, t)]),
-            "page.messaging.message_echo",
+            "messenger edit",
+            page(messaging=[_messaging({"message_edit": {"mid": "m_1", "text": SECRET_WORDS, "num_edit": 1}}, t)]),
+            "page.messaging.message_edit",
         ),
         (
             "messenger reaction",
@@ -69,9 +64,14 @@ def _meta_cases(t: int) -> list[tuple[str, dict[str, Any], str]]:
             "page.standby.message",
         ),
         (
-            "instagram direct",
-            ig(messaging=[_messaging({"message": {"mid": "ig_1", "text": SECRET_WORDS}}, t)]),
-            "instagram.messaging.message",
+            "instagram read",
+            ig(messaging=[_messaging({"read": {"mid": "ig_1"}}, t)]),
+            "instagram.messaging.read",
+        ),
+        (
+            "instagram unsend",
+            ig(messaging=[_messaging({"message": {"mid": "ig_2", "is_deleted": True}}, t)]),
+            "instagram.messaging.message_deleted",
         ),
         (
             "page feed reaction",
@@ -192,7 +192,7 @@ def test_every_meta_kind_sowana_does_not_handle_is_answered_200_and_counted(
 
 
 def test_a_comment_next_to_a_messenger_event_in_milliseconds_is_stored(stack: Stack) -> None:
-    """Meta mixes kinds in one batch: the Messenger event is counted, the comment beside it is not lost,
+    """Meta mixes kinds in one batch: the Messenger read receipt is counted, the comment beside it is not lost,
     and an entry time in milliseconds is read as a time (it used to be year 58895 and a 500)."""
     comment = {
         "item": "comment",
@@ -208,14 +208,14 @@ def test_a_comment_next_to_a_messenger_event_in_milliseconds_is_stored(stack: St
             {
                 "id": FB_PAGE,
                 "time": MILLIS,
-                "messaging": [_messaging({"message": {"mid": "m", "text": "allo"}}, MILLIS)],
+                "messaging": [_messaging({"read": {"watermark": MILLIS}}, MILLIS)],
             },
             {"id": FB_PAGE, "time": MILLIS, "changes": [_change("feed", comment)]},
         ],
     }
     r = _post_meta(stack, payload)
     assert r.status_code == 200 and r.json()["created"] == 1
-    assert r.json()["not_handled"] == {"page.messaging.message": 1}
+    assert r.json()["not_handled"] == {"page.messaging.read": 1}
     with Session(stack.engine) as s:
         [stored] = s.exec(select(Comment)).all()
     assert stored.text == "Livrez-vous à Lévis?" and stored.created_at is not None
