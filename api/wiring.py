@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from api.metrics import Metrics
 from api.platforms.engagement import make_reader
-from api.platforms.polling import MentionsPoller
+from api.platforms.polling import DmPoller, MentionsPoller
 from api.publishing import make_publisher_for
 from bot.brain import Brain, build_brain
 from bot.brands import BrandLookups, Brands, load_brands
@@ -93,13 +93,19 @@ def build_sender(settings: Settings, engine: Engine, render: Renderer) -> SlackS
 
 
 def make_poller(
-    settings: Settings, engine: Engine, brands: Brands, *, wake: Callable[[], None]
+    settings: Settings,
+    engine: Engine,
+    brands: Brands,
+    *,
+    wake: Callable[[], None],
+    kind: type[MentionsPoller] = MentionsPoller,
 ) -> MentionsPoller | None:
-    """The X mentions poller, when an X account and a token are configured (most brands' X intake)."""
+    """The X mentions poller (most brands' X intake), or the X direct messages poller (`kind=DmPoller`),
+    when an X account and a token are configured."""
     accounts = brands.x_accounts()
     if not settings.x_bearer_token or not accounts:
         return None
-    return MentionsPoller(
+    return kind(
         engine,
         api_url=settings.x_api_url,
         bearer_token=reveal(settings.x_bearer_token),
@@ -161,6 +167,7 @@ class Wiring:
     keeper: CaseKeeper
     outbox: Outbox
     poller: MentionsPoller | None
+    dm_poller: MentionsPoller | None
     insights: InsightsLoop | None
     close_insights: Callable[[], None]
     close_publishers: Callable[[], None]
@@ -182,17 +189,19 @@ class Wiring:
             if self.sender is not None:
                 self.sender.start()
             self.keeper.start()
-        if self.poller is not None:
-            self.poller.start()
+        for poller in (self.poller, self.dm_poller):
+            if poller is not None:
+                poller.start()
         if self.insights is not None:
             self.insights.start()
         if self.retention is not None:
             self.retention.start()
 
     def stop(self) -> None:
-        if self.poller is not None:
-            self.poller.stop()
-            self.poller.close()
+        for poller in (self.poller, self.dm_poller):
+            if poller is not None:
+                poller.stop()
+                poller.close()
         self.worker.stop()
         if self.sender is not None:
             self.sender.stop()
@@ -311,6 +320,7 @@ def wire(
         lease_seconds=settings.lease_seconds,
     )
     poller = make_poller(settings, engine, brands.brands, wake=worker.wake) if run_worker else None
+    dm_poller = make_poller(settings, engine, brands.brands, wake=worker.wake, kind=DmPoller) if run_worker else None
     insights: InsightsLoop | None = None
     close_insights: Callable[[], None] = _nothing
     if run_worker:
@@ -336,6 +346,7 @@ def wire(
         keeper=keeper,
         outbox=outbox,
         poller=poller,
+        dm_poller=dm_poller,
         insights=insights,
         close_insights=close_insights,
         close_publishers=close_publishers,

@@ -184,6 +184,19 @@ def link_private_reply(session: Session, comment: Comment, recipient_id: str | N
     session.add(conv)
 
 
+def touch(session: Session, message: Comment) -> None:
+    """A reply went out in the conversation: retention counts it as activity."""
+    session.execute(
+        update(Conversation)
+        .where(
+            col(Conversation.brand) == message.brand,
+            col(Conversation.platform) == message.platform,
+            col(Conversation.participant_id) == message.author_id,
+        )
+        .values(updated_at=utcnow())
+    )
+
+
 def conversation_of(session: Session, message: Comment) -> Conversation | None:
     return session.execute(
         select(Conversation).where(

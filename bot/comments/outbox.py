@@ -24,7 +24,7 @@ from sqlmodel import col, select
 
 from bot.comments.casefile import FOLLOWUP
 from bot.comments.lifecycle import transition_in
-from bot.comments.messages import conversation_ref, link_private_reply, reply_window
+from bot.comments.messages import conversation_ref, link_private_reply, reply_window, touch
 from bot.comments.publisher import CommentRef, Published, Publisher, PublishError
 from bot.comments.window import refusal
 from bot.db import session_scope
@@ -215,6 +215,8 @@ class Outbox(PollingLoop):
             if pub.target == "private_reply" and current is not None and result is not None:
                 # The person's answer to this private reply belongs in this comment's thread.
                 link_private_reply(s, current, result.recipient_id or _x_person(current), None)
+            if pub.target == "message" and current is not None:
+                touch(s, current)
             if pub.stage == FOLLOWUP:
                 close_case_if_done(s, comment_id, actor=pub.requested_by or "outbox")
             elif pub.target in _REPLIES and current is not None and current.state in _REPLY_PUBLISHES:

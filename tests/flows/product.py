@@ -72,7 +72,7 @@ class Product:
 
 
 @contextmanager
-def run_product(database_url: str, tmp: Path) -> Iterator[Product]:
+def run_product(database_url: str, tmp: Path, **overrides: Any) -> Iterator[Product]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with ExitStack() as stack:
@@ -93,6 +93,7 @@ def run_product(database_url: str, tmp: Path) -> Iterator[Product]:
             x_user_id=DEV_X_USER,
             worker_poll_seconds=0.05,
             **DEV_SECRETS,
+            **overrides,
         )
         upgrade(database_url)
         import_sample_knowledge(settings)
