@@ -1,6 +1,7 @@
 """Well-signed events Sowana does not handle (message reads, deliveries, reactions, edits, standby, mentions,
-ratings, follows, likes…; messages themselves are handled since #24), with times in seconds or milliseconds: each delivery is answered 200, counted by kind in
-/metrics, logged by kind only, and whatever else the delivery carries is still stored."""
+ratings, follows, likes…; messages themselves are handled since #24), with times in seconds or milliseconds:
+each delivery is answered 200, counted by kind in /metrics, logged by kind only, and whatever else the delivery
+carries is still stored."""
 
 from __future__ import annotations
 
