@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from bot.comments.casefile import FOLLOWUP, Case, author_history
+from bot.comments.messages import GENERIC_NAMES
 from bot.comments.steps import Classify, Drafter, ProposalSpec
 from bot.db import session_scope
 from bot.models import Comment, Proposal, TriageCorrection
@@ -150,7 +151,8 @@ def build_triage(
             TriageInput(
                 text=comment.text,
                 platform=comment.platform,
-                author_name=comment.author_name,
+                # Meta's messaging webhooks carry no name: "Messenger user" is nobody's first name.
+                author_name=None if comment.author_name in GENERIC_NAMES else comment.author_name,
                 parent_text=parent_text(engine, comment),
             )
         )
@@ -189,7 +191,8 @@ def build_drafter(engine: Engine, retriever: Any, personas: dict[str, Any], defa
             CommentIn(
                 text=comment.text,
                 platform=comment.platform,
-                author_name=comment.author_name,
+                # Meta's messaging webhooks carry no name: "Messenger user" is nobody's first name.
+                author_name=None if comment.author_name in GENERIC_NAMES else comment.author_name,
                 parent_text=parent_text(engine, comment),
                 brand=comment.brand,
                 private=comment.private,
