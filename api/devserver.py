@@ -16,6 +16,7 @@ import httpx
 import uvicorn
 
 from api.app import create_app
+from api.devstory import play_private_story
 from api.emulators.graph import create_graph_emulator
 from api.emulators.slack import WorkspaceConfig, create_workspace_app
 from api.emulators.slack.serving import free_port, serve_in_thread
@@ -53,6 +54,8 @@ def dev_settings(settings: Settings, base: str, graph: str, x_api: str) -> tuple
         "meta_page_ids": [DEV_PAGE_ID, DEV_IG_ID],
         "x_api_url": f"{x_api}/2",
         "x_user_id": DEV_X_USER,
+        # Local: X mentions and direct messages are polled every few seconds, not every minute.
+        "x_poll_seconds": min(settings.x_poll_seconds, 5.0),
         **DEV_SECRETS,
     }
     # Validated again (not model_copy), so the secrets among the overrides become SecretStr too.
@@ -182,6 +185,7 @@ def run_dev(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000) ->
                     "API token for /api/* (Authorization: Bearer): %s (set SOWANA_API_TOKEN to choose one)",
                     DEV_API_TOKEN,
                 )
+            play_private_story(base, graph, x_api)  # a customer answering a private reply, in the same thread
 
         threading.Thread(target=after_start, name="sowana-dev-samples", daemon=True).start()
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, log_config=None)

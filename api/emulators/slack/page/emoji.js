@@ -26,7 +26,7 @@ window.EMOJI = {
   hammer_and_wrench: "🛠️", wrench: "🔧", performing_arts: "🎭", art: "🎨", busstop: "🚏",
   eye: "👁️", speak_no_evil: "🙊", ghost: "👻", clock3: "🕒", sunny: "☀️", snowflake: "❄️", maple_leaf: "🍁",
   ballot_box_with_check: "☑️", cyclone: "🌀", envelope: "✉️", file_folder: "📁", inbox_tray: "📥", label: "🏷️",
-  palm_tree: "🌴", pencil: "📝", star2: "🌟",
+  palm_tree: "🌴", pencil: "📝", star2: "🌟", alarm_clock: "⏰", envelope_with_arrow: "📩", paperclip: "📎",
 };
 // The quick-reaction bar (and what the review workflow listens to).
 window.QUICK_REACTIONS = ["white_check_mark", "sos", "no_entry_sign", "eyes", "+1", "heart", "joy", "tada"];
