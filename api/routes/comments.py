@@ -89,6 +89,10 @@ def get_comment(comment_id: RowId, request: Request) -> dict[str, Any]:
         "post_id": comment.post_id,
         "parent_id": comment.parent_id,
         "url": comment.url,
+        # A direct message (#24): shown in the review thread of `thread_of` (None: its own message).
+        "private": comment.private,
+        "thread_of": comment.thread_of,
+        "attachments": comment.attachments or [],
         "created_at": _dt(comment.created_at),
         "received_at": _dt(comment.received_at),
         "state": comment.state,

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from bot.comments import decisions
 from bot.comments.ingest import MessageIn
 from bot.comments.lifecycle import transition
-from bot.comments.messages import ingest_message, link_private_reply
+from bot.comments.messages import closing_windows, ingest_message, link_private_reply, mark_reminded
 from bot.comments.outbox import Outbox
 from bot.comments.publisher import CommentRef, ConversationRef, Published, PublishError
 from bot.models import Comment, Conversation, Proposal, Publication, State, utcnow
@@ -221,3 +221,25 @@ def test_a_refused_message_is_told_with_the_platforms_reason(engine):
 
     Outbox(engine, lambda _b, _p: Blocked()).drain()
     assert state_of(engine, dm_id) == State.failed
+
+
+def test_a_window_closing_on_an_unanswered_message_is_found_once_and_not_after_the_answer(engine):
+    dm_id, proposal_id = posted_message(engine, written_hours_ago=22.5)  # 1 h 30 left: within the 2 h
+    posted_message_for(engine, "psid-early", written_hours_ago=3)  # 21 h left: not yet
+    with Session(engine) as s:
+        closing = closing_windows(s, utcnow())
+        assert [m.id for _, m in closing] == [dm_id]
+        assert mark_reminded(s, closing[0][0]) and not mark_reminded(s, closing[0][0])  # one process tells it
+        s.commit()
+    with Session(engine) as s:
+        assert closing_windows(s, utcnow()) == []  # reminded for this message
+    again, _ = ingest_message(
+        engine, message("m.again", "Allô?", created_at=(utcnow() - timedelta(hours=22)).isoformat())
+    )
+    with Session(engine) as s:  # the person wrote again: a new window, told again if it nears its end
+        assert [m.id for _, m in closing_windows(s, utcnow(), timedelta(hours=2, minutes=30))] == [again.id]
+    assert again.id is not None
+    for state in (State.triaged, State.proposed, State.posted, State.approved, State.published):
+        transition(engine, again.id, state, actor="test")
+    with Session(engine) as s:  # answered: nothing to remind
+        assert closing_windows(s, utcnow(), timedelta(hours=2, minutes=30)) == []
