@@ -36,7 +36,9 @@ FOLLOWUP_CHOICES = {
 PRIVATE_REPLY_PLATFORMS = ("facebook", "instagram")
 
 
-def default_followup(platform: str) -> str:
+def default_followup(platform: str, private: bool = False) -> str:
+    if private:  # a direct message's case: the follow-up is a message in the conversation (#24)
+        return "private"
     return "both" if platform in PRIVATE_REPLY_PLATFORMS else "public"
 
 
@@ -88,9 +90,10 @@ def edit_modal(proposal_id: int, text: str, comment_text: str, platform: str, ch
     )
 
 
-def resolve_modal(comment_id: int, comment_text: str, platform: str = "other") -> dict[str, Any]:
-    options = [Option(value=k, text=plain(v, 75)) for k, v in FOLLOWUP_CHOICES.items()]
-    initial = next(o for o in options if o.value == default_followup(platform))
+def resolve_modal(comment_id: int, comment_text: str, platform: str = "other", private: bool = False) -> dict[str, Any]:
+    choices = {k: v for k, v in FOLLOWUP_CHOICES.items() if not private or k in ("private", "none")}
+    options = [Option(value=k, text=plain(v, 75)) for k, v in choices.items()]
+    initial = next(o for o in options if o.value == default_followup(platform, private))
     return _comment_modal(
         RESOLVE_CALLBACK,
         {"comment_id": comment_id},

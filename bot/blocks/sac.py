@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.privacy import erased_message
-from bot.blocks.review import CLAIM, RESOLVE, platform_label, reply_buttons, triage_chips
+from bot.blocks.review import CLAIM, PRIVATE_LABEL, RESOLVE, platform_label, reply_buttons, triage_chips
 from bot.blocks.text import HERE, SlackText, clip, cut, fmt, join, link, mention, mrkdwn, plain, quote, user
 from bot.blocks.text import channel as channel_ref
 from bot.comments.casefile import Case, HistoryItem
@@ -28,6 +28,7 @@ ADD_NOTE = "add_case_note"
 TARGET_LABEL = {
     "public_reply": ":speech_balloon: Réponse publique · public reply",
     "private_reply": ":envelope: Réponse privée · private reply",
+    "message": ":envelope: Message dans la conversation · message in the conversation",
 }
 FOLLOWUP_LABEL = {
     "public": "une réponse publique · a public reply",
@@ -39,7 +40,7 @@ FOLLOWUP_LABEL = {
 
 def private_message_line(message: Comment) -> SlackText:
     """A direct message of the case's customer, shown under the case card (#24)."""
-    where = {"facebook": "Messenger", "instagram": "Instagram Direct", "x": "X DM"}.get(message.platform, "DM")
+    where = PRIVATE_LABEL.get(message.platform, "DM")
     said = quote(cut(message.text, 1500)) if message.text.strip() else fmt("> _(pièce jointe · attachment)_")
     attached = len(message.attachments or [])
     extra = fmt("\n:paperclip: {} pièce(s) jointe(s) · attachment(s)", attached) if attached else fmt("")
@@ -97,7 +98,7 @@ def sac_card(
     c, esc = case.comment, case.escalation
     if c.erased_at is not None:
         return erased_message(c.id)
-    platform = platform_label(c.platform)
+    platform = PRIVATE_LABEL.get(c.platform, "DM") if c.private else platform_label(c.platform)
     urgent = "🚨 URGENT · " if esc and esc.urgent else ""
     blocks: list[Block] = [
         HeaderBlock(text=plain(fmt("{}🆘 Cas #{} · {} · {}", urgent, c.id, platform, c.author_name), 150)),

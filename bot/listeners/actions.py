@@ -187,7 +187,11 @@ async def on_case_modal(
 
 async def on_resolve(services: BotServices, req: ActionRequest, ack: AsyncAck, client: AsyncWebClient) -> None:
     await on_case_modal(
-        services, req, ack, client, lambda case: resolve_modal(case.id, case.comment.text, case.comment.platform)
+        services,
+        req,
+        ack,
+        client,
+        lambda case: resolve_modal(case.id, case.comment.text, case.comment.platform, case.comment.private),
     )
 
 

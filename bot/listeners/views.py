@@ -57,9 +57,10 @@ async def on_resolved(services: BotServices, req: ViewSubmission, ack: AsyncAck,
         return
     case = await blocking(load_case, services.engine, comment_id)
     platform = case.comment.platform if case else "other"
+    private = bool(case and case.comment.private)
     decide = functools.partial(
         sac_decisions.resolve,
-        followup=req.choice(FOLLOWUP_BLOCK, FOLLOWUP_ACTION) or default_followup(platform),
+        followup=req.choice(FOLLOWUP_BLOCK, FOLLOWUP_ACTION) or default_followup(platform, private),
         now=services.now(),
         sla_for=services.sla_for,
     )

@@ -33,13 +33,21 @@ FOLLOWUP_TARGETS: dict[str, tuple[str, ...]] = {
 }
 
 
+def followup_targets(followup: str | None, private: bool = False) -> tuple[str, ...]:
+    """What a resolution's follow-up publishes. A case opened on a direct message (#24) is followed up in
+    its conversation, with a message: there is no comment to reply to publicly or privately."""
+    targets = FOLLOWUP_TARGETS.get(followup or "none", ())
+    return ("message",) if private and targets else targets
+
+
 def close_case_if_done(s: Session, comment_id: int, actor: str = "outbox") -> bool:
     """Close a resolved case once every follow-up customer service asked for is published; the comment
     is then `published` (its reply is out). Called in the outbox's transaction."""
     esc = s.exec(select(Escalation).where(col(Escalation.comment_id) == comment_id).with_for_update()).first()
     if esc is None or esc.status != "resolved":
         return False
-    wanted = set(FOLLOWUP_TARGETS.get(esc.followup or "none", ()))
+    comment = s.get(Comment, comment_id)
+    wanted = set(followup_targets(esc.followup, comment is not None and comment.private))
     out = set(
         s.exec(
             select(Publication.target).where(
@@ -54,7 +62,6 @@ def close_case_if_done(s: Session, comment_id: int, actor: str = "outbox") -> bo
     esc.status, esc.closed_at = "closed", utcnow()
     esc.updated_at = esc.closed_at
     s.add(esc)
-    comment = s.get(Comment, comment_id)
     if comment is not None and comment.state == State.resolved and wanted:
         transition_in(s, comment_id, State.published, actor=actor, detail={"case": "closed"})
     else:

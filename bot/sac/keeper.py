@@ -160,9 +160,13 @@ class CaseKeeper(PollingLoop):
             if case is None:
                 continue
             if not case.followups:  # drafted once: a retry after a crash posts the same proposals
-                targets = decisions.FOLLOWUP_TARGETS.get(esc.followup or "none", ())
+                private = case.comment.private  # a direct message's case: answered with a message (#24)
+                targets = decisions.followup_targets(esc.followup, private=False)
+                if private and targets:
+                    targets = ("private_reply",)  # drafted as the private follow-up, sent as a message
                 with session_scope(self.engine, write=True) as s:
                     for proposal in draft_followups(case, targets, self.followup_llm):
+                        proposal.target = "message" if private else proposal.target
                         s.add(proposal)
             if self.slack is not None:
                 try:

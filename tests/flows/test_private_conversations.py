@@ -238,3 +238,52 @@ def test_an_approval_past_metas_24_hour_window_is_refused_in_the_thread_before_a
         timeout=30,
         what="the reply within the window sent",
     )
+
+
+def test_a_case_opened_on_a_direct_message_is_followed_up_in_the_conversation(product: Product):
+    """A complaint that arrives in private goes to customer service like a comment; the resolution can only
+    be answered in the conversation (no public reply, no 'private reply' to a message)."""
+    r = product.graph.post(
+        "/_emulator/message",
+        json={
+            "platform": "facebook",
+            "account_id": DEV_PAGE_ID,
+            "from": {"id": "psid-case"},
+            "text": "My basket never arrived, order 48213, and nobody answers the phone. I want a refund.",
+        },
+    )
+    assert r.status_code == 200, r.text
+    card = product.ws.wait_for(
+        lambda: next((m for m in product.ws.messages(SAC) if "Messenger" in str(m.get("blocks"))), None),
+        timeout=40,
+        what="the case card of the private complaint",
+    )
+    cid = int(button_value(card, "claim_case"))
+    product.ws.click(SAC_AGENT, SAC, card["ts"], "claim_case", value=str(cid))
+    product.ws.wait_for(lambda: "claimed by" in str(message_in(product, SAC, card["ts"])["blocks"]), what="claim")
+    product.ws.click(SAC_AGENT, SAC, card["ts"], "resolve_case", value=str(cid))
+    view = product.ws.wait_for(lambda: product.ws.open_view(SAC_AGENT), what="resolve modal")
+    assert "public reply" not in str(view)  # only a message in the conversation, or nothing
+    product.ws.submit_view(SAC_AGENT, view["id"], {"resolution_note": "refund of $42 issued today"})
+    review = product.ws.wait_for(
+        lambda: next((m for m in product.ws.messages(REVIEW) if f"cas #{cid}" in str(m.get("blocks"))), None),
+        timeout=30,
+        what="the message's review message",
+    )
+    followup = product.ws.wait_for(
+        lambda: next(
+            (m for m in product.ws.thread(REVIEW, review["ts"])[1:] if "approve_reply" in action_ids(m)), None
+        ),
+        timeout=30,
+        what="the follow-up to approve",
+    )
+    assert "message in the conversation" in str(followup["blocks"]) and "$42" in str(followup["blocks"])
+    product.ws.click(CM, REVIEW, followup["ts"], "approve_reply", value=button_value(followup, "approve_reply"))
+    product.ws.wait_for(
+        lambda: product.api.get(f"/api/comments/{cid}").json()["escalation"]["status"] == "closed",
+        timeout=30,
+        what="the follow-up sent and the case closed",
+    )
+    sent = [p for p in product.graph.get("/_emulator/published").json() if p["kind"] == "message"]
+    assert len(sent) == 1 and "$42" in sent[0]["body"]["message"]["text"]
+    assert sent[0]["body"]["recipient"] == {"id": "psid-case"}
