@@ -19,8 +19,8 @@ import pytest
 from bot.blocks import alerts, digest, modals, review, sac, storm
 from bot.blocks.text import SlackText
 from bot.comments.casefile import Case, HistoryItem
-from bot.comments.window import Window
 from bot.comments.decisions import VOTE
+from bot.comments.window import Window
 from bot.insights.digest import Clock as DayClock
 from bot.insights.digest import Digest, Reply
 from bot.models import Comment, Decision, Escalation, Proposal, Publication, State, TriageRecord

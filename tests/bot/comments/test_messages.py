@@ -67,20 +67,24 @@ def test_the_answer_to_a_private_reply_lands_in_the_comments_thread_under_the_me
         assert (conv.author_id, conv.participant_id) == ("a1", "psid-77")  # erasure finds it by either
 
 
-def posted_message(engine, *, written_hours_ago: float, platform: str = "facebook") -> tuple[int, int]:
+def posted_message(
+    engine,
+    *,
+    written_hours_ago: float,
+    sender: str = "psid-1",
+    platform: str = "facebook",
+    reply: str = "Pouvez-vous nous donner votre numéro de commande?",
+) -> tuple[int, int]:
+    """A direct message written that long ago, in front of the team with one proposal: (id, proposal id)."""
     written = utcnow() - timedelta(hours=written_hours_ago)
-    dm, _ = ingest_message(engine, message("m.1", platform=platform, created_at=written.isoformat()))
+    dm, _ = ingest_message(
+        engine, message(f"m.{sender}", sender=sender, platform=platform, created_at=written.isoformat())
+    )
     assert dm.id is not None
     for state in (State.triaged, State.proposed, State.posted):
         transition(engine, dm.id, state, actor="test")
     with Session(engine) as s:
-        p = Proposal(
-            brand="default",
-            comment_id=dm.id,
-            text="Pouvez-vous nous donner votre numéro de commande?",
-            persona="informatif",
-            kind="serious",
-        )
+        p = Proposal(brand="default", comment_id=dm.id, text=reply, persona="informatif", kind="serious")
         s.add(p)
         s.commit()
         assert p.id is not None
@@ -94,7 +98,7 @@ def test_an_approval_within_the_window_becomes_one_message_and_past_it_is_refuse
         pubs = s.exec(select(Publication).where(col(Publication.comment_id) == dm_id)).all()
     assert [p.target for p in pubs] == ["message"]  # sent as a message in the conversation, not a comment
 
-    late_id, late_proposal = posted_message_for(engine, "psid-2", written_hours_ago=25)
+    late_id, late_proposal = posted_message(engine, sender="psid-2", written_hours_ago=25)
     refused = decisions.approve(engine, late_proposal, "U0CM")
     assert not refused.ok and refused.tell_thread
     assert "fenêtre de réponse de Messenger est fermée" in refused.message
@@ -104,24 +108,8 @@ def test_an_approval_within_the_window_becomes_one_message_and_past_it_is_refuse
     assert state_of(engine, late_id) == State.posted  # nothing moved: the team may still answer publicly
 
 
-def posted_message_for(engine, sender: str, *, written_hours_ago: float, platform: str = "facebook") -> tuple[int, int]:
-    written = utcnow() - timedelta(hours=written_hours_ago)
-    dm, _ = ingest_message(
-        engine, message(f"m.{sender}", sender=sender, platform=platform, created_at=written.isoformat())
-    )
-    assert dm.id is not None
-    for state in (State.triaged, State.proposed, State.posted):
-        transition(engine, dm.id, state, actor="test")
-    with Session(engine) as s:
-        p = Proposal(brand="default", comment_id=dm.id, text="Merci!", persona="informatif", kind="serious")
-        s.add(p)
-        s.commit()
-        assert p.id is not None
-        return dm.id, p.id
-
-
 def test_x_sets_no_time_window(engine):
-    _, proposal_id = posted_message_for(engine, "x-9", written_hours_ago=24 * 30, platform="x")
+    _, proposal_id = posted_message(engine, sender="x-9", written_hours_ago=24 * 30, platform="x")
     assert decisions.approve(engine, proposal_id, "U0CM").ok
 
 
@@ -225,7 +213,7 @@ def test_a_refused_message_is_told_with_the_platforms_reason(engine):
 
 def test_a_window_closing_on_an_unanswered_message_is_found_once_and_not_after_the_answer(engine):
     dm_id, proposal_id = posted_message(engine, written_hours_ago=22.5)  # 1 h 30 left: within the 2 h
-    posted_message_for(engine, "psid-early", written_hours_ago=3)  # 21 h left: not yet
+    posted_message(engine, sender="psid-early", written_hours_ago=3)  # 21 h left: not yet
     with Session(engine) as s:
         closing = closing_windows(s, utcnow())
         assert [m.id for _, m in closing] == [dm_id]
