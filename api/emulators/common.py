@@ -144,3 +144,13 @@ def add_control_routes(app: FastAPI, record: Record, faults: Faults, forget: Cal
         faults.reset()
         record.reset()
         return {"ok": True}
+
+
+def toggle(members: set[str], body: dict[str, Any], flag: str) -> list[str]:
+    """A control route's on/off switch for one person (`{"id", flag?: true}`): the people now in `members`."""
+    person = str(body.get("id"))
+    if body.get(flag, True):
+        members.add(person)
+    else:
+        members.discard(person)
+    return sorted(members)

@@ -58,7 +58,7 @@ from typing import Any
 from fastapi import BackgroundTasks, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.emulators.common import Faults, Record, add_control_routes, deliver, read_body
+from api.emulators.common import Faults, Record, add_control_routes, deliver, read_body, toggle
 from api.platforms.signatures import meta_signature
 
 _VERSION = re.compile(r"^/v\d+\.\d+(?=/)")
@@ -385,13 +385,7 @@ def create_graph_emulator(
 
     @app.post("/_emulator/block")
     async def block(request: Request) -> dict[str, Any]:
-        body = await read_body(request)
-        person = str(body.get("id"))
-        if body.get("blocked", True):
-            st.blocked.add(person)
-        else:
-            st.blocked.discard(person)
-        return {"blocked": sorted(st.blocked)}
+        return {"blocked": toggle(st.blocked, await read_body(request), "blocked")}
 
     @app.get("/_emulator/conversations")
     def conversations() -> list[dict[str, Any]]:

@@ -40,7 +40,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.emulators.common import Faults, Record, add_control_routes, deliver, read_body
+from api.emulators.common import Faults, Record, add_control_routes, deliver, read_body, toggle
 from api.platforms.signatures import x_signature
 
 LATE = "accepted_then_timeout"  # a fault kind: carried out, answered too late
@@ -232,13 +232,7 @@ def create_x_emulator(
 
     @app.post("/_emulator/dm_closed")
     async def dm_closed(request: Request) -> dict[str, Any]:
-        body = await read_body(request)
-        person = str(body.get("id"))
-        if body.get("closed", True):
-            st.dm_closed.add(person)
-        else:
-            st.dm_closed.discard(person)
-        return {"dm_closed": sorted(st.dm_closed)}
+        return {"dm_closed": toggle(st.dm_closed, await read_body(request), "closed")}
 
     @app.get("/_emulator/dm_events")
     def dm_events_seen() -> list[dict[str, Any]]:

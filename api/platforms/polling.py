@@ -136,10 +136,14 @@ class MentionsPoller:
             params["since_id"] = since_id
         if token:
             params["pagination_token"] = token
+        return self._get(f"users/{user_id}/mentions", params)
+
+    def _get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        """One page from X, or the PublishError explaining its refusal."""
         response = send(
             self.client,
             "GET",
-            f"users/{user_id}/mentions",
+            path,
             service="X",
             policy=self.policy,
             sleep=self.sleep,
@@ -244,19 +248,7 @@ class DmPoller(MentionsPoller):
         }
         if token:
             params["pagination_token"] = token
-        response = send(
-            self.client,
-            "GET",
-            "dm_events",  # the authenticated account's: the token says whose
-            service="X",
-            policy=self.policy,
-            sleep=self.sleep,
-            params=params,
-            headers={"Authorization": f"Bearer {self.bearer_token}"},
-        )
-        if response.status_code >= 400:
-            raise explain(response)
-        return json_or_empty(response)
+        return self._get("dm_events", params)  # the authenticated account's: the token says whose
 
     def _poll_account(self, brand: str, user_id: str) -> PollResult:
         result = PollResult(brand, user_id)
