@@ -46,7 +46,13 @@ PLATFORM_LIMIT = {"x": 280}
 DEFAULT_LIMIT = 3000
 
 
-def reply_limit(platform: str) -> int:
+# A message's text limit in the Send API: Messenger 2,000 characters, Instagram messaging 1,000.
+MESSAGE_LIMIT = {"facebook": 2000, "instagram": 1000}
+
+
+def reply_limit(platform: str, private: bool = False) -> int:
+    if private:
+        return MESSAGE_LIMIT.get(platform, DEFAULT_LIMIT)
     return PLATFORM_LIMIT.get(platform, DEFAULT_LIMIT)
 
 
@@ -67,8 +73,10 @@ def _comment_modal(
     return view.to_dict()
 
 
-def edit_modal(proposal_id: int, text: str, comment_text: str, platform: str, channel: str) -> dict[str, Any]:
-    limit = reply_limit(platform)
+def edit_modal(
+    proposal_id: int, text: str, comment_text: str, platform: str, channel: str, private: bool = False
+) -> dict[str, Any]:
+    limit = reply_limit(platform, private)
     return _comment_modal(
         EDIT_CALLBACK,
         {"proposal_id": proposal_id, "channel": channel},

@@ -100,7 +100,7 @@ async def on_edit(services: BotServices, req: ActionRequest, ack: AsyncAck, clie
         await tell(client, req.channel, req.user, "Proposition introuvable · proposal not found")
         return
     proposal, comment = found
-    view = edit_modal(proposal_id, proposal.text, comment.text, comment.platform, req.channel or "")
+    view = edit_modal(proposal_id, proposal.text, comment.text, comment.platform, req.channel or "", comment.private)
     await client.views_open(trigger_id=req.trigger_id, view=view)
 
 
