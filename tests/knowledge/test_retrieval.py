@@ -9,7 +9,7 @@ import pytest
 
 from knowledge.embeddings import Embedder
 from knowledge.eval.retrieval import evaluate_retrieval, score_rankings
-from knowledge.retrieval import BM25, Retriever, concepts, keyword_terms, tokenize
+from knowledge.retrieval import BM25, Retriever, _centred_by_lang, concepts, keyword_terms, tokenize
 from knowledge.second_encoder import get_second_encoder
 from knowledge.store import Entry, KnowledgeStore, open_store
 
@@ -396,3 +396,12 @@ def test_the_second_encoder_embeds_only_entries_it_has_not_seen(tmp_path: Path, 
     found = retriever.search("parcel", "can I buy a gift card for my sister", k=3, lang="en")
     assert found.passages[0].id == "gift-cards" and "$500" in found.passages[0].answer
     assert encoder.passages_embedded - first <= 2  # the edited entry's two views, not the brand again
+
+
+def test_second_encoder_scores_are_centred_per_entry_language() -> None:
+    # E5 gives every French entry +0.1 for a French comment; centred, the best English entry
+    # (0.80 against the French ones' 0.85 and 0.75) wins back its place.
+    scores = np.array([[0.85, 0.75, 0.80, 0.60]], dtype=np.float32)
+    centred = _centred_by_lang(scores, ["fr", "fr", "en", "en"])
+    assert int(np.argmax(centred[0])) == 2
+    assert np.isclose(centred.mean(), scores.mean())  # only the languages' offsets move
