@@ -29,8 +29,9 @@ from typing import Literal
 
 import numpy as np
 
-from knowledge.claims import split_claims
+from knowledge.claims import clean_text, split_claims
 from knowledge.concepts import concept_tags
+from knowledge.second_encoder import PassageCache, SecondEncoder
 from knowledge.store import KINDS, Entry, KnowledgeStore, MetaValue
 
 Mode = Literal["vector", "keyword", "hybrid"]
@@ -51,6 +52,16 @@ THRESHOLDS: dict[str, float] = {"vector": 0.31, "keyword": 0.07, "hybrid": 0.37}
 # the real training sources and bench/retrieval_train/ (bench/fit_retrieval.py); 0 turns claim
 # matching off (one embedding and one vector query per claim are its cost).
 CLAIM_WEIGHT = 0.25
+
+# With a second encoder (knowledge/second_encoder.py), the vector score is FIRST x cos(USE) +
+# SECOND x cos(E5) and the keyword weight and thresholds are these: chosen by leave-one-source-out
+# cross-validation on the real training sources (bench/real/cv_run.py), never on held-out ones.
+# E5's cosines sit in a narrow band (0.7–0.9), hence its larger weight, and are higher for entries
+# in the comment's language: they are centred per entry language (_centred_by_lang) so an answer
+# that exists only in the other language is not pushed down.
+SECOND_WEIGHTS = (0.3, 4.2)
+SECOND_KEYWORD_WEIGHT = KEYWORD_WEIGHT
+SECOND_THRESHOLDS: dict[str, float] = {"vector": 3.70, "keyword": THRESHOLDS["keyword"], "hybrid": 3.78}
 
 _STOPWORD_TEXT = """
     a au aux avec ce ces cet cette c ca ça d de des du dans elle en et est etre être il ils je j l la le les
@@ -201,6 +212,17 @@ class _BrandIndex:
     vectors: np.ndarray
 
 
+def _centred_by_lang(scores: np.ndarray, langs: Sequence[str | None]) -> np.ndarray:
+    """[text, candidate] scores with each entry language's mean moved to the mean of all candidates."""
+    out = scores.copy()
+    codes = np.array([lang or "" for lang in langs])
+    overall = scores.mean(axis=1, keepdims=True)
+    for lang in set(codes.tolist()):
+        same = codes == lang
+        out[:, same] += overall - scores[:, same].mean(axis=1, keepdims=True)
+    return out
+
+
 def _passage(entry: Entry, score: float, vec: float | None, kw: float | None) -> Passage:
     return Passage(
         id=entry.id,
@@ -222,14 +244,21 @@ class Retriever:
     def __init__(
         self,
         store: KnowledgeStore,
-        keyword_weight: float = KEYWORD_WEIGHT,
+        keyword_weight: float | None = None,
         thresholds: dict[str, float] | None = None,
         claim_weight: float = CLAIM_WEIGHT,
+        second: SecondEncoder | None = None,
     ) -> None:
+        """`second`: an optional second encoder fused with USE (costly: see knowledge/second_encoder.py);
+        it brings its own keyword weight and thresholds unless they are given."""
         self.store = store
+        if keyword_weight is None:
+            keyword_weight = KEYWORD_WEIGHT if second is None else SECOND_KEYWORD_WEIGHT
         self.keyword_weight = keyword_weight
         self.claim_weight = claim_weight
-        self.thresholds = dict(THRESHOLDS if thresholds is None else thresholds)
+        default = THRESHOLDS if second is None else SECOND_THRESHOLDS
+        self.thresholds = dict(default if thresholds is None else thresholds)
+        self._second = PassageCache(second) if second is not None else None
         self._indexes: dict[str, _BrandIndex] = {}
         self._lock = threading.Lock()
 
@@ -304,6 +333,13 @@ class Retriever:
         # [t, c]: text t (0 = the whole comment, then each claim) against candidate c.
         if vectors is not None:
             vec = vectors @ index.vectors[rows].T
+            if self._second is not None and rows:
+                first, second = SECOND_WEIGHTS
+                pairs = [(index.entries[r].question, index.entries[r].answer) for r in rows]
+                # E5 reads the cleaned comment (handles and links only blur it); claims are clean already.
+                asked = self._second.encoder.queries([clean_text(query) or query, *texts[1:]])
+                langs = [index.entries[r].lang for r in rows]
+                vec = first * vec + second * _centred_by_lang(asked @ self._second.vectors(pairs).T, langs)
         else:
             vec = np.zeros((len(texts), len(rows)), dtype=np.float32)
         kw = keyword[:, rows] if keyword is not None else np.zeros_like(vec)

@@ -18,6 +18,7 @@ from typing import Any
 from knowledge.embeddings import Embedder
 from knowledge.loaders import detect_lang, load_path
 from knowledge.retrieval import Mode, Retriever
+from knowledge.second_encoder import SecondEncoder
 from knowledge.store import open_store
 
 BRAND = "eval"
@@ -74,8 +75,10 @@ def evaluate_modes(
     modes: tuple[Mode, ...],
     store_dir: Path | None = None,
     embedder: Embedder | None = None,
+    second: SecondEncoder | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Import the KB once into a throw-away store (brand `eval`) and measure each mode."""
+    """Import the KB once into a throw-away store (brand `eval`) and measure each mode
+    (with `second`, the optional second encoder fused in)."""
     comments = {str(r["id"]): r for r in _read_jsonl(comments_path)}
     labels = {str(r["id"]): list(r.get("kb_ids") or []) for r in _read_jsonl(labels_path)}
     report = load_path(kb_path)
@@ -84,7 +87,7 @@ def evaluate_modes(
     with tempfile.TemporaryDirectory(dir=store_dir) as tmp:
         store = open_store(tmp, None, embedder)
         store.upsert(BRAND, report.entries)
-        retriever = Retriever(store)
+        retriever = Retriever(store, second=second)
         results: dict[str, dict[str, Any]] = {}
         for mode in modes:
             rankings: dict[str, list[str]] = {}

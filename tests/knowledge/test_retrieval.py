@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -8,7 +9,8 @@ import pytest
 
 from knowledge.embeddings import Embedder
 from knowledge.eval.retrieval import evaluate_retrieval, score_rankings
-from knowledge.retrieval import BM25, Retriever, concepts, keyword_terms, tokenize
+from knowledge.retrieval import BM25, Retriever, _centred_by_lang, concepts, keyword_terms, tokenize
+from knowledge.second_encoder import get_second_encoder
 from knowledge.store import Entry, KnowledgeStore, open_store
 
 BRAND = "panier_boreal"
@@ -319,3 +321,87 @@ def test_each_collection_names_its_own_best_entry_for_a_claim(tmp_path: Path, em
     assert marked[("viral", "viral-vegetables")] == (0,)
     faq = {claim: pid for (kind, pid), claims in marked.items() if kind == "faq" for claim in claims}
     assert faq.get(0) in {"late-delivery", "retard-livraison"} and faq.get(1) == "refund-timing"
+
+
+class CountingE5:
+    """The real E5 encoder, counting the passages it is asked to embed."""
+
+    def __init__(self) -> None:
+        self.inner = get_second_encoder()
+        self.name = self.inner.name
+        self.passages_embedded = 0
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.queries(texts)
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.passages_embedded += len(texts)
+        return self.inner.passages(texts)
+
+
+@pytest.fixture(scope="module")
+def parcel_e5(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Retriever:
+    store = open_store(str(tmp_path_factory.mktemp("parcel-e5")), None, embedder)
+    store.upsert("parcel", PARCEL_FAQ)
+    return Retriever(store, second=CountingE5())
+
+
+@pytest.mark.parametrize(
+    ("comment", "lang", "expected"),
+    [
+        ("Third time the parcel says delivered and nothing on my doorstep. Seriously?", "en", "delivered-not-received"),
+        ("@QuickParcel still waiting for my money back on the return, 3 weeks now", "en", "refund-timing"),
+    ],
+)
+def test_with_the_second_encoder_a_grievance_finds_its_entry(
+    parcel_e5: Retriever, comment: str, lang: str, expected: str
+) -> None:
+    found = parcel_e5.search("parcel", comment, k=3, lang=lang)
+    assert found.passages[0].id == expected and not found.no_answer
+
+
+def test_with_the_second_encoder_an_answer_only_in_english_still_reaches_a_french_comment(parcel_e5: Retriever) -> None:
+    # E5 scores entries in the comment's language higher; centred per language, the English-only
+    # entry stays among the first two (USE alone puts it first: the test above).
+    found = parcel_e5.search(
+        "parcel", "Pour la troisième fois le suivi dit livré et rien devant ma porte", k=3, lang="fr"
+    )
+    assert "delivered-not-received" in [p.id for p in found.passages[:2]] and not found.no_answer
+
+
+def test_with_the_second_encoder_two_problems_find_both_entries(parcel_e5: Retriever) -> None:
+    comment = "Ma commande a une semaine de retard et en plus le carton est arrivé complètement écrasé 😡"
+    found = parcel_e5.search("parcel", comment, k=3, lang="fr")
+    top = {p.id for p in found.passages[:3]}
+    assert top & {"retard-livraison", "late-delivery"} and "colis-abime" in top
+
+
+def test_with_the_second_encoder_an_off_topic_comment_gets_nothing_good_enough(parcel_e5: Retriever) -> None:
+    found = parcel_e5.search("parcel", "Who won the football game last night? What a match.", k=3, lang="en")
+    assert found.no_answer
+
+
+def test_the_second_encoder_embeds_only_entries_it_has_not_seen(tmp_path: Path, embedder: Embedder) -> None:
+    store = open_store(str(tmp_path), None, embedder)
+    store.upsert("parcel", PARCEL_FAQ)
+    encoder = CountingE5()
+    retriever = Retriever(store, second=encoder)
+    retriever.search("parcel", "my parcel is late", k=3, lang="en")
+    first = encoder.passages_embedded
+    assert first > 0
+    retriever.search("parcel", "my parcel is late again", k=3, lang="en")
+    assert encoder.passages_embedded == first  # cached: nothing embedded twice
+    edited = Entry(id="gift-cards", question="Do you sell gift cards?", answer="Yes, from $5 to $500.", lang="en")
+    store.upsert("parcel", [edited])
+    found = retriever.search("parcel", "can I buy a gift card for my sister", k=3, lang="en")
+    assert found.passages[0].id == "gift-cards" and "$500" in found.passages[0].answer
+    assert encoder.passages_embedded - first <= 2  # the edited entry's two views, not the brand again
+
+
+def test_second_encoder_scores_are_centred_per_entry_language() -> None:
+    # E5 gives every French entry +0.1 for a French comment; centred, the best English entry
+    # (0.80 against the French ones' 0.85 and 0.75) wins back its place.
+    scores = np.array([[0.85, 0.75, 0.80, 0.60]], dtype=np.float32)
+    centred = _centred_by_lang(scores, ["fr", "fr", "en", "en"])
+    assert int(np.argmax(centred[0])) == 2
+    assert np.isclose(centred.mean(), scores.mean())  # only the languages' offsets move
