@@ -255,7 +255,8 @@ def build_brain(settings: Settings, engine: Engine) -> Brain:
 
 def draft_followups(case: Case, targets: tuple[str, ...], llm: Any | None = None) -> list[Proposal]:
     """Follow-up proposals (not yet saved) for a resolved case, in the customer's language.
-    `llm`: the configured chat model (SOWANA_LLM) writes them, checked, with the templates as fallback."""
+    `llm`: the configured chat model (SOWANA_LLM) writes them, checked, with the templates as fallback.
+    A `message` (the follow-up of a direct message's case, #24) is drafted as the private follow-up."""
     # deferred: see the module's docstring
     from knowledge.drafting.followup import followup_drafts
     from knowledge.drafting.text import limit_for
@@ -267,7 +268,7 @@ def draft_followups(case: Case, targets: tuple[str, ...], llm: Any | None = None
         lang=str(lang or "fr"),
         author_name=c.author_name,
         note=esc.resolution_note or "",
-        targets=targets,
+        targets=tuple("private_reply" if t == "message" else t for t in targets),
         public_limit=limit_for(c.platform),
         llm=llm,
     )
@@ -279,7 +280,7 @@ def draft_followups(case: Case, targets: tuple[str, ...], llm: Any | None = None
             persona="sac",
             kind="serious",
             variant=FOLLOWUP,
-            target=d.target,
+            target="message" if "message" in targets else d.target,
             note=d.note,
             source="followup",
             round=0,  # outside the review rounds: a ✅ on the review message never approves one

@@ -18,8 +18,7 @@ from sqlmodel import Session, col, func, select
 
 from bot.comments.casefile import FOLLOWUP
 from bot.comments.lifecycle import IllegalTransition, audit, transition_in
-from bot.comments.messages import reply_window
-from bot.comments.window import refusal
+from bot.comments.messages import closed_window
 from bot.db import flush_unless_duplicate, session_scope
 from bot.models import (
     ChannelSetting,
@@ -54,9 +53,10 @@ class Outcome:
 def window_refusal(s: Session, comment: Comment, target: str, now: datetime | None = None) -> Outcome | None:
     """The refusal of a private answer past the platform's reply window (#24), decided before any
     platform call and audited; None while the window is open or the platform has none."""
-    window = reply_window(s, comment, target)
-    if window is None or window.is_open(now or utcnow()):
+    closed = closed_window(s, comment, target, now or utcnow())
+    if closed is None:
         return None
+    window, why = closed
     audit(
         s,
         brand=comment.brand,
@@ -65,7 +65,6 @@ def window_refusal(s: Session, comment: Comment, target: str, now: datetime | No
         comment_id=comment.id,
         detail={"target": target, "closed_at": window.closes_at.isoformat()},
     )
-    why = refusal(window, comment.platform, private_reply=target == "private_reply")
     return Outcome(False, why, comment.id, tell_thread=True)
 
 

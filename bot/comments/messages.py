@@ -24,7 +24,7 @@ from sqlmodel import Session, col
 from bot.comments.ingest import MessageIn
 from bot.comments.lifecycle import audit
 from bot.comments.publisher import ConversationRef
-from bot.comments.window import META, STANDARD, Window, message_window, private_reply_window
+from bot.comments.window import META, STANDARD, Window, message_window, private_reply_window, refusal
 from bot.db import session_scope
 from bot.logs import current_request_id
 from bot.models import Comment, Conversation, Escalation, State, utcnow
@@ -272,6 +272,16 @@ def mark_reminded(session: Session, conversation_id: int) -> bool:
         .values(window_reminded_at=col(Conversation.last_inbound_at))
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+def closed_window(session: Session, comment: Comment, target: str, now: datetime) -> tuple[Window, str] | None:
+    """(the window, why the answer is refused) when a `target` answer to `comment` is past its platform's
+    reply window at `now`; None while it is open or the platform sets none. Checked at the approval and
+    again by the outbox before sending."""
+    window = reply_window(session, comment, target)
+    if window is None or window.is_open(now):
+        return None
+    return window, refusal(window, comment.platform, private_reply=target == "private_reply")
 
 
 def conversation_ref(session: Session, message: Comment, tag: str | None = None) -> ConversationRef:

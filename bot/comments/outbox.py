@@ -24,9 +24,8 @@ from sqlmodel import col, select
 
 from bot.comments.casefile import FOLLOWUP
 from bot.comments.lifecycle import transition_in
-from bot.comments.messages import conversation_ref, link_private_reply, reply_window, touch
+from bot.comments.messages import closed_window, conversation_ref, link_private_reply, touch
 from bot.comments.publisher import CommentRef, Published, Publisher, PublishError
-from bot.comments.window import refusal
 from bot.db import session_scope
 from bot.logs import request_context
 from bot.models import Comment, Publication, State, utcnow
@@ -178,10 +177,9 @@ class Outbox(PollingLoop):
 
     def _check_window(self, comment: Comment, target: str) -> None:
         with session_scope(self.engine) as s:
-            window = reply_window(s, comment, target)
-        if window is not None and not window.is_open(utcnow()):
-            why = refusal(window, comment.platform, private_reply=target == "private_reply")
-            raise PublishError(why, retryable=False, code="window_closed")
+            closed = closed_window(s, comment, target, utcnow())
+        if closed is not None:
+            raise PublishError(closed[1], retryable=False, code="window_closed")
 
     def _message(self, publisher: Publisher, comment: Comment, text: str, again: bool) -> Published:
         """A reply to a direct message, sent as a message in the person's conversation (#24)."""

@@ -29,8 +29,8 @@ from bot.blocks.sac import clock_notice
 from bot.blocks.text import fmt
 from bot.brain import draft_followups
 from bot.comments.casefile import load_case
-from bot.comments.messages import closing_windows, mark_reminded
-from bot.comments.window import describe, message_window
+from bot.comments.messages import closing_windows, mark_reminded, reply_window
+from bot.comments.window import describe
 from bot.db import session_scope
 from bot.models import Comment, Escalation, State, TriageRecord, utcnow
 from bot.runtime.leases import claim_rows, default_owner
@@ -160,13 +160,9 @@ class CaseKeeper(PollingLoop):
             if case is None:
                 continue
             if not case.followups:  # drafted once: a retry after a crash posts the same proposals
-                private = case.comment.private  # a direct message's case: answered with a message (#24)
-                targets = decisions.followup_targets(esc.followup, private=False)
-                if private and targets:
-                    targets = ("private_reply",)  # drafted as the private follow-up, sent as a message
+                targets = decisions.followup_targets(esc.followup, case.comment.private)
                 with session_scope(self.engine, write=True) as s:
                     for proposal in draft_followups(case, targets, self.followup_llm):
-                        proposal.target = "message" if private else proposal.target
                         s.add(proposal)
             if self.slack is not None:
                 try:
@@ -208,11 +204,10 @@ class CaseKeeper(PollingLoop):
         sent = 0
         for conversation_id, message in closing:
             assert message.id is not None
-            window = message_window(message.platform, message.created_at or message.received_at)
             with session_scope(self.engine, write=True) as s:
                 if not mark_reminded(s, conversation_id):
                     continue  # another process told it
-                left = describe(window, now) or ""
+                left = describe(reply_window(s, message, "message"), now) or ""
                 text = fmt(
                     ":alarm_clock: Message privé #{} sans réponse : {} · unanswered private message", message.id, left
                 )
