@@ -119,15 +119,21 @@ def parse_x_activity(payload: Any, brands: Brands) -> list[Event]:
     return events
 
 
+def _page(body: Any, what: str) -> tuple[list[Any], dict[str, Any]]:
+    """An API v2 page's `data` and the people `includes.users` names, by id; MalformedPayload otherwise."""
+    if not isinstance(body, dict):
+        raise MalformedPayload(f"the {what} response must be a JSON object")
+    items = body.get("data") or []
+    if not isinstance(items, list):
+        raise MalformedPayload("'data' must be a list")
+    includes = to_obj(body.get("includes"))
+    users = {str(u.get("id")): u for u in includes.get("users") or [] if isinstance(u, dict)}
+    return items, users
+
+
 def parse_x_mentions(body: Any, *, brand: str, user_id: str) -> list[Event]:
     """Events from one page of `GET /2/users/:id/mentions` (expansions=author_id)."""
-    if not isinstance(body, dict):
-        raise MalformedPayload("the mentions response must be a JSON object")
-    tweets = body.get("data") or []
-    includes = to_obj(body.get("includes"))
-    users = {str(u.get("id")): u for u in includes.get("users", []) if isinstance(u, dict)}
-    if not isinstance(tweets, list):
-        raise MalformedPayload("'data' must be a list")
+    tweets, users = _page(body, "mentions")
     events: list[Event] = []
     for tweet in tweets:
         if not isinstance(tweet, dict):
@@ -175,13 +181,7 @@ def parse_x_dm_events(body: Any, *, brand: str, user_id: str) -> list[Event]:
     """Events from one page of `GET /2/dm_events` (newest first, as X answers; `expansions=sender_id` names
     the people): `MessageCreate` events from people → `NewMessage`; the account's own → `own_message`;
     other event types → `not_handled`."""
-    if not isinstance(body, dict):
-        raise MalformedPayload("the dm_events response must be a JSON object")
-    items = body.get("data") or []
-    if not isinstance(items, list):
-        raise MalformedPayload("'data' must be a list")
-    includes = to_obj(body.get("includes"))
-    users = {str(u.get("id")): u for u in includes.get("users") or [] if isinstance(u, dict)}
+    items, users = _page(body, "dm_events")
     events: list[Event] = []
     for item in items:
         if not isinstance(item, dict):
