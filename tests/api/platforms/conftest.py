@@ -119,6 +119,14 @@ def x_only() -> Iterator[str]:
 
 
 @pytest.fixture
+def xapi(x_only: str) -> Iterator[httpx.Client]:
+    """A client of the X emulator, reset for each test."""
+    with httpx.Client(base_url=x_only, timeout=10) as c:
+        c.post("/_emulator/reset")
+        yield c
+
+
+@pytest.fixture
 def graph(graph_only: str) -> Iterator[httpx.Client]:
     """A client of the Graph emulator, reset for each test."""
     with httpx.Client(base_url=graph_only, timeout=10) as c:

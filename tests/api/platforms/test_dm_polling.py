@@ -4,10 +4,7 @@ rounds read until the cursor (kept in the database as platform `x-dm`), one poll
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
-import pytest
 from sqlalchemy.engine import Engine
 
 from api.platforms.http import RetryPolicy
@@ -16,13 +13,6 @@ from tests.api.platforms.conftest import X_BRAND, X_TOKEN
 
 CHLOE = {"id": "8801", "name": "Chloé Gagnon", "username": "chloe_g"}
 SAM = {"id": "8802", "name": "Sam Lee", "username": "samlee"}
-
-
-@pytest.fixture
-def xapi(x_only: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=x_only, timeout=10) as c:
-        c.post("/_emulator/reset")
-        yield c
 
 
 def dm(xapi: httpx.Client, person: dict[str, str], text: str) -> str:

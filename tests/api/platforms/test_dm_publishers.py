@@ -159,13 +159,6 @@ def test_rate_limits_are_retryable_and_a_lost_answer_is_read_back(
 
 
 @pytest.fixture
-def xapi(x_only: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=x_only, timeout=10) as c:
-        c.post("/_emulator/reset")
-        yield c
-
-
-@pytest.fixture
 def xpub(x_only: str) -> Iterator[XPublisher]:
     p = XPublisher(api_url=f"{x_only}/2", bearer_token=X_TOKEN, policy=FAST)
     yield p

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -17,13 +15,6 @@ from tests.api.platforms.conftest import X_BRAND, X_TOKEN
 
 CHLOE = {"id": "8801", "name": "Chloé Gagnon", "username": "chloe_g"}
 SAM = {"id": "8802", "name": "Sam Lee", "username": "samlee"}
-
-
-@pytest.fixture
-def xapi(x_only: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=x_only, timeout=10) as c:
-        c.post("/_emulator/reset")
-        yield c
 
 
 def mention(xapi: httpx.Client, author: dict[str, str], text: str, reply_to: str | None = None) -> str:

@@ -20,13 +20,6 @@ CHLOE = {"id": "8801", "name": "Chloé Gagnon", "username": "chloe_g"}
 
 
 @pytest.fixture
-def xapi(x_only: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=x_only, timeout=10) as c:
-        c.post("/_emulator/reset")
-        yield c
-
-
-@pytest.fixture
 def pub(x_only: str) -> Iterator[XPublisher]:
     p = XPublisher(api_url=f"{x_only}/2", bearer_token=X_TOKEN, policy=FAST)
     yield p
