@@ -164,6 +164,22 @@ def said(message: dict[str, Any]) -> str:
     return str(next((b for b in message.get("blocks") or [] if b.get("block_id") == "comment"), ""))
 
 
+def write_in_messenger(product: Product, psid: str, text: str, **extra: Any) -> None:
+    """Someone writes to the page on Messenger (Meta's signed messaging webhook)."""
+    body = {"platform": "facebook", "account_id": DEV_PAGE_ID, "from": {"id": psid}, "text": text, **extra}
+    r = product.graph.post("/_emulator/message", json=body)
+    assert r.status_code == 200, r.text
+
+
+def review_message_where(product: Product, shows: Any, what: str) -> dict[str, Any]:
+    """The first review message in the channel that `shows` and can be approved."""
+    return product.ws.wait_for(
+        lambda: next((m for m in product.ws.messages(REVIEW) if shows(m) and "approve_reply" in action_ids(m)), None),
+        timeout=30,
+        what=what,
+    )
+
+
 def message_in_thread(product: Product, thread_ts: str, ts: str) -> dict[str, Any]:
     return next(m for m in product.ws.thread(REVIEW, thread_ts) if m["ts"] == ts)
 
@@ -172,28 +188,9 @@ def test_an_approval_past_metas_24_hour_window_is_refused_in_the_thread_before_a
     """Someone new writes on Messenger; the team answers 25 hours later: Sowana refuses before calling Meta,
     and says why in the thread. Someone who wrote an hour ago is answered."""
     old = int(time.time()) - 25 * 3600
-    r = product.graph.post(
-        "/_emulator/message",
-        json={
-            "platform": "facebook",
-            "account_id": DEV_PAGE_ID,
-            "from": {"id": "psid-late"},
-            "text": "Bonjour, est-ce que vous livrez à Sherbrooke?",
-            "timestamp": old,
-        },
-    )
-    assert r.status_code == 200, r.text
-    late = product.ws.wait_for(
-        lambda: next(
-            (
-                m
-                for m in product.ws.messages(REVIEW)
-                if "message privé" in str(m.get("blocks")) and "approve_reply" in action_ids(m)
-            ),
-            None,
-        ),
-        timeout=30,
-        what="the late message's own review message",
+    write_in_messenger(product, "psid-late", "Bonjour, est-ce que vous livrez à Sherbrooke?", timestamp=old)
+    late = review_message_where(
+        product, lambda m: "message privé" in str(m.get("blocks")), "the late message's own review message"
     )
     assert "reply window closed" in str(late["blocks"])
     calls_before = len(product.graph.get("/_emulator/calls").json())
@@ -210,27 +207,8 @@ def test_an_approval_past_metas_24_hour_window_is_refused_in_the_thread_before_a
     calls = product.graph.get("/_emulator/calls").json()[calls_before:]
     assert not [c for c in calls if c.get("path", "").endswith("/messages")]  # nothing reached Meta
 
-    r = product.graph.post(
-        "/_emulator/message",
-        json={
-            "platform": "facebook",
-            "account_id": DEV_PAGE_ID,
-            "from": {"id": "psid-fresh"},
-            "text": "Bonjour, est-ce que vous livrez à Lévis?",
-        },
-    )
-    fresh = product.ws.wait_for(
-        lambda: next(
-            (
-                m
-                for m in product.ws.messages(REVIEW)
-                if "livrez à Lévis" in said(m) and "approve_reply" in action_ids(m)
-            ),
-            None,
-        ),
-        timeout=30,
-        what="the fresh message's review message",
-    )
+    write_in_messenger(product, "psid-fresh", "Bonjour, est-ce que vous livrez à Lévis?")
+    fresh = review_message_where(product, lambda m: "livrez à Lévis" in said(m), "the fresh message's review message")
     assert "reply window: 23 h left" in str(fresh["blocks"])
     product.ws.click(CM, REVIEW, fresh["ts"], "approve_reply", value=button_value(fresh, "approve_reply"))
     product.ws.wait_for(
@@ -243,16 +221,9 @@ def test_an_approval_past_metas_24_hour_window_is_refused_in_the_thread_before_a
 def test_a_case_opened_on_a_direct_message_is_followed_up_in_the_conversation(product: Product):
     """A complaint that arrives in private goes to customer service like a comment; the resolution can only
     be answered in the conversation (no public reply, no 'private reply' to a message)."""
-    r = product.graph.post(
-        "/_emulator/message",
-        json={
-            "platform": "facebook",
-            "account_id": DEV_PAGE_ID,
-            "from": {"id": "psid-case"},
-            "text": "My basket never arrived, order 48213, and nobody answers the phone. I want a refund.",
-        },
+    write_in_messenger(
+        product, "psid-case", "My basket never arrived, order 48213, and nobody answers the phone. I want a refund."
     )
-    assert r.status_code == 200, r.text
     card = product.ws.wait_for(
         lambda: next((m for m in product.ws.messages(SAC) if "Messenger" in str(m.get("blocks"))), None),
         timeout=40,
