@@ -46,6 +46,9 @@ class Part:
     drop: int | None = None
     answer: bool = False  # a FAQ answer may lose trailing sentences, never be cut mid-sentence
     cite: str | None = None  # the entry this part quotes: cited only while the part is in the reply
+    # A shorter way to say the same, taken when the platform is tight before any answer is cut: on X a
+    # complaint's "sorry" and customer-service hand-off would otherwise crowd out the policy it needs.
+    short: str | None = None
 
 
 EXTRA_ANSWER = 3  # `drop` of the answers after the first: kept over the greeting, dropped last
@@ -54,9 +57,9 @@ EXTRA_ANSWER = 3  # `drop` of the answers after the first: kept over the greetin
 def assemble(parts: Sequence[Part], platform: str) -> tuple[str, bool, list[str]] | None:
     """(text, shortened, cited ids) within the platform's limit, or None when even the essentials don't fit.
 
-    What goes first when it is too long: the signature, closing and greeting; then the answers' trailing
-    sentences; then the answers to the later claims."""
-    live = [Part(p.text, p.drop, p.answer, p.cite) for p in parts if p.text.strip()]
+    What goes first when it is too long: the signature, closing and greeting; then our phrases' longer
+    wording; then the answers' trailing sentences; then the answers to the later claims."""
+    live = [Part(p.text, p.drop, p.answer, p.cite, p.short) for p in parts if p.text.strip()]
     shortened = False
     while True:
         text = _flow(live)
@@ -67,6 +70,11 @@ def assemble(parts: Sequence[Part], platform: str) -> tuple[str, bool, list[str]
         optional = [p for p in live if p.drop is not None and p.drop < EXTRA_ANSWER]
         if optional:
             live.remove(min(optional, key=lambda p: p.drop or 0))
+            continue
+        wordy = [p for p in live if p.short is not None and p.short != p.text]
+        if wordy:
+            for p in wordy:
+                p.text = p.short or p.text
             continue
         long = [p for p in live if p.answer and len(sentences(p.text)) > 1]
         if long:
@@ -200,7 +208,13 @@ class OfflineComposer:
             return ([g, Part(p("neutral", lang)), sig], c()), ([Part(p("thanks", lang))], c())
         if sit == "complaint":
             sure = choose_answers(passages, lang, no_answer, threshold, COMPLAINT_MARGIN)
-            main = [g, Part(p("sorry", lang)), *quoted(sure), Part(p("sac_handoff", lang)), sig]
+            main = [
+                g,
+                Part(p("sorry", lang), short=p("sorry_short", lang, name)),
+                *quoted(sure),
+                Part(p("sac_handoff", lang), short=p("dm_short", lang)),
+                sig,
+            ]
             if sure.quoted:
                 # The alternative hands off in private without the policy: the CM chooses whether to quote it.
                 return (main, c(sure)), ([Part(p("sorry_short", lang, name)), Part(p("dm_short", lang))], c())
@@ -254,7 +268,9 @@ class OfflineComposer:
     ) -> ProposalDraft | None:
         parts, meta = built
         if self.persona.emoji == "none":
-            parts = [Part(strip_emoji(p.text), p.drop, p.answer, p.cite) for p in parts]
+            parts = [
+                Part(strip_emoji(p.text), p.drop, p.answer, p.cite, p.short and strip_emoji(p.short)) for p in parts
+            ]
         done = assemble(parts, comment.reply_platform)
         if done is None:
             # Even the essentials exceed the platform's limit: move the conversation to private messages.

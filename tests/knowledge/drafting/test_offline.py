@@ -119,6 +119,60 @@ def test_complaint_gets_an_empathetic_customer_service_handoff_and_never_wit() -
     assert "rembours" not in main.text.lower()
 
 
+LATE_BAG_EN = (
+    "Report it at the baggage service office before leaving the airport, or on our website's baggage page within "
+    "24 hours of landing, to get the file reference you will need to follow the search. Most delayed bags are found within 48 hours and delivered free of charge to your "
+    "address."
+)
+RETARD_FR = (
+    "Quand votre panier arrive avec plus de 2 heures de retard sur la fenêtre annoncée par texto, les frais de "
+    "livraison vous sont remboursés automatiquement sous 5 jours ouvrables. Si des produits frais ont souffert du "
+    "retard, signalez-les dans l'application pour un crédit."
+)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "entry", "answer", "handoff"),
+    [
+        (
+            "en",
+            "3 hours at the carousel and my bag never showed up. Great job @airline 🙄",
+            "late-bag",
+            LATE_BAG_EN,
+            "private message",
+        ),
+        (
+            "fr",
+            "2e fois ce mois ci que le panier arrive 3h en retard, la salade était cuite. Franchement.",
+            "retard",
+            RETARD_FR,
+            "message privé",
+        ),
+    ],
+)
+def test_on_x_a_complaint_keeps_the_policy_and_says_sorry_and_the_hand_off_in_fewer_words(
+    lang: str, text: str, entry: str, answer: str, handoff: str
+) -> None:
+    comment = CommentIn(text=text, platform="x", author_name="Jo")
+    draft = draft_reply(comment, triage(lang, "complaint"), [passage(entry, answer, lang, 0.75)], ESPIEGLE)
+    main = draft.first()
+    assert main is not None and main.cited_ids == [entry]
+    # The policy's first sentence is there, with an apology and the way to customer service, within 280.
+    assert answer.split(". ")[0] in main.text and handoff in main.text
+    assert ("sorry" if lang == "en" else "désolés") in main.text.lower()
+    assert (
+        platform_length(main.text, "x") <= 280 and main.note and ("Shortened" in main.note or "Raccourcie" in main.note)
+    )
+    # Where there is room, the full wording stays.
+    fb = draft_reply(
+        comment.model_copy(update={"platform": "facebook"}),
+        triage(lang, "complaint"),
+        [passage(entry, answer, lang, 0.75)],
+        ESPIEGLE,
+    ).first()
+    assert fb is not None and answer in fb.text and ("customer care" in fb.text or "service à la clientèle" in fb.text)
+
+
 def test_distress_is_sober_even_for_a_playful_persona_and_points_to_help() -> None:
     comment = CommentIn(text="J'en peux plus, j'ai envie d'en finir, je sais pas comment payer", author_name="Sophie")
     draft = draft_reply(comment, triage("fr", "distress"), [passage("viral-1", VIRAL_FR, collection="viral")], ESPIEGLE)
