@@ -121,8 +121,8 @@ def test_complaint_gets_an_empathetic_customer_service_handoff_and_never_wit() -
 
 LATE_BAG_EN = (
     "Report it at the baggage service office before leaving the airport, or on our website's baggage page within "
-    "24 hours of landing, to get the file reference you will need to follow the search. Most delayed bags are found within 48 hours and delivered free of charge to your "
-    "address."
+    "24 hours of landing, to get the file reference you will need to follow the search. Most delayed bags are "
+    "found within 48 hours and delivered free of charge to your address."
 )
 RETARD_FR = (
     "Quand votre panier arrive avec plus de 2 heures de retard sur la fenêtre annoncée par texto, les frais de "
