@@ -97,13 +97,23 @@ _LINK = re.compile(
 )
 _LURE = re.compile(
     r"(cliquez ici|click here|lien (en|dans la) bio|link in bio|code (promo|parrain)|promo code|"
-    r"referral code|use (my )?code|utilise[zr]? (le |mon )?code|\bdm (me|moi)\b|[ée]cri(vez|s)[- ]moi en priv[ée]|"
+    r"referral code|use (my )?code|utilise[zr]? (le |mon )?code|[ée]cri(vez|s)[- ]moi en priv[ée]|"
     r"message me|(envoie|envoyez|[ée]cri(s|vez))[- ]moi (un |en )?(message|mp|dm|priv[ée])|"
-    r"whatsapp|crypto|bitcoin|trading|followers|abonn[ée]s gratuits|gagne[zr]? \d|"
+    r"whatsapp\W{0,3}(me\b|moi\b|\+|\d)|crypto|bitcoin|trading|followers|abonn[ée]s gratuits|gagne[zr]? \d|"
     r"\bearn \$?\d|\$\d+ a day|par jour depuis|work from home|travail (à|a) domicile|guaranteed|garanti[es]*|"
     r"check (out )?my (profile|page|store)|regardez mon profil|allez voir ma (boutique|page)|giveaway|"
-    r"free gift|iphone \d+|sans v[ée]rification|no credit check|marabout|spell|hot singles|seo services|"
-    r"\d{2}\s?% (off|de rabais|sur tout)|-\d{2}\s?%)",
+    r"free gift|(win|gagne\w*|free|gratuit|offert) (an |un |ton |your )?iphone|sans v[ée]rification|no credit check|marabout|spell|hot singles|seo services|"
+    r"\d{2}\s?% (off|de rabais|sur tout)|-\d{2}\s?%|"
+    # crypto and "fund recovery" scams, follow-for-follow giveaways, adult and resale offers
+    r"recovery (services?|experts?|agents?|guidance)|recover (your |my |the )?(lost )?(funds|assets|crypto|money|"
+    r"account)|lost (your |my )?(funds|assets|money|crypto)|airdrops?|\bwallets? (address|connect)|drop your \S*\s?"
+    r"wallet|t\.me/|telegram|\bnfts?\b|free mint|\bwhitelist|\bwl\b|signals? group|\bforex\b|binary options|"
+    r"passive income|revenus? passifs?|investment (platform|opportunit)|made \$\s?\d|\$\d+k\b|\bdm (me )?for\b|"
+    r"inbox me|follow (me|@\w+) (\+|&|and)|like (&|and|\+) (rt|retweet)|tag \d+ (friends|people|amis)|"
+    r"sugar (daddy|mommy|baby)|onlyfans|nudes?\b|\bsexy\b|\b18\+|cashback|bon plan|places? (disponibles?|à vendre|"
+    r"a vendre)|je (vends|revends)|for sale\b|(earn|earning|made|make|gagn[ée]\w*) (over |plus de )?\$?\s?\d[\d,.]*k?\s?"
+    r"\$?\s?(per|a|each|par) (month|week|day|mois|semaine|jour)|returns? (of|from) (my )?\$|initial investment|"
+    r"private key|subscribe to (me|my channel)|abonne[zr]?(-vous)? (à|a) ma cha[îi]ne)",
     _F,
 )
 
@@ -175,7 +185,12 @@ _HATE = re.compile(
     r"bougnoul|sale (race|arabe|noir|n[èe]gre|juif|immigr)|dirty (foreigner|immigrant)|"
     r"(want|veux) (a|un) (white|blanc)|n[i1]gg|f[a@]gg?ot|tapette|p[ée]d[ée]s?\b|"
     r"(juifs|jews) (contr[ôo]l|control)|those people are|ces gens sont (malades|des animaux)|"
-    r"back to the kitchen|retourne\w* (à|a) la cuisine|(homos|gays|trans) (comme|like)\b.*(interdit|allowed))",
+    r"back to the kitchen|retourne\w* (à|a) la cuisine|(homos|gays|trans) (comme|like)\b.*(interdit|allowed)|"
+    # slurs, French and English, written whole or in their usual spellings (general vocabulary, not corpus text)
+    r"\bnoichs?\b|chinetoques?|niakou[ée]s?|\bbicots?\b|\bratons?\b|youpins?|n[ée]gros?\b|bamboulas?|"
+    r"gouines?|tarlouzes?|\bfiottes?\b|travelos?|\btrisos?\b|trisomiques?\b|mongoliens?|"
+    r"\bchinks?\b|\bspics?\b|wetbacks?|\bkikes?\b|trann(y|ies)|\bdykes?\b|ragheads?|towelheads?|"
+    r"rapefugees?|\billegals\b|invaders\b|\bsand ?n)",
     _F,
 )
 # Insults aimed at someone: the person, the team, other commenters, a group. Swearing for emphasis
@@ -184,14 +199,22 @@ _HATE = re.compile(
 _INSULT = re.compile(
     r"(\bcons?\b|connard|connasse|conne\b|imb[ée]cile|idiots?\b|abruti|cr[ée]tin|minables?|ta gueule|"
     r"va chier|allez chier|fous?-?toi|crisse de (cave|malade|voleur|menteur)|gang de caves|\bcaves\b|\b[ée]pais\b|"
-    r"d[ée]chets|parasites|escroc|porc\b|salope|pute|\bstfu\b|shut up|morons?|"
+    r"d[ée]chets|parasites|porc\b|salope|pute|\bstfu\b|shut up|morons?|"
     r"stupid (people|idiots?|company|staff|agents?|employees|ass)|you(?:'re| are)? stupid|dumbass|b\*tch|bitch|"
     r"asshole|trash\b|clowns?\b|pathetic|scum|losers?|go to hell|fuck (you|u|off|y'?all|this company)|"
     r"kill yourselves|crevez|crever|(grosse|esp[èe]ce de|vieille|vraie) vache|(fat|stupid|old) cow|"
     # name-calling a group: "bande de voleurs", "gang d'incompétents", "ugly people", "bunch of crooks"
     r"(bande|gang|tas) d(e |')(voleurs|incomp[ée]tents|nuls|menteurs|arnaqueurs|escrocs|clowns|tar[ée]s|rapaces|"
     r"profiteurs|guignols|amateurs|cons|abrutis|incapables)|bunch of (thieves|crooks|liars|scammers|clowns|amateurs|"
-    r"idiots|morons)|\b(thieves|crooks|scammers)\b|ugly (people|faces))",
+    r"idiots|morons)|\b(thieves|crooks|scammers)\b|ugly (people|faces)|"
+    # French slang and verlan name-calling; English name-calling beyond the above
+    r"attard[ée]e?s?\b|\bmongols?\b|\bfdp\b|fils de (pute|chienne)|encul[ée]e?s?\b|blaireaux?\b|bouffon(ne)?s?\b|"
+    r"tocards?\b|d[ée]biles?\b|\bguignols?\b|b[âa]tards?\b|salauds?\b|\bordures?\b|raclures?|sous-merdes?|"
+    r"\btar[ée]e?s\b|\bcassos\b|\bbol?loss?\b|\bteub[ée]s?\b|\bgogols?\b|\bntm\b|nique (ta|sa|vos|votre|leur) "
+    r"(m[eè]re|race|p[eè]re)|ferme ta gueule|\btg\b|(sale|esp[èe]ce de|gros|bande de) (chiens?|rats?|porcs?|"
+    r"merdes?|larbins?|clowns?|mongols?|attard[ée]s?)|retarded|(you|fucking|such an?|what an?) retards?\b|\bcunts?\b|\btwats?\b|dickheads?|"
+    r"wankers?|\bpricks?\b|jackass|douche ?(bag|canoe)?s?\b|piece of shit|\bbigots?\b|\bwhores?\b|\bsluts?\b|"
+    r"\bskanks?\b|dumb (fuck|bitch|ass)|dipshit)",
     _F,
 )
 _PROFANITY = re.compile(
@@ -488,9 +511,33 @@ _PROBLEM = re.compile(
     r"cass[ée]|broken|pourri|rotten|moisi|mouldy|moldy|stale|renvers|leaked|en retard|late again|\bretard|\bdelay|"
     r"erreur|mistake|wrong (item|order|plan|size)|mauvais (format|article|produit)|factur[ée] deux|charged twice|"
     r"pr[ée]lev[ée]e? deux|rembours|refund|annul[ée]|cancell?ed|perdu|lost|ab[îi]m[ée]|damaged|écras|crushed|"
-    r"disparu|disappeared|vanished|d[ée]chir|torn|au lieu d|instead of)",
+    r"disparu|disappeared|vanished|d[ée]chir|torn|au lieu d|instead of|"
+    # a service that failed: outages, things that don't work, nobody answering, waiting, stranded
+    r"\bpannes?\b|coupures?\b|outages?\b|(ne |n')?(marche|fonctionne)n?t? (pas|plus)|"
+    r"(doesn'?t|does not|don'?t|isn'?t|is not|not|stopped) work(ing|s)?\b|impossible de|"
+    r"(can'?t|cannot|unable to) (get|access|reach|use|connect|login|log in|find)|\bbug(s|g[ée])?\b|"
+    r"\bcrash|plant[ée]e?\b|pas de r[ée]ponse|aucune (r[ée]ponse|nouvelle)|no (answer|reply|response|one answers)|"
+    r"personne ne (r[ée]pond|rappelle)|toujours (pas|rien|en attente)|still (waiting|no|not|nothing)|"
+    r"j'attends (depuis|toujours|encore)|en attente depuis|waiting (for|since) (\d|over|more)|on hold|"
+    r"depuis \d+ (jours|semaines|mois|heures|h\b)|for \d+ (days|weeks|months|hours)|\bstuck\b|stranded|"
+    r"bloqu[ée]e?s?\b|overbook|surfactur|overcharg|supprim[ée]e?s?\b|no (heat|heating|power|signal|service|"
+    r"internet|wifi|hot water)|pas de (chauffage|courant|r[ée]seau|connexion|signal)|sans (chauffage|eau chaude|"
+    r"[ée]lectricit[ée]|gaz|internet|r[ée]seau))",
     _F,
 )
+
+
+QUESTION_WORD = re.compile(
+    r"\b(how|what|when|where|why|which|who|can|could|is|are|do|does|will|comment|quand|pourquoi|quel|quelle|"
+    r"quels|quelles|combien|est-ce|où|ou est|peut-on|pouvez|puis-je)\b",
+    re.IGNORECASE,
+)
+LEADING_HANDLES = re.compile(r"^(?:\s*\.?@\w{1,30}[,:]?)+\s*")
+
+
+def asks(text: str) -> bool:
+    """A question put to the brand: a question mark and a question word near the start (after handles)."""
+    return "?" in text and bool(QUESTION_WORD.search(LEADING_HANDLES.sub("", text).strip()[:80]))
 
 
 def has_problem(text: str) -> bool:
@@ -562,6 +609,7 @@ class Signals:
     account_marker: bool = False
     problem: bool = False
     hearsay: bool = False
+    asks: bool = False
     traction: bool = False
     topics: list[str] = field(default_factory=list)
 
@@ -586,6 +634,7 @@ def detect(text: str, engagement: Mapping[str, Any] | None = None, vocab: frozen
         account_marker=has_account_marker(text),
         problem=has_problem(text) or has_problem(fixed),
         hearsay=is_hearsay(text),
+        asks=asks(text),
         traction=traction_score(engagement) >= TRACTION_THRESHOLD,
         topics=topics_of(text),
     )

@@ -19,10 +19,9 @@ from collections import Counter
 
 import numpy as np
 
-from knowledge.triage.detectors import Signals
+from knowledge.triage.detectors import LEADING_HANDLES, QUESTION_WORD, Signals
 
 _HANDLE = re.compile(r"(?<![\w@])@\w{1,30}")
-_LEADING_HANDLES = re.compile(r"^(?:\s*\.?@\w{1,30}[,:]?)+\s*")
 _URL = re.compile(r"(https?://\S+|\bwww\.\S+)", re.IGNORECASE)
 _HASHTAG = re.compile(r"(?<!\w)#(\w+)")
 _STRETCH = re.compile(r"(\w)\1{2,}")
@@ -34,11 +33,6 @@ _FIRST_PERSON = re.compile(
     r"\b(i|i'm|im|i've|ive|my|me|mine|we|our|us|je|j'|j’|moi|mon|ma|mes|nous|nos|notre|on)\b", re.IGNORECASE
 )
 _SECOND_PERSON = re.compile(r"\b(you|your|you're|u|ur|vous|votre|vos|tu|t'|t’|ton|ta|tes|toi)\b", re.IGNORECASE)
-_QUESTION_WORD = re.compile(
-    r"\b(how|what|when|where|why|which|who|can|could|is|are|do|does|will|comment|quand|pourquoi|quel|quelle|"
-    r"quels|quelles|combien|est-ce|où|ou est|peut-on|pouvez|puis-je)\b",
-    re.IGNORECASE,
-)
 # Warm words and sore words in both languages: the encoder reads them, but a comment's sentiment often
 # hangs on one of them among handles and hashtags.
 _WARM = re.compile(
@@ -93,7 +87,7 @@ FEATURES: tuple[str, ...] = (
 def for_embedding(text: str) -> str:
     """The comment as the encoder should read it: no leading @handle chain, links and handles as a word,
     stretched letters shortened, shouting lowered. Never empty."""
-    out = _LEADING_HANDLES.sub("", text)
+    out = LEADING_HANDLES.sub("", text)
     out = _URL.sub(" lien ", out)
     out = _HANDLE.sub("@user", out)
     out = _STRETCH.sub(r"\1\1", out)
@@ -113,7 +107,7 @@ def surface(text: str, signals: Signals) -> np.ndarray:
     words = _WORD.findall(text)
     letters = [c for c in text if c.isalpha()]
     shouted = sum(1 for w in words if len(w) >= 3 and w.isupper())
-    body = _LEADING_HANDLES.sub("", text).strip()
+    body = LEADING_HANDLES.sub("", text).strip()
     values = {
         "handles": _capped(len(_HANDLE.findall(text)), 3),
         "starts_with_handle": float(text.lstrip().startswith("@")),
@@ -124,7 +118,7 @@ def surface(text: str, signals: Signals) -> np.ndarray:
         "caps": shouted / len(words) if words else 0.0,
         "exclamations": _capped(text.count("!"), 3),
         "question_mark": float("?" in text),
-        "question_word": float(bool(_QUESTION_WORD.search(body[:80]))),
+        "question_word": float(bool(QUESTION_WORD.search(body[:80]))),
         "stretched": float(bool(_STRETCH.search(text))),
         "length": min(1.0, math.log1p(len(words)) / math.log(120)),
         "long_number": float(bool(_LONG_NUMBER.search(text))),

@@ -53,6 +53,46 @@ def test_an_sms_spelled_complaint_about_an_order_needs_customer_service(triager:
     assert not result.humor_ok
 
 
+SLANG_ABUSE = [
+    ("fr", "@user ptdr t'es vraiment un attardé, va te faire soigner"),
+    ("fr", "Répondez à vos clients bande de blaireaux, sales fdp"),
+    ("en", "shut up you retard, nobody asked"),
+]
+SCAMS = [
+    ("en", "Lost your funds to a fake exchange? DM @recoverypro_x for RECOVERY services, they got my assets back 🙏"),
+    ("en", "🚀 Free mint live! Follow @user + like & RT, drop your wallet below, join t.me/moonclub"),
+    ("fr", "J'ai gagné plus de 3000€ par mois grâce au trading, contactez-moi sur WhatsApp +225 07 00 00 00"),
+]
+COMPLAINTS_WITH_A_SCREENSHOT = [
+    ("fr", "@EnerSud toujours pas de chauffage depuis 4 jours, voici votre message d'erreur https://t.co/AbC123xyz"),
+    ("en", "@FlyNorth my flight got cancelled and the app still shows on time?? https://t.co/Zz9Yy8Xx7"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), SLANG_ABUSE)
+def test_slang_name_calling_is_hidden_in_both_languages(triager: Triager, lang: str, text: str) -> None:
+    result = triager.triage(text)
+    assert (result.intent, result.moderation) == ("toxic", "hide")
+
+
+@pytest.mark.parametrize(("lang", "text"), SCAMS)
+def test_crypto_and_fund_recovery_scams_are_hidden(triager: Triager, lang: str, text: str) -> None:
+    result = triager.triage(text)
+    assert (result.intent, result.moderation) == ("spam", "hide")
+
+
+@pytest.mark.parametrize(("lang", "text"), COMPLAINTS_WITH_A_SCREENSHOT)
+def test_a_complaint_with_a_screenshot_link_is_not_taken_for_spam(triager: Triager, lang: str, text: str) -> None:
+    result = triager.triage(text)
+    assert result.intent == "complaint" and result.moderation == "none" and result.needs_sac
+
+
+def test_a_delay_is_not_an_insult(triager: Triager) -> None:
+    # "retard" is French for a delay: the English slur must not hide a late-train complaint.
+    result = triager.triage("Encore 40 min de retard sur la ligne ce matin, des retards tous les jours")
+    assert result.intent == "complaint" and result.moderation == "none"
+
+
 def test_abuse_aimed_at_the_team_is_still_hidden(triager: Triager) -> None:
     for text in ("you guys are a bunch of brain-dead morons", "Bande d'abrutis, fermez votre boutique"):
         result = triager.triage(text)
