@@ -102,7 +102,8 @@ _LURE = re.compile(
     r"whatsapp\W{0,3}(me\b|moi\b|\+|\d)|crypto|bitcoin|trading|followers|abonn[ée]s gratuits|gagne[zr]? \d|"
     r"\bearn \$?\d|\$\d+ a day|par jour depuis|work from home|travail (à|a) domicile|guaranteed|garanti[es]*|"
     r"check (out )?my (profile|page|store)|regardez mon profil|allez voir ma (boutique|page)|giveaway|"
-    r"free gift|(win|gagne\w*|free|gratuit|offert) (an |un |ton |your )?iphone|sans v[ée]rification|no credit check|marabout|spell|hot singles|seo services|"
+    r"free gift|(win|gagne\w*|free|gratuit|offert) (an |un |ton |your )?iphone|sans v[ée]rification|"
+    r"no credit check|marabout|spell|hot singles|seo services|"
     r"\d{2}\s?% (off|de rabais|sur tout)|-\d{2}\s?%|"
     # crypto and "fund recovery" scams, follow-for-follow giveaways, adult and resale offers
     r"recovery (services?|experts?|agents?|guidance)|recover (your |my |the )?(lost )?(funds|assets|crypto|money|"
@@ -111,7 +112,8 @@ _LURE = re.compile(
     r"passive income|revenus? passifs?|investment (platform|opportunit)|made \$\s?\d|\$\d+k\b|\bdm (me )?for\b|"
     r"inbox me|follow (me|@\w+) (\+|&|and)|like (&|and|\+) (rt|retweet)|tag \d+ (friends|people|amis)|"
     r"sugar (daddy|mommy|baby)|onlyfans|nudes?\b|\bsexy\b|\b18\+|cashback|bon plan|places? (disponibles?|à vendre|"
-    r"a vendre)|je (vends|revends)|for sale\b|(earn|earning|made|make|gagn[ée]\w*) (over |plus de )?\$?\s?\d[\d,.]*k?\s?"
+    r"a vendre)|je (vends|revends)|for sale\b|"
+    r"(earn|earning|made|make|gagn[ée]\w*) (over |plus de )?\$?\s?\d[\d,.]*k?\s?"
     r"\$?\s?(per|a|each|par) (month|week|day|mois|semaine|jour)|returns? (of|from) (my )?\$|initial investment|"
     r"private key|subscribe to (me|my channel)|abonne[zr]?(-vous)? (à|a) ma cha[îi]ne)",
     _F,
@@ -212,7 +214,8 @@ _INSULT = re.compile(
     r"tocards?\b|d[ée]biles?\b|\bguignols?\b|b[âa]tards?\b|salauds?\b|\bordures?\b|raclures?|sous-merdes?|"
     r"\btar[ée]e?s\b|\bcassos\b|\bbol?loss?\b|\bteub[ée]s?\b|\bgogols?\b|\bntm\b|nique (ta|sa|vos|votre|leur) "
     r"(m[eè]re|race|p[eè]re)|ferme ta gueule|\btg\b|(sale|esp[èe]ce de|gros|bande de) (chiens?|rats?|porcs?|"
-    r"merdes?|larbins?|clowns?|mongols?|attard[ée]s?)|retarded|(you|fucking|such an?|what an?) retards?\b|\bcunts?\b|\btwats?\b|dickheads?|"
+    r"merdes?|larbins?|clowns?|mongols?|attard[ée]s?)|retarded|(you|fucking|such an?|what an?) retards?\b|"
+    r"\bcunts?\b|\btwats?\b|dickheads?|"
     r"wankers?|\bpricks?\b|jackass|douche ?(bag|canoe)?s?\b|piece of shit|\bbigots?\b|\bwhores?\b|\bsluts?\b|"
     r"\bskanks?\b|dumb (fuck|bitch|ass)|dipshit)",
     _F,
