@@ -14,7 +14,9 @@ from knowledge.triage.detectors import Signals
 from knowledge.triage.types import Intent, Lang, Priority, Sentiment, Source, TriageResult
 
 HUMOR_MIN_INTENT_CONFIDENCE = 0.55
-HUMOR_MIN_PROB = 0.65  # bench/triage_cv.py: with light_confidence, fewer false positives and more wit than 0.5 alone
+# bench/real/train_triage.py CV on the training sources: 0.65 → 0.75 takes humour false positives from 1.7 % to
+# 0.9 % (the goal is ≤ 1 %), humour recall 0.26 → 0.22.
+HUMOR_MIN_PROB = 0.75
 # Banter told as hearsay ("il paraît que…", "apparently…") with no problem of one's own named mocks a
 # reputation by style: the seed's case for wit. The humour head, trained mostly on real sarcasm that
 # hides a complaint, doubts it; a lower bar applies (held-out real humour false positives unchanged).
