@@ -110,7 +110,10 @@ def build_pool() -> Pool:
 def cv_predictions(pool: Pool, options: FitOptions, real_weight: float) -> tuple[list[int], list[Prediction]]:
     """Leave one real training source out at a time; our written examples are always in training.
 
-    The same `fit` and prediction as the shipped model, on the pool's kernel computed once."""
+    The same `fit` and prediction as the shipped model, on the pool's kernel computed once. The kernel
+    fits the dual weights while prediction reads the primal design (`dense_design`: embedding and
+    surface features): a kernel part added here for an experiment is ignored at prediction unless
+    `dense_design` gets it too, and would be judged wrongly."""
     k = pool.kernel(options)
     data = pool.weighted(real_weight)
     order: list[int] = []
