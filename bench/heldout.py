@@ -2,6 +2,7 @@
 held-out sources (bench/real/split.json; never trained or tuned on) beside the sets we wrote.
 
     uv run python bench/heldout.py [--with-dev ../shared/data/dev] [--no-real]
+    SOWANA_LLM=openai:gpt-4o-mini uv run python bench/heldout.py   # the LLM path, offline as its fallback
 
 Real columns: each held-out source, then all held-out English, French and both. Their texts are
 read from ../shared/data/real (SOWANA_REAL_CORPUS); retrieval on a real source uses the FAQ we
@@ -27,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "real"))
 
 import corpus  # noqa: E402
 
+from api.commands.triage import build_triager  # noqa: E402
 from knowledge.eval.retrieval import evaluate_modes  # noqa: E402
 from knowledge.eval.triage import CONTRACT_KEYS, evaluate_triage, evaluate_triage_rows  # noqa: E402
 from knowledge.retrieval import MODES  # noqa: E402
@@ -77,13 +79,15 @@ def main() -> None:
     folders = sorted(p for p in HELDOUT.iterdir() if (p / "labels.jsonl").exists())
     if args.with_dev:
         folders.insert(0, args.with_dev)
-    triager = Triager()
+    triager = build_triager()  # SOWANA_LLM, as `sowana eval triage`: the same held-out rows for either path
     results = {} if args.no_real else measure_real(triager)
     results.update({folder.name: measure(folder, triager) for folder in folders})
     names = list(results)
     print(f"{'':28}" + "".join(f"{n[:18]:>20}" for n in names))
     for key in TRIAGE_KEYS:
         print(f"{'triage ' + key:28}" + "".join(f"{results[n]['triage'][key]:>20.3f}" for n in names))
+    answered = [results[n]["triage"]["sources"] for n in names]
+    print(f"{'triage answered by the LLM':28}" + "".join(f"{a.get('llm', 0):>20}" for a in answered))
     for mode in MODES:
         for key in ("hit@1", "hit@3", "mrr"):
             cells = [results[n].get("retrieval", {}).get(mode, {}).get(key) for n in names]
@@ -94,7 +98,7 @@ def main() -> None:
     print(
         json.dumps(
             {
-                n: {"triage": {k: r["triage"][k] for k in TRIAGE_KEYS}, "retrieval": r.get("retrieval")}
+                n: {"triage": {k: r["triage"][k] for k in (*TRIAGE_KEYS, "sources")}, "retrieval": r.get("retrieval")}
                 for n, r in results.items()
             }
         )
