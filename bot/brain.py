@@ -57,6 +57,18 @@ def chat_model(settings: Settings) -> Any | None:
         raise SettingsError(f"SOWANA_LLM: {exc}") from None
 
 
+def build_retriever(settings: Settings, store: Any) -> Any:
+    """The retriever over `store`, with the second encoder SOWANA_SECOND_ENCODER names (a missing package
+    stops start-up with the variable's name)."""
+    from knowledge.retrieval import Retriever  # deferred: see the module's docstring
+    from knowledge.second_encoder import second_encoder_named
+
+    try:
+        return Retriever(store, second=second_encoder_named(settings.second_encoder))
+    except (RuntimeError, ValueError) as exc:
+        raise SettingsError(f"SOWANA_SECOND_ENCODER: {exc}") from None
+
+
 def parent_text(engine: Engine, comment: Comment) -> str | None:
     if not comment.parent_id:
         return None
@@ -231,14 +243,13 @@ def build_kb_search(retriever: Any) -> Callable[[str, str], Sequence[KbHit]]:
 def build_brain(settings: Settings, engine: Engine) -> Brain:
     # deferred: see the module's docstring
     from knowledge.personas.loader import load_personas
-    from knowledge.retrieval import Retriever
     from knowledge.store import open_store
 
     llm = chat_model(settings)
     classify, learn, forget = build_triage(engine, llm)
     personas = load_personas()
     store = open_store(settings.chroma_path, settings.chroma_url, **settings.chroma_client())
-    retriever = Retriever(store)
+    retriever = build_retriever(settings, store)
     default = "informatif" if "informatif" in personas else next(iter(personas))
     return Brain(
         classify=classify,

