@@ -259,9 +259,13 @@ class Retriever:
         default = THRESHOLDS if second is None else SECOND_THRESHOLDS
         self.thresholds = dict(default if thresholds is None else thresholds)
         self._second = PassageCache(second) if second is not None else None
-        self.second_name = second.name if second is not None else None
         self._indexes: dict[str, _BrandIndex] = {}
         self._lock = threading.Lock()
+
+    @property
+    def second_name(self) -> str | None:
+        """The second encoder's name, None without one."""
+        return self._second.encoder.name if self._second is not None else None
 
     def _index(self, brand: str) -> _BrandIndex:
         revision = self.store.revision(brand)

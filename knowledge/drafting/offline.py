@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from knowledge.drafting.guard import avoided_words, unsupported_claims
@@ -51,6 +51,11 @@ class Part:
     short: str | None = None
 
 
+def without_emoji(parts: Sequence[Part]) -> list[Part]:
+    """The parts, and their shorter wordings, with emoji removed (a persona whose emoji policy is none)."""
+    return [replace(p, text=strip_emoji(p.text), short=p.short and strip_emoji(p.short)) for p in parts]
+
+
 EXTRA_ANSWER = 3  # `drop` of the answers after the first: kept over the greeting, dropped last
 
 
@@ -59,7 +64,7 @@ def assemble(parts: Sequence[Part], platform: str) -> tuple[str, bool, list[str]
 
     What goes first when it is too long: the signature, closing and greeting; then our phrases' longer
     wording; then the answers' trailing sentences; then the answers to the later claims."""
-    live = [Part(p.text, p.drop, p.answer, p.cite, p.short) for p in parts if p.text.strip()]
+    live = [replace(p) for p in parts if p.text.strip()]
     shortened = False
     while True:
         text = _flow(live)
@@ -268,9 +273,7 @@ class OfflineComposer:
     ) -> ProposalDraft | None:
         parts, meta = built
         if self.persona.emoji == "none":
-            parts = [
-                Part(strip_emoji(p.text), p.drop, p.answer, p.cite, p.short and strip_emoji(p.short)) for p in parts
-            ]
+            parts = without_emoji(parts)
         done = assemble(parts, comment.reply_platform)
         if done is None:
             # Even the essentials exceed the platform's limit: move the conversation to private messages.
@@ -328,7 +331,7 @@ class OfflineComposer:
         else:
             return None  # a persona example's own facts may be out of date: never without the FAQ
         if self.persona.emoji == "none":
-            parts = [Part(strip_emoji(p.text), p.drop, p.answer, p.cite) for p in parts]
+            parts = without_emoji(parts)
         done = assemble(parts, comment.reply_platform)
         if done is None:
             return None

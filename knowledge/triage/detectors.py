@@ -538,9 +538,14 @@ QUESTION_WORD = re.compile(
 LEADING_HANDLES = re.compile(r"^(?:\s*\.?@\w{1,30}[,:]?)+\s*")
 
 
+def opens_with_question_word(text: str) -> bool:
+    """A question word in the first 80 characters after the leading handles."""
+    return bool(QUESTION_WORD.search(LEADING_HANDLES.sub("", text).strip()[:80]))
+
+
 def asks(text: str) -> bool:
     """A question put to the brand: a question mark and a question word near the start (after handles)."""
-    return "?" in text and bool(QUESTION_WORD.search(LEADING_HANDLES.sub("", text).strip()[:80]))
+    return "?" in text and opens_with_question_word(text)
 
 
 def has_problem(text: str) -> bool:

@@ -19,7 +19,7 @@ from collections import Counter
 
 import numpy as np
 
-from knowledge.triage.detectors import LEADING_HANDLES, QUESTION_WORD, Signals
+from knowledge.triage.detectors import LEADING_HANDLES, Signals, opens_with_question_word
 
 _HANDLE = re.compile(r"(?<![\w@])@\w{1,30}")
 _URL = re.compile(r"(https?://\S+|\bwww\.\S+)", re.IGNORECASE)
@@ -107,7 +107,6 @@ def surface(text: str, signals: Signals) -> np.ndarray:
     words = _WORD.findall(text)
     letters = [c for c in text if c.isalpha()]
     shouted = sum(1 for w in words if len(w) >= 3 and w.isupper())
-    body = LEADING_HANDLES.sub("", text).strip()
     values = {
         "handles": _capped(len(_HANDLE.findall(text)), 3),
         "starts_with_handle": float(text.lstrip().startswith("@")),
@@ -118,7 +117,7 @@ def surface(text: str, signals: Signals) -> np.ndarray:
         "caps": shouted / len(words) if words else 0.0,
         "exclamations": _capped(text.count("!"), 3),
         "question_mark": float("?" in text),
-        "question_word": float(bool(QUESTION_WORD.search(body[:80]))),
+        "question_word": float(opens_with_question_word(text)),
         "stretched": float(bool(_STRETCH.search(text))),
         "length": min(1.0, math.log1p(len(words)) / math.log(120)),
         "long_number": float(bool(_LONG_NUMBER.search(text))),
