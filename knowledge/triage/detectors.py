@@ -147,6 +147,29 @@ _HARDSHIP = re.compile(
     r"can'?t afford|arrive plus (à|a) payer|sans[- ]abri|homeless)",
     _F,
 )
+# A vulnerable person (a baby, an elderly or sick relative, a disability, a medical device) left without
+# an essential (heating, hot water, power, food) or caught in an emergency: the situation comes before the
+# brand's business (bench/real/CONVENTIONS.md, distress). General vocabulary, both languages.
+_VULNERABLE = re.compile(
+    r"(\bb[ée]b[ée]s?\b|nourrissons?|nouveau-n[ée]|enfants? en bas [âa]ge|\b\d+ enfants?\b|"
+    r"(mon|ma|mes) (fils|fille|enfants?) de \d|"
+    r"(m[èe]re|p[èe]re|parents|grand-(m[èe]re|p[èe]re)|voisine?) de (\d{2}|plus de \d{2}) ans|"
+    r"(ont|a) (plus de )?[6-9]\d ans|[6-9]\d ans\b|personnes? [âa]g[ée]es|handicap[ée]?|invalide|enceinte|"
+    r"insuffisan\w* respiratoire|sous oxyg[èe]ne|dialys|chimio|malades?\b|"
+    r"\bbab(y|ies)\b|newborn|infant|toddler|\d+ ?(yr|year|month)s?[- ]old|elderly|disabled|wheelchair|pregnant|"
+    r"oxygen|\bsick\b|cancer|funeral|bereavement|\bcoma\b|surgery|(family|medical) emergency|dying)",
+    _F,
+)
+_DEPRIVED = re.compile(
+    r"(sans (chauffage|eau chaude|[ée]lectricit[ée]|gaz|courant|lumi[èe]re|eau)|plus (de|d'|d’)\s?(chauffage|"
+    r"eau chaude|[ée]lectricit[ée]|gaz|courant)|coup[ée]e?s? (le|l'|l’|mon|ma|notre)?\s?(gaz|[ée]lectricit[ée]|"
+    r"courant|chauffage)|couper (le|l'|l’) ?(gaz|[ée]lectricit[ée])|\b\d{1,2} ?(°c?|degr[ée]s)|"
+    r"\bfroid\b|frigo (est )?vide|"
+    r"no (heat|heating|power|electricity|hot water|food)|without (heat|heating|power|electricity|hot water|food)|"
+    r"freezing|stranded|funeral|(family|medical) emergency|hospital|h[ôo]pital|coma|surgery|sobbing|"
+    r"(need|needs|must|have) to get home|can'?t afford|arrive pas|n'?y arrive (pas|plus)|survivre)",
+    _F,
+)
 _SAFETY = re.compile(
     r"(allergi|anaphyla|epi-?pen|[ée]pip[ée]n|intoxication|food poisoning|empoisonn|poisoning|"
     r"(malades?|sick|vomi\w*) (apr[èe]s|after)|got sick|[ée]t[ée] malades?|h[ôo]pital|hospital|"
@@ -229,6 +252,10 @@ _PROFANITY = re.compile(
 
 def has_distress(text: str) -> bool:
     return bool(_DISTRESS.search(text))
+
+
+def in_vulnerable_situation(text: str) -> bool:
+    return bool(_VULNERABLE.search(text) and _DEPRIVED.search(text))
 
 
 def has_hardship(text: str) -> bool:
@@ -605,6 +632,7 @@ class Signals:
     lure: bool = False
     distress: bool = False
     hardship: bool = False
+    vulnerable: bool = False
     safety: bool = False
     legal: bool = False
     minor: bool = False
@@ -630,6 +658,7 @@ def detect(text: str, engagement: Mapping[str, Any] | None = None, vocab: frozen
         lure=has_lure(text),
         distress=has_distress(text),
         hardship=has_hardship(text),
+        vulnerable=in_vulnerable_situation(text),
         safety=has_safety_issue(text),
         legal=has_legal_threat(text),
         minor=mentions_minor(text),

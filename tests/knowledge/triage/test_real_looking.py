@@ -127,3 +127,36 @@ def test_mockery_by_hearsay_is_banter_that_may_get_a_witty_reply(triager: Triage
 def test_hearsay_about_ones_own_parcel_is_a_complaint_without_a_joke(triager: Triager, lang: str, text: str) -> None:
     result = triager.triage(text)
     assert result.intent == "complaint" and not result.humor_ok
+
+
+VULNERABLE_AND_ANGRY = [
+    (
+        "fr",
+        "@EnergiePlus 5 jours sans chauffage avec un nourrisson, il fait 14° dans l'appart et personne ne rappelle !!!",
+    ),
+    ("en", "@FlyNorth my 80 year old mother is stranded at the gate overnight and your agents just shrug. Disgraceful"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), VULNERABLE_AND_ANGRY)
+def test_a_vulnerable_person_left_without_help_is_distress_even_in_anger(
+    triager: Triager, lang: str, text: str
+) -> None:
+    result = triager.triage(text)
+    assert result.intent == "distress" and result.priority == "urgent"
+    assert not result.humor_ok and result.moderation == "none"
+
+
+NEGATIVE_QUESTIONS = [
+    (
+        "fr",
+        "@EnergiePlus ma facture est passée de 60€ à 140€ par mois sans aucune explication, vous trouvez ça normal ??",
+    ),
+    ("en", "@ShopRight so I paid for next-day and it's day 6, how exactly is that acceptable?"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), NEGATIVE_QUESTIONS)
+def test_an_angry_question_about_ones_own_bill_or_order_is_a_complaint(triager: Triager, lang: str, text: str) -> None:
+    result = triager.triage(text)
+    assert result.intent == "complaint" and result.sentiment == "neg"
