@@ -45,6 +45,7 @@ from knowledge.triage.lang import detect_lang  # noqa: E402
 from knowledge.triage.model import HEADS, MODEL_PATH, FitOptions, LabelledSet, TriageModel, fit  # noqa: E402
 from knowledge.triage.triager import _raw_from_prediction  # noqa: E402
 
+SCORED = ("sentiment_accuracy", "hide_recall", "hide_precision", "needs_sac_recall", "needs_sac_precision")
 REPORT = (
     "intent_macro_f1",
     "intent_accuracy",
@@ -169,7 +170,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     best: tuple[float, FitOptions, float] | None = None
     for options, real_weight in grid:
         m = cross_validate(pool, options, real_weight)
-        score = m["intent_macro_f1"] + m["sentiment_accuracy"] / 2 + m["hide_recall"] / 2 + m["needs_sac_recall"] / 2
+        # Every goal of the issue counts, precisions too (a needs_sac flag on every complaint is no help).
+        score = m["intent_macro_f1"] + sum(m[k] for k in SCORED) / 2
         print(
             f"fs={options.feature_scale} kw={options.knn_weight} l2={options.l2} "
             f"ngrams={options.ngram_scale} rw={real_weight}: "

@@ -115,7 +115,12 @@ _LURE = re.compile(
     r"a vendre)|je (vends|revends)|for sale\b|"
     r"(earn|earning|made|make|gagn[ée]\w*) (over |plus de )?\$?\s?\d[\d,.]*k?\s?"
     r"\$?\s?(per|a|each|par) (month|week|day|mois|semaine|jour)|returns? (of|from) (my )?\$|initial investment|"
-    r"private key|subscribe to (me|my channel)|abonne[zr]?(-vous)? (à|a) ma cha[îi]ne)",
+    r"private key|subscribe to (me|my channel)|abonne[zr]?(-vous)? (à|a) ma cha[îi]ne|"
+    # testimonial scams: an "expert" thanked for trading gains, token shilling, healers who bring a partner back
+    r"\bbtc\b|\bhodl\w*|\w+coin\b|\w+token\b|account (growth|manager)|(thanks|thank you|grateful|kudos|credit) "
+    r"(goes )?(to )?(mr|mrs|ms|miss|expert|dr)\.? [A-Z]|would love to connect|let'?s connect|"
+    r"ma[iî]tre spirituel|marabout|m[ée]dium|voyante?\b|retour (de l'?[êe]tre aim[ée]|affectif)|"
+    r"places? (sont |est )?disponibles?)",
     _F,
 )
 
@@ -234,13 +239,26 @@ _INSULT = re.compile(
     r"idiots|morons)|\b(thieves|crooks|scammers)\b|ugly (people|faces)|"
     # French slang and verlan name-calling; English name-calling beyond the above
     r"attard[ée]e?s?\b|\bmongols?\b|\bfdp\b|fils de (pute|chienne)|encul[ée]e?s?\b|blaireaux?\b|bouffon(ne)?s?\b|"
-    r"tocards?\b|d[ée]biles?\b|\bguignols?\b|b[âa]tards?\b|salauds?\b|\bordures?\b|raclures?|sous-merdes?|"
+    r"tocards?\b|\bguignols?\b|b[âa]tards?\b|salauds?\b|\bordures?\b|raclures?|sous-merdes?|"
     r"\btar[ée]e?s\b|\bcassos\b|\bbol?loss?\b|\bteub[ée]s?\b|\bgogols?\b|\bntm\b|nique (ta|sa|vos|votre|leur) "
     r"(m[eè]re|race|p[eè]re)|ferme ta gueule|\btg\b|(sale|esp[èe]ce de|gros|bande de) (chiens?|rats?|porcs?|"
     r"merdes?|larbins?|clowns?|mongols?|attard[ée]s?)|retarded|(you|fucking|such an?|what an?) retards?\b|"
     r"\bcunts?\b|\btwats?\b|dickheads?|"
-    r"wankers?|\bpricks?\b|jackass|douche ?(bag|canoe)?s?\b|piece of shit|\bbigots?\b|\bwhores?\b|\bsluts?\b|"
+    r"wankers?|\bpricks?\b|jackass|douche ?(bag|canoe)?s?\b|(you|u|ur|you're a|you are a) piece of shit|"
+    r"\bbigots?\b|\bwhores?\b|\bsluts?\b|"
     r"\bskanks?\b|dumb (fuck|bitch|ass)|dipshit)",
+    _F,
+)
+# Name-calling aimed at a person ("you are a coward", "t'es vraiment un débile", "vous êtes des abrutis"):
+# the words that describe a person, not a service, so "you are the worst airline" stays a complaint.
+_AIMED_INSULT = re.compile(
+    r"(\b((you|y'?all|you (all|guys|people|lot))(?:'re| are| r)|u r|ur)"
+    r"( (all|so|too|such|really|seriously|actually|just|a fucking|fucking))* "
+    r"(an? )?(fool|coward|dumb|stupid|idiot|moron|despicable|disgusting (human|person)|awful (human|person)|"
+    r"pathetic (human|person|excuse)|loser|traitor|hypocrite|sick (fuck|puppy)|joke of a (person|human)|cuck)|"
+    r"\b(t'?es|tu es|vous [êe]tes|z[êe]tes)( (vraiment|trop|tellement|qu'?une?|qu'?des|des|une?|grave|juste))* "
+    r"(cons?|connards?|d[ée]biles?|idiots?|abrutis?|cr[ée]tins?|nuls? (à|a) chier|"
+    r"l[âa]ches?|bouffons?|clowns?|teub[ée]s?|mongols?|attard[ée]s?)\b)",
     _F,
 )
 _PROFANITY = re.compile(
@@ -288,7 +306,7 @@ def has_hate(text: str) -> bool:
 
 
 def has_insult(text: str) -> bool:
-    return bool(_INSULT.search(text))
+    return bool(_INSULT.search(text) or _AIMED_INSULT.search(text))
 
 
 def has_profanity(text: str) -> bool:

@@ -160,3 +160,39 @@ NEGATIVE_QUESTIONS = [
 def test_an_angry_question_about_ones_own_bill_or_order_is_a_complaint(triager: Triager, lang: str, text: str) -> None:
     result = triager.triage(text)
     assert result.intent == "complaint" and result.sentiment == "neg"
+
+
+NAME_CALLING_AIMED_AT_SOMEONE = [
+    ("en", "@user you are a coward and a hypocrite, nobody cares what you think"),
+    ("fr", "@user t'es vraiment qu'un débile, retourne jouer"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), NAME_CALLING_AIMED_AT_SOMEONE)
+def test_name_calling_aimed_at_a_person_is_hidden(triager: Triager, lang: str, text: str) -> None:
+    result = triager.triage(text)
+    assert result.intent == "toxic" and result.moderation == "hide"
+
+
+TESTIMONIAL_SCAMS = [
+    ("en", "Big thanks to Mrs Carla Stone, my account growth since I started trading with her is unreal, hodl fam"),
+    ("fr", "Grâce au maître spirituel Papa Koffi j'ai retrouvé mon mari en 3 jours, contactez-le vite"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), TESTIMONIAL_SCAMS)
+def test_a_testimonial_scam_without_a_link_is_hidden(triager: Triager, lang: str, text: str) -> None:
+    result = triager.triage(text)
+    assert result.intent == "spam" and result.moderation == "hide"
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "@FlyNorth you are the worst airline I have ever flown, 3 delays this month alone"),
+        ("fr", "@EnergiePlus vous êtes vraiment les pires, 3 factures fausses d'affilée"),
+    ],
+)
+def test_calling_the_brand_the_worst_is_a_complaint_not_abuse(triager: Triager, lang: str, text: str) -> None:
+    result = triager.triage(text)
+    assert result.intent == "complaint" and result.moderation == "none"
