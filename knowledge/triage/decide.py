@@ -116,17 +116,23 @@ def _choose_intent(raw: RawLabels, s: Signals) -> tuple[Intent, float]:
     return best, conf
 
 
+# The conventions fix the tone of most intents (bench/real/CONVENTIONS.md, sentiment): a complaint phrased politely
+# is still negative, spam is always neutral. CV on the training sources: sentiment 0.766 → 0.775.
+_FIXED_SENTIMENT: dict[str, Sentiment] = {
+    "complaint": "neg",
+    "toxic": "neg",
+    "distress": "neg",
+    "praise": "pos",
+    "spam": "neu",
+}
+
+
 def _sentiment(intent: str, raw: RawLabels) -> Sentiment:
-    sentiment = raw.sentiment
-    if intent in ("complaint", "toxic", "distress") and sentiment == "pos":
-        return "neg"
-    if intent == "distress":
-        return "neg"
-    if intent == "praise" and sentiment == "neg":
-        return "pos"
-    if intent == "spam" and sentiment == "neg":
-        return "neu"
-    return sentiment
+    if intent in _FIXED_SENTIMENT:
+        return _FIXED_SENTIMENT[intent]
+    if intent == "question" and raw.sentiment == "pos":
+        return "neu"  # a question is plain unless asked angrily
+    return raw.sentiment
 
 
 def light_confidence(raw: RawLabels, intent: str, confidence: float) -> float:
