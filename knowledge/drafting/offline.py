@@ -199,11 +199,22 @@ class OfflineComposer:
 
         if sit == "distress":
             sober = Part(self._greeting(lang, name, sober=True), drop=2)
-            help_line = Part(p("helpline", lang)) if mentions_self_harm(comment.text) else Part("")
-            return (
-                ([sober, Part(p("distress", lang)), help_line, Part(p("distress_close", lang), drop=0)], c()),
-                ([Part(p("distress_short", lang, name)), help_line], c()),
-            )
+            self_harm = mentions_self_harm(comment.text)
+            help_line = Part(p("helpline", lang)) if self_harm else Part("")
+            care = ([sober, Part(p("distress", lang)), help_line, Part(p("distress_close", lang), drop=0)], c())
+            # Left without heating with a baby, stranded before a funeral: the person also needs the practical way
+            # out (an emergency line, a rebooking rule). The alternative gives it, marked uncertain as for a
+            # complaint when retrieval is not sure; the main stays care only, and the CM chooses. Never beside a
+            # sign of self-harm: no business policy next to a crisis line.
+            sure = choose_answers(passages, lang, no_answer, threshold, COMPLAINT_MARGIN)
+            found = sure if sure.quoted else choose_answers(passages, lang, no_answer, threshold)
+            if found.quoted and not self_harm:
+                notes = [] if sure.quoted else [p("uncertain_note", lang)]
+                return care, (
+                    [Part(p("distress_care", lang, name)), *quoted(found), Part(p("dm_short", lang), drop=1)],
+                    c(found, notes),
+                )
+            return care, ([Part(p("distress_short", lang, name)), help_line], c())
         if sit == "private_data":
             return (([g, Part(p("private_data", lang)), sig], c()), ([Part(p("dm_short", lang))], c()))
         if sit == "toxic":

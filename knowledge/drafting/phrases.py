@@ -30,6 +30,7 @@ _FR_VOUS = {
     "distress_short": "{name}, toutes nos pensées sont avec vous. Écrivez-nous en message privé, nous allons "
     "vous aider personnellement.",
     "distress_close": "Prenez soin de vous.",
+    "distress_care": "{name}, nous sommes vraiment désolés de lire ce que vous traversez.",
     "private_data": "Pour protéger vos renseignements personnels, évitez de les publier ici : écrivez-nous plutôt en "
     "message privé et notre service à la clientèle s'occupera de votre dossier.",
     "neutral": "Merci pour votre message! Écrivez-nous en message privé si vous avez une question.",
@@ -73,6 +74,7 @@ _FR_TU = {
     "distress_short": "{name}, toutes nos pensées sont avec toi. Écris-nous en message privé, on va t'aider "
     "personnellement.",
     "distress_close": "Prends soin de toi.",
+    "distress_care": "{name}, on est vraiment désolés de lire ce que tu traverses.",
     "private_data": "Pour protéger tes renseignements personnels, évite de les publier ici : écris-nous plutôt en "
     "message privé et notre service à la clientèle s'occupera de ton dossier.",
     "neutral": "Merci pour ton message! Écris-nous en message privé si tu as une question.",
@@ -97,6 +99,7 @@ _EN = {
     "team will take care of this with you.",
     "distress_short": "{name}, our thoughts are with you. Please send us a private message, we'll help you personally.",
     "distress_close": "Take care.",
+    "distress_care": "{name}, we're so sorry to read what you're going through.",
     "private_data": "To protect your personal information, please don't post it here: send us a private message "
     "instead and our customer care team will take care of your file.",
     "neutral": "Thanks for your message! Send us a private message if you have any question.",

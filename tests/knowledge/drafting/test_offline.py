@@ -191,6 +191,47 @@ def test_distress_is_sober_even_for_a_playful_persona_and_points_to_help() -> No
     assert "988" not in english.first().text  # type: ignore[union-attr]  # no crisis line without a sign of it
 
 
+@pytest.mark.parametrize(
+    ("lang", "text", "entry", "answer"),
+    [
+        (
+            "fr",
+            "3 jours sans chauffage avec un nourrisson, il fait 13° chez nous, personne ne vient !!!",
+            "urgence-chauffage",
+            "En cas de panne de chauffage, notre ligne d'urgence 24/7 envoie un technicien sous 24 h aux foyers "
+            "avec un nourrisson ou une personne âgée.",
+        ),
+        (
+            "en",
+            "My dad's funeral is tomorrow and you cancelled my flight, I'm stuck at the gate with my kids",
+            "bereavement",
+            "Travelling for a funeral? Our bereavement desk rebooks you on the next flight at no cost.",
+        ),
+    ],
+)
+def test_distress_keeps_care_first_and_the_alternative_gives_the_practical_way_out(
+    lang: str, text: str, entry: str, answer: str
+) -> None:
+    draft = draft_reply(
+        CommentIn(text=text, author_name="Karine"),
+        triage(lang, "distress"),
+        [passage(entry, answer, lang, 0.8)],
+        EMPATHIQUE,
+    )
+    main, alt = draft.first(), draft.first(variant="alternative")
+    assert main is not None and not main.cited_ids and answer not in main.text
+    assert alt is not None and alt.cited_ids == [entry] and answer in alt.text
+    assert alt.text.startswith("Karine")
+
+
+def test_no_business_policy_beside_a_sign_of_self_harm() -> None:
+    comment = CommentIn(text="Vous m'avez coupé le courant, j'ai envie d'en finir", author_name="Léo")
+    answer = "Un rétablissement du courant est fait sous 24 h après le paiement."
+    draft = draft_reply(comment, triage("fr", "distress"), [passage("retablissement", answer, "fr", 0.8)], EMPATHIQUE)
+    assert all(not p.cited_ids and answer not in p.text for p in draft.proposals)
+    assert all("988" in p.text or "3114" in p.text for p in draft.proposals)
+
+
 def test_banter_with_safe_humor_offers_a_past_viral_answer_marked_to_adapt() -> None:
     comment = CommentIn(text="Encore du kale?? Vous avez une entente avec les chèvres 🐐", author_name="Léa")
     passages = [
