@@ -159,3 +159,46 @@ def test_make_chat_model_errors_are_clear() -> None:
     except ImportError:
         with pytest.raises(RuntimeError, match="langchain-openai"):
             make_chat_model("openai:gpt-4o-mini")
+
+
+def test_the_held_out_evaluation_measures_the_llm_path_and_counts_what_it_answered(llm_triager: Any) -> None:
+    """bench/heldout.py and `sowana eval triage` score the LLM path with `evaluate_triage_rows`, as offline."""
+    from knowledge.eval.triage import evaluate_triage_rows
+
+    comments = {
+        "r1": {
+            "text": "@RailEst 2e train supprimé cette semaine et toujours aucun remboursement, c'est une blague",
+            "lang": "fr",
+        },
+        "r2": {"text": "@FlyNorth do you allow pets in the cabin on flights to Halifax?", "lang": "en"},
+        "r3": {"text": "Big thanks to Mrs Carla Stone for my account growth 🚀 DM her", "lang": "en"},
+    }
+    labels = [
+        {
+            "id": "r1",
+            "intent": "complaint",
+            "sentiment": "neg",
+            "needs_sac": True,
+            "humor_ok": False,
+            "moderation": "none",
+        },
+        {
+            "id": "r2",
+            "intent": "question",
+            "sentiment": "neu",
+            "needs_sac": False,
+            "humor_ok": False,
+            "moderation": "none",
+        },
+        {"id": "r3", "intent": "spam", "sentiment": "neu", "needs_sac": False, "humor_ok": False, "moderation": "hide"},
+    ]
+    fake = ToolCallingFake(
+        messages=answers(
+            tool_answer(intent="complaint", sentiment="neg", needs_sac=True, humor_ok=False, moderation="none"),
+            tool_answer(intent="question", sentiment="neu", needs_sac=False, humor_ok=False, moderation="none"),
+            AIMessage(content="Looks like spam to me."),  # no tool call: this one falls back offline
+        )
+    )
+    metrics = evaluate_triage_rows(comments, labels, llm_triager(fake))
+    assert metrics["sources"] == {"llm": 2, "llm_fallback": 1}
+    assert metrics["intent_accuracy"] == 1.0 and metrics["hide_recall"] == 1.0
