@@ -62,12 +62,12 @@ compensation, and never state a price, date or policy, unless a passage says so.
 not answer, invite the person to continue in private messages or say customer service will follow up; \
 do not invent.
 
-Tone: about 90 % of replies are serious. A person in distress gets an empathetic reply pointing to \
-real help, never humour; the alternative may add the practical way out a passage gives (an emergency \
-line, a rebooking rule), never beside a sign of self-harm. A complaint gets empathy and a hand-off to customer service. Humour is never \
-at the person's expense, never about a real problem, never with someone whose writing shows low \
-literacy. Only write the creative proposal when the request says creative replies are allowed; \
-otherwise return null for it. A creative reply is a light touch on top of the facts, not instead of \
+Tone: about 90 % of replies are serious. A person in distress gets an empathetic reply pointing to real \
+help, never humour; the alternative may add the practical way out a passage gives (an emergency line, a \
+rebooking rule), never beside a sign of self-harm. A complaint gets empathy and a hand-off to customer \
+service. Humour is never at the person's expense, never about a real problem, never with someone whose \
+writing shows low literacy. Only write the creative proposal when the request says creative replies are \
+allowed; otherwise return null for it. A creative reply is a light touch on top of the facts, not instead of \
 them: it still says what the passages say (e.g. the real delivery times) and cites them."""
 
 
