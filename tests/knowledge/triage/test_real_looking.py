@@ -196,3 +196,36 @@ def test_a_testimonial_scam_without_a_link_is_hidden(triager: Triager, lang: str
 def test_calling_the_brand_the_worst_is_a_complaint_not_abuse(triager: Triager, lang: str, text: str) -> None:
     result = triager.triage(text)
     assert result.intent == "complaint" and result.moderation == "none"
+
+
+ANGRY_CUSTOMERS_NOT_TO_HIDE = [
+    ("fr", "45 minutes d'attente sur le 09 69 32 15 15 pour changer un nom sur mon contrat, c'est une blague ?"),
+    ("en", "@FlyNorth I keep getting calls from 1-800-555-0199 that drop instantly, how do I reach rebooking?"),
+    ("fr", "Manette PS5 encore sous garantie et le SAV refuse de la reprendre, n'achetez rien chez eux"),
+    ("fr", "@EnergiePlus facture de 300€ pour un T2, vous nous prenez vraiment pour des cons ?"),
+    ("fr", "@EnergiePlus impossible de résilier depuis l'appli ni le site, bande de voleurs !"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), ANGRY_CUSTOMERS_NOT_TO_HIDE)
+def test_a_quoted_hotline_a_warranty_or_calling_the_company_thieves_is_not_hidden(
+    triager: Triager, lang: str, text: str
+) -> None:
+    result = triager.triage(text)
+    assert result.intent == "complaint" and result.moderation == "none"
+
+
+def test_the_writers_own_number_is_still_hidden(triager: Triager) -> None:
+    result = triager.triage("Personne ne répond au service client, rappelez-moi au 06 12 34 56 78 svp")
+    assert result.moderation == "hide" and result.moderation_reason == "personal_data"
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [("fr", "Bande de voleurs, vous êtes des menteurs finis"), ("en", "Bunch of crooks, every last one of you")],
+)
+def test_calling_the_company_thieves_with_no_grievance_is_the_insult_itself(
+    triager: Triager, lang: str, text: str
+) -> None:
+    result = triager.triage(text)
+    assert result.intent == "toxic" and result.moderation == "hide"
