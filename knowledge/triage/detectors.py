@@ -130,16 +130,15 @@ _LURE = re.compile(
     r"wallet|t\.me/|telegram|\bnfts?\b|free mint|\bwhitelist|\bwl\b|signals? group|\bforex\b|binary options|"
     r"passive income|revenus? passifs?|investment (platform|opportunit)|made \$\s?\d|\$\d+k\b|\bdm (me )?for\b|"
     r"inbox me|follow (me|@\w+) (\+|&|and)|like (&|and|\+) (rt|retweet)|tag \d+ (friends|people|amis)|"
-    r"sugar (daddy|mommy|baby)|onlyfans|nudes?\b|\bsexy\b|\b18\+|cashback|bon plan|places? (disponibles?|à vendre|"
-    r"a vendre)|je (vends|revends)|for sale\b|"
+    r"sugar (daddy|mommy|baby)|onlyfans|nudes?\b|\bsexy\b|\b18\+|cashback|bon plan|"
+    r"places? ((sont |est )?disponibles?|(à|a) vendre)|je (vends|revends)|for sale\b|"
     r"(earn|earning|made|make|gagn[ée]\w*) (over |plus de )?\$?\s?\d[\d,.]*k?\s?"
     r"\$?\s?(per|a|each|par) (month|week|day|mois|semaine|jour)|returns? (of|from) (my )?\$|initial investment|"
     r"private key|subscribe to (me|my channel)|abonne[zr]?(-vous)? (à|a) ma cha[îi]ne|"
     # testimonial scams: an "expert" thanked for trading gains, token shilling, healers who bring a partner back
     r"\bbtc\b|\bhodl\w*|\w+coin\b|\w+token\b|account (growth|manager)|(thanks|thank you|grateful|kudos|credit) "
     r"(goes )?(to )?(mr|mrs|ms|miss|expert|dr)\.? [A-Z]|would love to connect|let'?s connect|"
-    r"ma[iî]tre spirituel|marabout|m[ée]dium|voyante?\b|retour (de l'?[êe]tre aim[ée]|affectif)|"
-    r"places? (sont |est )?disponibles?)",
+    r"ma[iî]tre spirituel|m[ée]dium|voyante?\b|retour (de l'?[êe]tre aim[ée]|affectif))",
     _F,
 )
 
@@ -184,6 +183,7 @@ _VULNERABLE = re.compile(
     r"oxygen|\bsick\b|cancer|funeral|bereavement|\bcoma\b|surgery|(family|medical) emergency|dying)",
     _F,
 )
+# A funeral, a coma, surgery or a family emergency stand in both lists: each is the situation on its own.
 _DEPRIVED = re.compile(
     r"(sans (chauffage|eau chaude|[ée]lectricit[ée]|gaz|courant|lumi[èe]re|eau)|plus (de|d'|d’)\s?(chauffage|"
     r"eau chaude|[ée]lectricit[ée]|gaz|courant)|coup[ée]e?s? (le|l'|l’|mon|ma|notre)?\s?(gaz|[ée]lectricit[ée]|"
